@@ -1,0 +1,1 @@
+"""Action server: thin glue between the dialogue and the backend (business rules live in api/)."""

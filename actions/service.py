@@ -1,0 +1,79 @@
+"""Answer service-guide questions; keep the item and community for follow-ups."""
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import backend
+
+VOICE_CHANNELS = {"voice"}
+
+
+def first_entity(tracker: Tracker, name: str):
+    return next(tracker.get_latest_entity_values(name), None)
+
+
+def resident_text(tracker: Tracker) -> str:
+    """The resident's own words: a button press arrives as a '/intent{...}' payload, so
+    fall back to the last message the resident actually typed."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and not (event.get("text") or "").startswith("/"):
+            return event.get("text") or ""
+    return ""
+
+
+class ActionAnswerService(Action):
+    def name(self) -> Text:
+        return "action_answer_service"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        text = resident_text(tracker)
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        awaiting = tracker.get_slot("awaiting_community")
+        service_hint = first_entity(tracker, "service_item")
+        community = first_entity(tracker, "community") or (text if awaiting else None) or tracker.get_slot("community")
+
+        if intent == "inform" and not service_hint and not awaiting:
+            # A bare answer with nothing to attach it to: a community, a phone, a ticket ...
+            return self._bare_inform(dispatcher, tracker, text)
+
+        try:
+            res = backend.service_answer(
+                text=text[:2000], service_hint=service_hint,
+                aspect_hint=first_entity(tracker, "aspect") or (tracker.get_slot("aspect") if intent == "inform" else None),
+                context_code=tracker.get_slot("service_code"), community=community,
+                channel="voice" if tracker.get_latest_input_channel() in VOICE_CHANNELS else "text")
+        except backend.BackendError:
+            dispatcher.utter_message(text=backend.UNAVAILABLE)
+            return []
+
+        events = [SlotSet("aspect", res["aspect"])]
+        if res.get("community"):
+            events.append(SlotSet("community", res["community"]))
+        if res["status"] == "ambiguous":
+            buttons = [{"title": c["name"], "payload": f'/inform{{"service_item":"{c["name"]}"}}'}
+                       for c in res["candidates"]]
+            dispatcher.utter_message(text=res["text"], buttons=buttons)
+            return events + [SlotSet("awaiting_community", False)]
+        dispatcher.utter_message(text=res["text"])
+        if res.get("service_code"):
+            events.append(SlotSet("service_code", res["service_code"]))
+        events.append(SlotSet("awaiting_community", res["status"] == "need_community"))
+        return events
+
+    @staticmethod
+    def _bare_inform(dispatcher, tracker, text) -> List[Dict]:
+        found = None
+        hint = first_entity(tracker, "community") or text
+        try:
+            found = backend.community(hint)
+        except backend.BackendError:
+            pass
+        if found:
+            dispatcher.utter_message(text=f"好的，记下了：您住在{found['street']}{found['name']}。"
+                                          f"您的社区服务中心是{found['centre']['name']}（{found['centre']['address']}），"
+                                          f"电话{found['centre']['phone']}。请问要办什么事？")
+            return [SlotSet("community", found["name"])]
+        dispatcher.utter_message(text="收到。请问您想咨询哪项办事服务，或者要反映什么问题？")
+        return []

@@ -1,0 +1,1 @@
+"""Backend: the system of record and the one home of business rules."""

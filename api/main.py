@@ -1,0 +1,157 @@
+"""The backend's HTTP API, and the resident chat page."""
+import logging
+import os
+import re
+from pathlib import Path
+
+import httpx
+from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from api import catalogue, config, places
+from api.assist import AnswerRequest, AnswerResponse, answer
+from api.db import SessionLocal
+from api.logsafe import install_redaction
+from api.models import Community, ServiceItem
+from api.search import CatalogueIndex, decide
+
+STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("api")
+
+app = FastAPI(title="Resident service backend", version="0.1.0")
+app.add_event_handler("startup", install_redaction)  # after uvicorn has set up its handlers
+app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+
+def get_session():
+    with SessionLocal() as session:
+        yield session
+
+
+def get_index() -> CatalogueIndex:
+    if getattr(app.state, "index", None) is None:
+        with SessionLocal() as session:
+            app.state.index = CatalogueIndex.from_db(session)
+    return app.state.index
+
+
+def require_admin(x_admin_token: str = Header(None)):
+    token = os.environ.get("RSA_ADMIN_TOKEN", "")
+    if not token:
+        raise HTTPException(403, "管理接口未启用：请设置环境变量 RSA_ADMIN_TOKEN")
+    if x_admin_token != token:
+        raise HTTPException(401, "管理令牌无效")
+
+
+@app.get("/healthz")
+def healthz():
+    return {"ok": True, "services": len(get_index().items)}
+
+
+@app.get("/api/services")
+def list_services(session=Depends(get_session)):
+    rows = session.execute(select(ServiceItem.code, ServiceItem.name).order_by(ServiceItem.code)).all()
+    return [{"code": c, "name": n} for c, n in rows]
+
+
+@app.get("/api/services/{code}")
+def get_service(code: str, session=Depends(get_session)):
+    item = session.scalars(select(ServiceItem).where(ServiceItem.code == code)).first()
+    if item is None:
+        raise HTTPException(404, f"没有编码为 {code} 的事项")
+    rec = {f: getattr(item, f) for f in catalogue.ITEM_FIELDS}
+    rec["department"] = {"code": item.department.code, "name": item.department.name}
+    return rec
+
+
+@app.get("/api/search")
+def search(q: str = "", limit: int = 5):
+    if len(q) > 2000:
+        raise HTTPException(422, "查询过长（最多2000字）")
+    matches = get_index().search(q, limit=max(1, min(limit, 20)))
+    decision, chosen = decide(matches)
+    return {"decision": decision,
+            "chosen": [m.code for m in chosen],
+            "candidates": [{"code": m.code, "name": m.name, "score": round(m.score, 3), "matched": m.term, "how": m.how}
+                           for m in matches]}
+
+
+@app.post("/api/assist/service-answer", response_model=AnswerResponse)
+def service_answer(req: AnswerRequest, session=Depends(get_session)):
+    return answer(session, get_index(), req)
+
+
+@app.get("/api/communities")
+def communities(session=Depends(get_session)):
+    rows = session.scalars(select(Community).order_by(Community.id)).all()
+    return [{"name": c.name, "street": c.street.name, "centre": _centre(c.centre)} for c in rows]
+
+
+@app.get("/api/communities/lookup")
+def community_lookup(text: str = "", session=Depends(get_session)):
+    c = places.find_community(session, text[:200])
+    if c is None:
+        raise HTTPException(404, "没有找到这个社区")
+    return {"name": c.name, "street": c.street.name, "centre": _centre(c.centre)}
+
+
+def _centre(c):
+    return {"name": c.name, "address": c.address, "hours": c.hours, "phone": c.phone, "window": c.window}
+
+
+@app.get("/api/catalogue/export")
+def export(session=Depends(get_session)):
+    return catalogue.export_catalogue(session)
+
+
+@app.post("/api/catalogue/import", dependencies=[Depends(require_admin)])
+async def import_(request: Request, replace: bool = False):
+    try:
+        doc = await request.json()
+    except ValueError:
+        raise HTTPException(422, "不是合法的 JSON")
+    try:
+        with SessionLocal() as session:
+            counts = catalogue.import_catalogue(session, doc, replace=replace)
+    except catalogue.CatalogueError as e:
+        raise HTTPException(422, str(e))
+    except IntegrityError as e:
+        raise HTTPException(422, f"导入与现有数据冲突，未做任何修改：{e.orig}")
+    app.state.index = None  # rebuilt on next use
+    return counts
+
+
+# ---- resident chat page -------------------------------------------------------------------
+
+SENDER = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+class ChatIn(BaseModel):
+    sender: str = Field(..., max_length=64)
+    text: str = Field("", max_length=20000)
+
+
+@app.get("/")
+def chat_page():
+    return FileResponse(STATIC / "chat.html", headers={"Cache-Control": "no-cache"})
+
+
+@app.post("/api/chat")
+async def chat(msg: ChatIn):
+    """Relay a resident's message to the assistant's h5 channel and return its replies."""
+    if not SENDER.match(msg.sender):
+        return JSONResponse({"detail": "会话标识无效，请刷新页面"}, status_code=422)
+    try:
+        async with httpx.AsyncClient(timeout=30) as client:
+            r = await client.post(f"{config.RASA_URL}/webhooks/h5/webhook",
+                                  json={"sender": msg.sender, "message": msg.text})
+            r.raise_for_status()
+            return {"messages": r.json()}
+    except (httpx.HTTPError, ValueError) as e:
+        log.warning("assistant unreachable: %s", type(e).__name__)
+        return JSONResponse({"messages": [{"text": f"抱歉，助手暂时无法回复，请稍后再试，或拨打热线{config.HOTLINE}。"}]},
+                            status_code=503)

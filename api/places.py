@@ -1,0 +1,69 @@
+"""The district's streets, communities, grids and their service centres."""
+import json
+from typing import Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.models import Community, Grid, ServiceCentre, Street
+from api.textnorm import normalise
+
+DISTRICT_CENTRE_LEVEL = "district"
+
+
+def load_places(session: Session, path) -> dict:
+    """Load the places seed (idempotent: places already present are left as they are)."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    counts = {"streets": 0, "communities": 0, "grids": 0}
+    with session.begin():
+        if session.scalar(select(Street.id).limit(1)) is not None:
+            return counts
+        session.add(_centre(doc["district"]["centre"], DISTRICT_CENTRE_LEVEL))
+        for s in doc["streets"]:
+            street = Street(name=s["name"], centre=_centre(s["centre"], "street"))
+            session.add(street)
+            counts["streets"] += 1
+            for c in s["communities"]:
+                community = Community(name=c["name"], street=street, centre=_centre(c["centre"], "community"))
+                session.add(community)
+                counts["communities"] += 1
+                for name, areas in c["grids"]:
+                    session.add(Grid(name=name, community=community, areas=areas))
+                    counts["grids"] += 1
+    return counts
+
+
+def _centre(d: dict, level: str) -> ServiceCentre:
+    return ServiceCentre(level=level, name=d["name"], address=d["address"], hours=d["hours"],
+                         phone=d["phone"], window=d["window"])
+
+
+def community_names(session: Session) -> list:
+    return list(session.scalars(select(Community.name).order_by(Community.id)))
+
+
+def find_community(session: Session, text: str) -> Optional[Community]:
+    """The community named in `text` ('柳岸社区', '柳岸', '我住荷花社区'), or None."""
+    if not text:
+        return None
+    t = normalise(text)
+    best = None
+    for c in session.scalars(select(Community)):
+        short = c.name[:-2] if c.name.endswith("社区") else c.name
+        for form in (c.name, short):
+            if form in t and (best is None or len(form) > best[0]):
+                best = (len(form), c)
+    return best[1] if best else None
+
+
+def district_centre(session: Session) -> ServiceCentre:
+    return session.scalars(select(ServiceCentre).where(ServiceCentre.level == DISTRICT_CENTRE_LEVEL)).one()
+
+
+def centre_for(session: Session, handled_at: str, community: Optional[Community]) -> Optional[ServiceCentre]:
+    """Where a resident of `community` goes for an item handled at `handled_at`."""
+    if handled_at == "district":
+        return district_centre(session)
+    if community is None:
+        return None
+    return community.centre if handled_at == "community" else community.street.centre

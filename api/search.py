@@ -1,0 +1,168 @@
+"""Catalogue search: free resident text → ranked service items with scores in [0, 1].
+
+Each item is indexed by its name, aliases (old and folk names) and keywords (indirect
+descriptions). A term matches the query
+  - literally, after normalisation (simplified characters, half-width digits, numbers as
+    Chinese numerals so '85岁' meets the keyword '八十'),
+  - by sound: the same toneless pinyin syllables (居住正 → 居住证, 低宝 → 低保),
+  - or partly: the share of the term found in the query (typos, partial names).
+When one item's match lies inside another item's longer match (居住证 inside 居住证签注),
+the longer match wins.
+"""
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+import cn2an
+from pypinyin import lazy_pinyin
+from rapidfuzz import fuzz
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.models import ServiceItem
+from api.textnorm import clean, normalise
+
+WEIGHT = {"name": 1.0, "alias": 0.95, "keyword": 0.75}
+SOUND_FACTOR = 0.9       # a homophone is almost as good as the right characters
+PARTIAL_FACTOR = 0.8     # partial or misspelt names count for less
+SUBSUMED_FACTOR = 0.4    # a match inside another item's longer match
+CONFIDENT = 0.7          # top score needed to answer without asking
+MARGIN = 0.15            # ... and its lead over the runner-up
+CANDIDATE = 0.5          # lowest score worth offering as a choice
+
+
+def _syllables(text: str) -> List[str]:
+    """One pinyin syllable (or the character itself) per character of `text`."""
+    return lazy_pinyin(text, errors=lambda chunk: list(chunk))
+
+
+def prepare_query(text: str) -> str:
+    t = normalise(clean(text))
+    try:
+        # '85岁' → '八十五岁', so digits meet keywords written in characters.
+        t = cn2an.transform(t, "an2cn")
+    except Exception:  # cn2an rejects some mixed strings; the plain text still works
+        pass
+    return re.sub(r"\s+", "", t)
+
+
+@dataclass
+class Term:
+    text: str
+    kind: str
+    syl: List[str] = field(default_factory=list)
+
+
+@dataclass
+class Match:
+    code: str
+    name: str
+    score: float
+    term: str
+    how: str
+    span: Optional[Tuple[int, int]] = None
+
+
+def _find_syllables(needle: List[str], hay: List[str]) -> Optional[int]:
+    n = len(needle)
+    for i in range(len(hay) - n + 1):
+        if hay[i:i + n] == needle:
+            return i
+    return None
+
+
+def _longest_common(a: str, b: str) -> int:
+    best = 0
+    for i in range(len(a)):
+        for j in range(i + best + 1, len(a) + 1):
+            if a[i:j] in b:
+                best = j - i
+            else:
+                break
+    return best
+
+
+def _match_term(term: Term, q: str, q_syl: List[str]) -> Optional[Tuple[float, str, Optional[Tuple[int, int]]]]:
+    w = WEIGHT[term.kind]
+    pos = q.find(term.text)
+    if pos >= 0:
+        return w, "text", (pos, pos + len(term.text))
+    if len(term.text) >= 2:
+        pos = _find_syllables(term.syl, q_syl)
+        if pos is not None:
+            return w * SOUND_FACTOR, "sound", (pos, pos + len(term.text))
+    if len(term.text) >= 3 and term.kind != "keyword":
+        # Share of the name present in the query, or a near-miss spelling of it.
+        share = _longest_common(term.text, q) / len(term.text)
+        near = fuzz.partial_ratio(term.text, q) / 100 if len(q) >= len(term.text) else 0.0
+        part = max(share if share >= 0.5 else 0.0, near if near >= 0.75 else 0.0)
+        if part:
+            return w * PARTIAL_FACTOR * part, "partial", None
+    return None
+
+
+class CatalogueIndex:
+    def __init__(self, items: List[ServiceItem]):
+        self.items: Dict[str, Tuple[str, List[Term]]] = {}
+        for it in items:
+            terms = [Term(normalise(it.name), "name")]
+            terms += [Term(normalise(a), "alias") for a in it.aliases]
+            terms += [Term(prepare_query(k), "keyword") for k in it.keywords]
+            for t in terms:
+                t.syl = _syllables(t.text)
+            self.items[it.code] = (it.name, [t for t in terms if t.text])
+
+    @classmethod
+    def from_db(cls, session: Session) -> "CatalogueIndex":
+        return cls(session.scalars(select(ServiceItem)).all())
+
+    def search(self, text: str, limit: int = 5) -> List[Match]:
+        q = prepare_query(text)
+        if not q:
+            return []
+        q_syl = _syllables(q)
+        best: Dict[str, Match] = {}
+        keyword_hits: Dict[str, int] = {}
+        for code, (name, terms) in self.items.items():
+            for t in terms:
+                m = _match_term(t, q, q_syl)
+                if not m:
+                    continue
+                score, how, span = m
+                if t.kind == "keyword":
+                    keyword_hits[code] = keyword_hits.get(code, 0) + 1
+                cur = best.get(code)
+                longer = span and cur and cur.span and (span[1] - span[0]) > (cur.span[1] - cur.span[0])
+                if cur is None or score > cur.score or (score == cur.score and longer):
+                    best[code] = Match(code, name, score, t.text, how, span)
+        matches = list(best.values())
+        for m in matches:
+            # Several indirect hints together are stronger than one.
+            extra = min(keyword_hits.get(m.code, 0), 3) - 1
+            if extra > 0:
+                m.score = min(1.0, m.score + 0.05 * extra)
+        self._prefer_longer(matches)
+        matches.sort(key=lambda m: (-m.score, m.name))
+        return matches[:limit]
+
+    @staticmethod
+    def _prefer_longer(matches: List[Match]) -> None:
+        spans = [(m, m.span) for m in matches if m.span]
+        for m, (a, b) in spans:
+            for other, (c, d) in spans:
+                if other is not m and c <= a and b <= d and (d - c) > (b - a):
+                    m.score *= SUBSUMED_FACTOR
+                    break
+
+
+def decide(matches: List[Match]) -> Tuple[str, List[Match]]:
+    """'confident' (one item), 'ambiguous' (ask which) or 'unknown' (say so honestly)."""
+    top = [m for m in matches if m.score >= CANDIDATE]
+    if not top:
+        return "unknown", []
+    if top[0].score >= CONFIDENT and (len(top) == 1 or top[0].score - top[1].score >= MARGIN):
+        return "confident", top[:1]
+    close = [m for m in top if top[0].score - m.score < MARGIN * 2]
+    if len(close) == 1:
+        return ("confident" if top[0].score >= CONFIDENT else "ambiguous"), close
+    return "ambiguous", close[:4]

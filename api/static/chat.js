@@ -1,0 +1,84 @@
+// Resident chat page. Every text from the network is inserted with textContent, never as
+// HTML, so markup typed by anyone is shown as text and never runs.
+(function () {
+  "use strict";
+  var log = document.getElementById("log");
+  var form = document.getElementById("composer");
+  var input = document.getElementById("text");
+  var send = document.getElementById("send");
+  var typing = document.getElementById("typing");
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return "r" + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
+  }
+  var sender = localStorage.getItem("rsa-sender");
+  if (!sender) { sender = newId(); localStorage.setItem("rsa-sender", sender); }
+
+  function add(who, text) {
+    var row = document.createElement("div");
+    row.className = "row " + who;
+    var av = document.createElement("div");
+    av.className = "avatar";
+    av.textContent = who === "me" ? "我" : "助";
+    var b = document.createElement("div");
+    b.className = "bubble";
+    b.textContent = text;
+    row.appendChild(av);
+    row.appendChild(b);
+    log.appendChild(row);
+    log.scrollTop = log.scrollHeight;
+    return row;
+  }
+
+  function addChoices(buttons) {
+    var box = document.createElement("div");
+    box.className = "choices";
+    buttons.forEach(function (btn) {
+      var el = document.createElement("button");
+      el.type = "button";
+      el.textContent = btn.title;
+      el.addEventListener("click", function () {
+        box.querySelectorAll("button").forEach(function (x) { x.disabled = true; });
+        post(btn.payload, btn.title);
+      });
+      box.appendChild(el);
+    });
+    log.appendChild(box);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function busy(on) {
+    send.disabled = on;
+    typing.hidden = !on;
+  }
+
+  function post(message, shown) {
+    add("me", shown);
+    busy(true);
+    fetch("/api/chat", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: sender, text: message })
+    }).then(function (r) { return r.json(); }).then(function (data) {
+      var msgs = (data && data.messages) || [];
+      if (!msgs.length) add("bot", "抱歉，我暂时没有回复，请换个说法试试，或拨打12345。");
+      msgs.forEach(function (m) {
+        if (m.text) add("bot", m.text);
+        if (m.buttons && m.buttons.length) addChoices(m.buttons);
+      });
+    }).catch(function () {
+      add("bot", "网络好像断了，请稍后再试，或拨打政务服务热线12345。");
+    }).then(function () { busy(false); input.focus(); });
+  }
+
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var t = input.value.trim();
+    if (!t) { input.focus(); return; }
+    input.value = "";
+    post(t, t);
+  });
+
+  add("bot", "您好！我是明湖区便民服务助手。\n可以问我：居住证要带什么材料、低保怎么申请、社保卡丢了怎么补……\n也可以告诉我小区、街面上的问题。");
+})();

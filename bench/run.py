@@ -1,0 +1,81 @@
+"""Benchmarks: prints numbers, asserts nothing.
+
+    .venv/bin/python -m bench.run            (after scripts/start or scripts/test has trained a model)
+
+1. intent accuracy and macro-F1 on the held-out NLU test set (tests/data/nlu_test.yml)
+2. service-item top-1 accuracy on a paraphrase set of residents' questions (bench/data/service_paraphrases.yml)
+3. turn latency p50/p95 over the REST webhook with all three processes running
+"""
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PORTS = {"RSA_API_PORT": "28000", "RSA_ACTIONS_PORT": "25055", "RSA_RASA_PORT": "25005"}
+
+
+def nlu():
+    from bench.nlu import evaluate
+    r = evaluate(Path(tempfile.mkdtemp(prefix="rsa-bench-nlu-")))
+    print(f"NLU test set: intent accuracy {r['accuracy']:.3f}, macro-F1 {r['macro_f1']:.3f}")
+    for intent, f1 in sorted(r["per_intent"].items(), key=lambda kv: kv[1]):
+        print(f"    {intent:24s} F1 {f1:.3f}")
+
+
+def paraphrases():
+    from api.db import SessionLocal
+    from api.search import CatalogueIndex, decide
+    with SessionLocal() as s:
+        index = CatalogueIndex.from_db(s)
+    cases = yaml.safe_load((ROOT / "bench" / "data" / "service_paraphrases.yml").read_text(encoding="utf-8"))
+    right, wrong = 0, []
+    for case in cases:
+        decision, chosen = decide(index.search(case["text"]))
+        expect = case["expect"]
+        if expect is None:
+            ok = decision == "unknown"
+        elif expect == "ambiguous":
+            ok = decision == "ambiguous"
+        else:
+            ok = decision == "confident" and chosen[0].name == expect
+        right += ok
+        if not ok:
+            wrong.append((case["text"], expect, decision, [m.name for m in chosen]))
+    print(f"Service items: top-1 accuracy {right / len(cases):.3f} on {len(cases)} paraphrases "
+          f"(named items, 'not in catalogue' and 'ambiguous' cases)")
+    for w in wrong:
+        print("    miss:", *w)
+
+
+def latency(turns=60):
+    from scripts.stack import Stack
+    env = dict(os.environ, **PORTS)
+    env.update(RSA_BACKEND_URL=f"http://127.0.0.1:{PORTS['RSA_API_PORT']}",
+               RSA_ACTION_URL=f"http://127.0.0.1:{PORTS['RSA_ACTIONS_PORT']}/webhook",
+               RSA_TRACKER_DB=str(Path(tempfile.mkdtemp()) / "tracker.db"), RSA_TRACKER_DIALECT="sqlite")
+    stack = Stack(env=env).start()
+    try:
+        url = f"http://127.0.0.1:{PORTS['RSA_RASA_PORT']}/webhooks/h5/webhook"
+        script = ["你好", "居住证要带什么材料", "那要多久能拿到", "要钱吗", "在哪里办", "柳岸社区", "低保要什么条件", "谢谢"]
+        times = []
+        for i in range(turns):
+            sender = f"bench{uuid.uuid4().hex[:10]}" if i % len(script) == 0 else sender
+            t0 = time.perf_counter()
+            requests.post(url, json={"sender": sender, "message": script[i % len(script)]}, timeout=60).raise_for_status()
+            times.append((time.perf_counter() - t0) * 1000)
+        q = statistics.quantiles(times, n=20)
+        print(f"Turn latency over the REST webhook ({turns} turns): p50 {statistics.median(times):.0f} ms, p95 {q[18]:.0f} ms")
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    nlu()
+    paraphrases()
+    latency()

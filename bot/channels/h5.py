@@ -1,0 +1,84 @@
+"""The H5 chat channel: Rasa's REST webhook with a guard in front.
+
+Bad input (empty, overlong, no readable characters, markup) gets a polite reply and is not
+passed to the assistant, so nothing of it is stored. Replies are collected by an output
+channel that reports the name 'h5', so `channel: h5` response variants match (rasa#7384).
+"""
+import logging
+import re
+from typing import Any, Awaitable, Callable, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+
+from api.config import HOTLINE, MAX_MESSAGE_CHARS
+from api.textnorm import clean
+
+logger = logging.getLogger(__name__)
+SENDER = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+TAG = re.compile(r"</?[A-Za-z][^<>]{0,500}>")
+READABLE = re.compile(r"[\w\u4e00-\u9fff]")
+
+EMPTY = "您好像还没有输入内容。请直接告诉我您想办什么事，比如“居住证要带什么材料”。"
+TOO_LONG = f"您的消息有点长（超过{MAX_MESSAGE_CHARS}字），我怕理解错。请分几句、简要地说说您要办的事。"
+FAILED = f"抱歉，系统暂时出了点问题，请稍后再试，或拨打政务服务热线{HOTLINE}。"
+UNREADABLE = "我只能看懂文字哦。请用文字说说您想办理或咨询的事情。"
+
+
+class H5Output(CollectingOutputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "h5"
+
+
+def screen(text: Any) -> tuple:
+    """(clean text, None) to pass on, or (None, polite reply) to answer at once."""
+    if not isinstance(text, str):
+        return None, EMPTY
+    text = clean(TAG.sub(" ", clean(text)))
+    if not text:
+        return None, EMPTY
+    if len(text) > MAX_MESSAGE_CHARS:
+        return None, TOO_LONG
+    if not READABLE.search(text):
+        return None, UNREADABLE
+    return text, None
+
+
+class H5Input(RestInput):
+    @classmethod
+    def name(cls) -> Text:
+        return "h5"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = Blueprint("h5_webhook", __name__)
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request):
+            return response.json({"status": "ok"})
+
+        @bp.route("/webhook", methods=["POST"])
+        async def receive(request: Request):
+            try:
+                body = request.json
+            except Exception:
+                body = None
+            if not isinstance(body, dict):
+                return response.json({"error": "请求体必须是 JSON 对象"}, status=400)
+            sender = body.get("sender")
+            if not isinstance(sender, str) or not SENDER.match(sender):
+                return response.json({"error": "sender 无效"}, status=400)
+            text, reply = screen(body.get("message"))
+            if reply:
+                return response.json([{"recipient_id": sender, "text": reply}])
+            collector = H5Output()
+            try:
+                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name()))
+            except Exception:  # the resident still gets an answer; details are in Rasa's log
+                logger.exception("h5 message failed")
+                return response.json([{"recipient_id": sender, "text": FAILED}])
+            return response.json(collector.messages)
+
+        return bp

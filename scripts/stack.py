@@ -1,0 +1,95 @@
+"""Start, watch and stop the three processes: backend, action server, Rasa server.
+
+Used by scripts/start (foreground, Ctrl-C stops all) and by the end-to-end tests.
+Ports and URLs come from the RSA_* environment variables set by scripts/lib.sh.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+class Stack:
+    def __init__(self, env=None, log_dir=None):
+        self.env = dict(os.environ if env is None else env)
+        self.env.setdefault("PYTHONPATH", str(ROOT))
+        self.log_dir = Path(log_dir or Path(self.env.get("RSA_VAR_DIR", ROOT / "var")) / "logs")
+        self.procs = {}
+
+    def _port(self, name, default):
+        return self.env.get(name, default)
+
+    def commands(self):
+        api, act, rasa = self._port("RSA_API_PORT", "8000"), self._port("RSA_ACTIONS_PORT", "5055"), self._port("RSA_RASA_PORT", "5005")
+        return {
+            "backend": ([str(BIN / "python"), "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", api,
+                         "--log-level", "warning"], f"http://127.0.0.1:{api}/healthz"),
+            "actions": ([str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", act],
+                        f"http://127.0.0.1:{act}/health"),
+            "rasa": ([str(BIN / "rasa"), "run", "--model", str(ROOT / "models" / "current.tar.gz"),
+                      "--credentials", "bot/credentials.yml", "--endpoints", "bot/endpoints.yml",
+                      "--interface", "127.0.0.1", "--port", rasa], f"http://127.0.0.1:{rasa}/webhooks/h5/"),
+        }
+
+    def start(self, timeout=240):
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        cmds = self.commands()
+        for name, (cmd, _) in cmds.items():
+            log = open(self.log_dir / f"{name}.log", "ab")
+            self.procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                                start_new_session=True)
+        deadline = time.time() + timeout
+        for name, (_, url) in cmds.items():
+            while not _ok(url):
+                if self.procs[name].poll() is not None:
+                    self.stop()
+                    raise RuntimeError(f"{name} exited during start-up; see {self.log_dir / (name + '.log')}")
+                if time.time() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"{name} not ready after {timeout}s; see {self.log_dir / (name + '.log')}")
+                time.sleep(0.5)
+        return self
+
+    def stop(self):
+        for p in self.procs.values():
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in self.procs.values():
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+        self.procs = {}
+
+    def wait(self):
+        """Block until one process dies or Ctrl-C; then stop the others."""
+        try:
+            while all(p.poll() is None for p in self.procs.values()):
+                time.sleep(1)
+            dead = [n for n, p in self.procs.items() if p.poll() is not None]
+            print(f"stopped: {', '.join(dead)} exited; logs in {self.log_dir}", file=sys.stderr)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
+
+
+def _ok(url):
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return r.status == 200
+    except Exception:
+        return False
+
+
+if __name__ == "__main__":
+    stack = Stack().start()
+    api = stack.env.get("RSA_API_PORT", "8000")
+    print(f"\n  The assistant is running.  Chat page: http://127.0.0.1:{api}/\n  (Ctrl-C stops it; logs in {stack.log_dir})\n", flush=True)
+    stack.wait()

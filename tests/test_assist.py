@@ -1,0 +1,89 @@
+"""Service answers as the resident reads them: complete, from context, at the right centre."""
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from api.assist import names_no_subject
+from api.db import SessionLocal
+from api.main import app
+from api.models import ServiceItem
+
+client = TestClient(app)
+
+
+def ask(**kw):
+    r = client.post("/api/assist/service-answer", json=kw)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def item(name):
+    with SessionLocal() as s:
+        return s.scalars(select(ServiceItem).where(ServiceItem.name == name)).one()
+
+
+def test_materials_are_told_in_one_go():
+    res = ask(text="居住证要带什么材料")
+    assert res["status"] == "answered" and res["aspect"] == "materials"
+    for m in item("居住证申领").materials:
+        assert m["name"] in res["text"] and m["form"] in res["text"]
+
+
+@pytest.mark.parametrize("text, aspect, field", [
+    ("那要多久能拿到", "time", "承诺时限"),
+    ("要钱吗", "fee", "收费"),
+    ("网上能办吗", "online", None),
+    ("要跑几趟", "visits", None),
+    ("需要什么条件", "conditions", "申请条件"),
+    ("流程是怎样的", "process", "办理流程"),
+])
+def test_follow_ups_keep_the_item(text, aspect, field):
+    code = item("居住证申领").code
+    res = ask(text=text, context_code=code)
+    assert res["status"] == "answered" and res["service_code"] == code and res["aspect"] == aspect
+    if field:
+        assert field in res["text"]
+
+
+def test_follow_up_naming_something_unknown_does_not_reuse_context():
+    res = ask(text="那办驾照要带什么", context_code=item("居住证申领").code)
+    assert res["status"] == "unknown"
+    assert "12345" in res["text"] and "人工" in res["text"]
+
+
+def test_place_asks_for_the_community_then_names_its_centre():
+    res = ask(text="居住证在哪里办")
+    assert res["status"] == "need_community"
+    res = ask(text="柳岸", aspect_hint="place", context_code=res["service_code"], community="柳岸")
+    assert res["status"] == "answered" and res["community"] == "柳岸社区"
+    it = item("居住证申领")
+    expected = {"community": "柳岸社区党群服务中心", "street": "湖滨街道便民服务中心", "district": "明湖区政务服务中心"}[it.handled_at]
+    assert expected in res["text"] and "电话" in res["text"] and "办公时间" in res["text"]
+
+
+def test_unknown_community_is_asked_again_with_the_list():
+    res = ask(text="火星社区", aspect_hint="place", context_code=item("老年人优待证").code, community="火星社区")
+    if item("老年人优待证").handled_at != "district":
+        assert res["status"] == "need_community" and "柳岸社区" in res["text"]
+
+
+def test_ambiguous_question_offers_candidates():
+    res = ask(text="办户口要什么材料")
+    assert res["status"] == "ambiguous" and len(res["candidates"]) >= 2
+
+
+def test_voice_channel_gets_a_short_answer():
+    res = ask(text="居住证要带什么材料", channel="voice")
+    assert res["status"] == "answered" and len(res["text"]) < 120 and "\n" not in res["text"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("那要多久能拿到", True), ("在哪里办", True), ("要钱吗", True), ("办驾照要带什么", False), ("考研报名", False),
+])
+def test_follow_up_detection(text, expected):
+    assert names_no_subject(text) is expected
+
+
+def test_bad_requests_are_rejected_politely():
+    assert client.post("/api/assist/service-answer", json={"text": "居" * 3000}).status_code == 422
+    assert client.post("/api/assist/service-answer", json={"text": "x", "channel": "fax"}).status_code == 422

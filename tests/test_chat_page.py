@@ -1,0 +1,72 @@
+"""The resident chat page in a real headless Chromium: ask, see the answer, markup stays text."""
+import shutil
+import time
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_bin = shutil.which("chromedriver")
+    if not (chromium and driver_bin):
+        pytest.fail("headless Chromium is needed: apt-get install chromium chromium-driver (scripts/test does this)")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=420,860"):
+        opts.add_argument(flag)
+    d = webdriver.Chrome(service=Service(driver_bin), options=opts)
+    yield d
+    d.quit()
+
+
+def bot_bubbles(d):
+    return [e.text for e in d.find_elements("css selector", ".row.bot .bubble")]
+
+
+def ask(d, text, wait=60):
+    before = len(bot_bubbles(d))
+    box = d.find_element("id", "text")
+    box.send_keys(text)
+    d.find_element("id", "send").click()
+    deadline = time.time() + wait
+    while time.time() < deadline:
+        if len(bot_bubbles(d)) > before:
+            return bot_bubbles(d)[before:]
+        time.sleep(0.2)
+    raise AssertionError(f"no answer to {text!r} within {wait}s")
+
+
+def test_resident_asks_and_sees_the_answer(stack, browser, var_dir):
+    browser.get(stack["api"] + "/")
+    assert "便民服务助手" in browser.title
+    answer = "\n".join(ask(browser, "居住证要带什么材料"))
+    assert "居住证申领" in answer and "身份证" in answer
+    browser.save_screenshot(str(var_dir / "chat.png"))
+
+
+def test_typed_markup_is_shown_as_text_and_never_runs(stack, browser):
+    browser.get(stack["api"] + "/")
+    ask(browser, '<img src=x onerror="window.pwned=1">居住证')
+    mine = [e.text for e in browser.find_elements("css selector", ".row.me .bubble")]
+    assert any("<img src=x" in t for t in mine)
+    assert browser.execute_script("return window.pwned === undefined")
+    assert not browser.find_elements("css selector", "#log img")
+
+
+def test_buttons_are_clickable(stack, browser):
+    browser.get(stack["api"] + "/")
+    ask(browser, "办户口要什么材料")
+    buttons = browser.find_elements("css selector", ".choices button")
+    assert len(buttons) >= 2
+    before = len(bot_bubbles(browser))
+    buttons[0].click()
+    deadline = time.time() + 60
+    while len(bot_bubbles(browser)) == before and time.time() < deadline:
+        time.sleep(0.2)
+    assert "材料" in bot_bubbles(browser)[-1]

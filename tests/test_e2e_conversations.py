@@ -1,0 +1,114 @@
+"""Whole conversations over Rasa's REST webhook (the h5 channel), with the real model, the
+action server and the backend running as separate processes."""
+import json
+import os
+import sqlite3
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from api.db import SessionLocal
+from api.models import ServiceItem
+
+pytestmark = pytest.mark.e2e
+
+
+def text_of(messages):
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def materials_of(name):
+    with SessionLocal() as s:
+        return [m["name"] for m in s.scalars(select(ServiceItem).where(ServiceItem.name == name)).one().materials]
+
+
+def test_materials_then_follow_ups_keep_the_item(talk):
+    reply = text_of(talk("居住证要带什么材料"))
+    for m in materials_of("居住证申领"):
+        assert m in reply
+    assert "承诺时限" in text_of(talk("那要多久能拿到"))
+    assert "收费" in text_of(talk("要钱吗"))
+    reply = text_of(talk("网上能办吗"))
+    assert "网上" in reply and "居住证申领" in reply
+
+
+def test_indirect_description_resolves(talk):
+    reply = text_of(talk("我爸八十五了有啥补贴"))
+    assert "高龄津贴" in reply
+
+
+@pytest.mark.parametrize("text, name", [("暂住证怎么办", "居住证申领"), ("老年证要什么材料", "老年人优待证"),
+                                        ("低宝怎么申请", "最低生活保障"), ("居住正要带什么", "居住证申领")])
+def test_old_names_and_typos(talk, text, name):
+    assert name in text_of(talk(text))
+
+
+def test_place_asks_for_community_then_names_the_centre(talk):
+    reply = text_of(talk("老年证在哪里办"))
+    if "哪个社区" in reply:
+        reply = text_of(talk("荷花社区"))
+    assert "地址" in reply or "办理地点" in reply
+    assert "电话" in reply
+
+
+def test_two_plausible_items_get_buttons_and_the_choice_is_answered(talk):
+    msgs = talk("办户口要带什么材料")
+    buttons = [b for m in msgs for b in m.get("buttons", [])]
+    titles = {b["title"] for b in buttons}
+    assert {"新生儿入户", "户口迁入"} <= titles
+    choice = next(b for b in buttons if b["title"] == "户口迁入")
+    reply = text_of(talk(choice["payload"]))
+    for m in materials_of("户口迁入"):
+        assert m in reply
+
+
+def test_unknown_item_is_said_honestly(talk):
+    reply = text_of(talk("办驾照要带什么材料"))
+    assert "12345" in reply
+    assert not any(name in reply for name in ["居住证", "身份证申领"])
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("你好", "便民服务助手"),
+    ("谢谢你", "不客气"),
+    ("你是机器人吗", "不是真人"),
+    ("小区门口井盖没了", "119"),
+    ("我上周报的那个井盖怎么样了", "工单号"),
+    ("转人工", "12345"),
+])
+def test_other_intents_are_recognised(talk, text, expect):
+    assert expect in text_of(talk(text))
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("", "还没有输入内容"),
+    ("   \u0000\u0007  ", "还没有输入内容"),
+    ("居" * 10000, "有点长"),
+    ("😀😀😀👍", "只能看懂文字"),
+    ("<script>alert(1)</script>", "还没有输入内容"),
+])
+def test_bad_input_gets_a_clear_reply_and_nothing_is_stored(stack, talk, text, expect):
+    assert expect in text_of(talk(text))
+    talk("你好")  # a real message afterwards, so the tracker store surely has this conversation
+    with sqlite3.connect(os.environ["RSA_TRACKER_DB"]) as db:
+        stored = [json.loads(d)["text"] for (d,) in db.execute(
+            "select data from events where sender_id = ? and type_name = 'user'", (talk.sender,))]
+    assert stored == ["你好"]
+
+
+def test_markup_around_a_question_is_stripped_and_answered(talk):
+    reply = text_of(talk("<b>居住证</b>要带什么材料"))
+    assert "<b>" not in reply and materials_of("居住证申领")[0] in reply
+
+
+def test_traditional_characters_and_control_characters(talk):
+    reply = text_of(talk("居住證要帶什麼材料\u0007"))
+    assert materials_of("居住证申领")[0] in reply
+
+
+def test_malformed_webhook_requests_are_refused(stack):
+    url = f"{stack['rasa']}/webhooks/h5/webhook"
+    assert requests.post(url, data="not json", headers={"Content-Type": "application/json"}).status_code == 400
+    assert requests.post(url, json={"message": "你好"}).status_code == 400
+    assert requests.post(url, json={"sender": "<x>", "message": "你好"}).status_code == 400

@@ -1,0 +1,52 @@
+"""Training data is valid, and the model clears the bar on the held-out test set."""
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from bench.nlu import MODEL, ROOT, TEST_SET, evaluate
+
+RASA = [sys.executable.replace("/python", "/rasa")]
+
+
+def examples(path):
+    out = []
+    for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+        if "intent" in block:
+            out += [(block["intent"], e[2:].strip()) for e in block["examples"].splitlines() if e.startswith("- ")]
+    return out
+
+
+def plain(text):
+    import re
+    return re.sub(r"\[([^\]]+)\](\{[^}]*\}|\([^)]*\))", r"\1", text)
+
+
+def test_rasa_data_validate_is_clean():
+    r = subprocess.run(RASA + ["data", "validate", "--fail-on-warnings", "--config", "config.yml",
+                               "--domain", "bot/domain", "--data", "nlu_data", "bot/data"],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+
+
+def test_test_set_is_never_trained_on():
+    train = {plain(t) for f in (ROOT / "nlu_data").glob("*.yml") for _, t in examples(f)}
+    test = [plain(t) for _, t in examples(TEST_SET)]
+    assert not [t for t in test if t in train]
+
+
+def test_enough_examples_per_intent():
+    from collections import Counter
+    train = Counter(i for f in (ROOT / "nlu_data").glob("*.yml") for i, _ in examples(f))
+    test = Counter(i for i, _ in examples(TEST_SET))
+    assert min(train.values()) >= 40, train
+    assert min(test.values()) >= 15, test
+    assert set(train) == set(test)
+
+
+def test_intent_macro_f1_on_the_test_set(tmp_path):
+    assert MODEL.exists(), "no trained model: run scripts/test"
+    result = evaluate(tmp_path)
+    weakest = sorted(result["per_intent"].items(), key=lambda kv: kv[1])[:3]
+    assert result["macro_f1"] >= 0.90, f"macro-F1 {result['macro_f1']:.3f}; weakest {weakest}"

@@ -1,0 +1,73 @@
+"""Catalogue search: residents' words, old names, typos, homophones, traditional characters
+and full-width digits resolve to the right item; unrelated questions resolve to nothing."""
+import pytest
+from fastapi.testclient import TestClient
+
+from api.db import SessionLocal
+from api.main import app
+from api.search import CatalogueIndex, decide, prepare_query
+
+
+@pytest.fixture(scope="module")
+def index():
+    with SessionLocal() as s:
+        return CatalogueIndex.from_db(s)
+
+
+def resolve(index, text):
+    decision, chosen = decide(index.search(text))
+    return decision, [m.name for m in chosen]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("居住证要带什么材料", "居住证申领"),
+    ("暂住证怎么办", "居住证申领"),
+    ("居住正要带什么", "居住证申领"),            # homophone typo
+    ("居住證要帶什麼材料", "居住证申领"),          # traditional characters
+    ("居住证签注要什么材料", "居住证签注"),        # the longer name wins over 居住证
+    ("居住证到期了要续签", "居住证签注"),
+    ("我爸八十五了有啥补贴", "高龄津贴"),
+    ("我爸８５岁了有补贴吗", "高龄津贴"),          # full-width digits
+    ("老年证在哪里办", "老年人优待证"),
+    ("低宝怎么申请", "最低生活保障"),              # homophone
+    ("吃低保要什么条件", "最低生活保障"),
+    ("五保户", "特困人员救助供养"),
+    ("残疾正怎么办", "残疾人证"),
+    ("狗证去哪办", "养犬登记"),
+    ("准生证", "生育登记"),
+    ("社保卡丢了怎么补", "社保卡申领补换"),
+    ("身份证过期了换一个", "居民身份证申领换领补领"),
+    ("办营业执照开个小店", "个体工商户登记"),
+    ("租房备案", "房屋租赁登记备案"),
+    ("养老金认证", "养老金领取资格认证"),
+])
+def test_resolves(index, text, expected):
+    decision, names = resolve(index, text)
+    assert (decision, names[:1]) == ("confident", [expected])
+
+
+@pytest.mark.parametrize("text", ["办驾照要带什么", "买火车票", "今天天气怎么样", "信用卡怎么办", "😀😀", ""])
+def test_unrelated_questions_resolve_to_nothing(index, text):
+    assert resolve(index, text)[0] == "unknown"
+
+
+def test_two_plausible_items_ask_which(index):
+    decision, names = resolve(index, "办户口")
+    assert decision == "ambiguous"
+    assert {"新生儿入户", "户口迁入"} <= set(names)
+
+
+def test_normalisation():
+    assert prepare_query("居住證 ８５岁") == "居住证八十五岁"
+
+
+def test_search_endpoint_ranks_with_scores():
+    r = TestClient(app).get("/api/search", params={"q": "暂住证"}).json()
+    assert r["decision"] == "confident"
+    top = r["candidates"][0]
+    assert top["name"] == "居住证申领" and 0 < top["score"] <= 1
+    assert all(a["score"] >= b["score"] for a, b in zip(r["candidates"], r["candidates"][1:]))
+
+
+def test_search_endpoint_rejects_overlong_query():
+    assert TestClient(app).get("/api/search", params={"q": "居" * 3000}).status_code == 422
