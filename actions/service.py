@@ -42,7 +42,7 @@ class ActionAnswerService(Action):
             res = backend.service_answer(
                 text=text[:2000], service_hint=service_hint,
                 aspect_hint=first_entity(tracker, "aspect") or (tracker.get_slot("aspect") if intent == "inform" else None),
-                context_code=tracker.get_slot("service_code"), community=community,
+                context_code=tracker.get_slot("service_code"), community=community, answers_question=bool(awaiting),
                 channel="voice" if tracker.get_latest_input_channel() in VOICE_CHANNELS else "text")
         except backend.BackendError:
             dispatcher.utter_message(text=backend.UNAVAILABLE)

@@ -3,7 +3,6 @@ place, keeping the item from context for follow-ups, and never guessing an unrel
 import re
 from typing import List, Optional
 
-import jieba
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,8 +18,10 @@ from api.answers import ASPECT_CUES
 FOLLOW_UP_WORDS = set("""
 那 那个 这个 这 那么 还有 还 再 就是 嗯 啊 呀 吧 吗 呢 哦 哈 噢 额 呃 的 了 么 嘛 哪 我 我们 咱 咱们 你 你们 您 他 她 想 想问 问 问一下 请问 一下
 要 需要 得 能 能不能 可以 可不可以 会 办 办理 去 到 弄 申请 做 拿 给 交 带 是 不是 有 没有 多少 什么 啥 怎么 怎样 如何 几 个 都 也 又 就 先 然后
+操作 搞 准备 东西 情况 问题 事 事情 一样 还是 怎么样 样
 现在 今天 大概 一般 总共 一共 最 好 行 还要 这边 那边 自己 本人 帮 帮忙 请 谢谢 麻烦 具体 详细 说说 讲讲 告诉 知道 清楚 一次 次 趟 天 钱 时候
 """.split())
+_FOLLOW_UP_LONGEST_FIRST = sorted(FOLLOW_UP_WORDS, key=len, reverse=True)
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -30,6 +31,8 @@ class AnswerRequest(BaseModel):
     aspect_hint: Optional[str] = Field(None, max_length=20)     # NLU's aspect entity
     context_code: Optional[str] = Field(None, max_length=32)    # item under discussion
     community: Optional[str] = Field(None, max_length=50)
+    # The message answers the assistant's own question (which community?) about context_code.
+    answers_question: bool = False
     channel: str = Field("text", regex="^(text|voice)$")
 
 
@@ -55,8 +58,9 @@ def names_no_subject(text: str) -> bool:
     for _, cues in ASPECT_CUES:
         for c in cues:
             t = t.replace(c, " ")
-    residue = [w for w in jieba.cut(t) if w.strip() and w not in FOLLOW_UP_WORDS]
-    return len(HAN.findall("".join(residue))) < 2
+    for w in _FOLLOW_UP_LONGEST_FIRST:
+        t = t.replace(w, " ")
+    return len(HAN.findall(t)) < 2
 
 
 def unknown_text() -> str:
@@ -77,10 +81,13 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         code = chosen[0].code
     elif status == "ambiguous" and req.context_code in {m.code for m in chosen}:
         code = req.context_code
-    elif status == "unknown" and req.context_code and not req.service_hint and names_no_subject(req.text):
+    elif status == "unknown" and req.context_code and not req.service_hint and (
+            req.answers_question or names_no_subject(places.strip_community_names(session, req.text))):
         code = req.context_code
     if code is None and status == "ambiguous":
-        return AnswerResponse(status="ambiguous", aspect=aspect, text="您想问的是下面哪一项？请点选或直接回复名称：",
+        text = (f"您是想问【{chosen[0].name}】吗？是的话请点一下：" if len(chosen) == 1
+                else "您想问的是下面哪一项？请点选或直接回复名称：")
+        return AnswerResponse(status="ambiguous", aspect=aspect, text=text,
                               candidates=[Candidate(code=m.code, name=m.name, score=round(m.score, 3)) for m in chosen])
     item = session.scalars(select(ServiceItem).where(ServiceItem.code == code)).first() if code else None
     if item is None:

@@ -56,6 +56,16 @@ def find_community(session: Session, text: str) -> Optional[Community]:
     return best[1] if best else None
 
 
+def strip_community_names(session: Session, text: str) -> str:
+    """`text` without community names ('我住柳岸社区' → '我住'), to see what else it says."""
+    t = normalise(text)
+    for c in session.scalars(select(Community)):
+        t = t.replace(c.name, " ")
+        if c.name.endswith("社区"):
+            t = t.replace(c.name[:-2], " ")
+    return t
+
+
 def district_centre(session: Session) -> ServiceCentre:
     return session.scalars(select(ServiceCentre).where(ServiceCentre.level == DISTRICT_CENTRE_LEVEL)).one()
 

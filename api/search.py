@@ -6,23 +6,25 @@ descriptions). A term matches the query
     Chinese numerals so '85岁' meets the keyword '八十'),
   - by sound: the same toneless pinyin syllables (居住正 → 居住证, 低宝 → 低保),
   - or partly: the share of the term found in the query (typos, partial names).
-When one item's match lies inside another item's longer match (居住证 inside 居住证签注),
-the longer match wins.
+When the part of the question one item explains lies inside what another item explains
+(居住证 inside 居住证签注, or inside 居住证 + 到期 + 续签), the fuller explanation wins.
 """
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 import cn2an
+import jieba
 from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.models import ServiceItem
+from api.terms import derived_terms
 from api.textnorm import clean, normalise
 
-WEIGHT = {"name": 1.0, "alias": 0.95, "keyword": 0.75}
+WEIGHT = {"name": 1.0, "alias": 0.95, "keyword": 0.8}
 SOUND_FACTOR = 0.9       # a homophone is almost as good as the right characters
 PARTIAL_FACTOR = 0.8     # partial or misspelt names count for less
 SUBSUMED_FACTOR = 0.4    # a match inside another item's longer match
@@ -51,6 +53,7 @@ class Term:
     text: str
     kind: str
     syl: List[str] = field(default_factory=list)
+    words: List[str] = field(default_factory=list)  # a keyword's content words (2+ characters)
 
 
 @dataclass
@@ -60,7 +63,8 @@ class Match:
     score: float
     term: str
     how: str
-    span: Optional[Tuple[int, int]] = None
+    kind: str = ""
+    covered: Set[int] = field(default_factory=set)  # query positions explained by this item
 
 
 def _find_syllables(needle: List[str], hay: List[str]) -> Optional[int]:
@@ -71,45 +75,56 @@ def _find_syllables(needle: List[str], hay: List[str]) -> Optional[int]:
     return None
 
 
-def _longest_common(a: str, b: str) -> int:
-    best = 0
+def _longest_common(a: str, b: str) -> Tuple[int, int]:
+    """Length of the longest substring of `a` found in `b`, and where it starts in `b`."""
+    best, where = 0, -1
     for i in range(len(a)):
         for j in range(i + best + 1, len(a) + 1):
-            if a[i:j] in b:
-                best = j - i
-            else:
+            pos = b.find(a[i:j])
+            if pos < 0:
                 break
-    return best
+            best, where = j - i, pos
+    return best, where
 
 
-def _match_term(term: Term, q: str, q_syl: List[str]) -> Optional[Tuple[float, str, Optional[Tuple[int, int]]]]:
+def _match_term(term: Term, q: str, q_syl: List[str]) -> Optional[Tuple[float, str, Set[int]]]:
+    """(score, how, query positions covered) or None."""
     w = WEIGHT[term.kind]
     pos = q.find(term.text)
     if pos >= 0:
-        return w, "text", (pos, pos + len(term.text))
+        return w, "text", set(range(pos, pos + len(term.text)))
     if len(term.text) >= 2:
         pos = _find_syllables(term.syl, q_syl)
         if pos is not None:
-            return w * SOUND_FACTOR, "sound", (pos, pos + len(term.text))
+            return w * SOUND_FACTOR, "sound", set(range(pos, pos + len(term.text)))
+    if len(term.words) >= 2:
+        # 居住证快到期 meets 居住证到期了: every content word present, in any order.
+        found = [q.find(x) for x in term.words]
+        if all(p >= 0 for p in found):
+            return w * SOUND_FACTOR, "words", {i for x, p in zip(term.words, found) for i in range(p, p + len(x))}
     if len(term.text) >= 3 and term.kind != "keyword":
         # Share of the name present in the query, or a near-miss spelling of it.
-        share = _longest_common(term.text, q) / len(term.text)
+        length, _ = _longest_common(term.text, q)
+        share = length / len(term.text)
         near = fuzz.partial_ratio(term.text, q) / 100 if len(q) >= len(term.text) else 0.0
-        part = max(share if share >= 0.5 else 0.0, near if near >= 0.75 else 0.0)
+        part = max(share if share >= 0.5 else 0.0, near if near >= 0.8 else 0.0)
         if part:
-            return w * PARTIAL_FACTOR * part, "partial", None
+            return w * PARTIAL_FACTOR * part, "partial", set()  # weak evidence: explains nothing
     return None
 
 
 class CatalogueIndex:
     def __init__(self, items: List[ServiceItem]):
         self.items: Dict[str, Tuple[str, List[Term]]] = {}
+        extra_aliases, extra_keywords = derived_terms(items)
         for it in items:
             terms = [Term(normalise(it.name), "name")]
-            terms += [Term(normalise(a), "alias") for a in it.aliases]
-            terms += [Term(prepare_query(k), "keyword") for k in it.keywords]
+            terms += [Term(normalise(a), "alias") for a in [*it.aliases, *extra_aliases.get(it.code, [])]]
+            terms += [Term(prepare_query(k), "keyword") for k in [*it.keywords, *extra_keywords.get(it.code, [])]]
             for t in terms:
                 t.syl = _syllables(t.text)
+                if t.kind == "keyword":
+                    t.words = [x for x in jieba.cut(t.text) if len(x) >= 2]
             self.items[it.code] = (it.name, [t for t in terms if t.text])
 
     @classmethod
@@ -128,31 +143,37 @@ class CatalogueIndex:
                 m = _match_term(t, q, q_syl)
                 if not m:
                     continue
-                score, how, span = m
+                score, how, covered = m
                 if t.kind == "keyword":
                     keyword_hits[code] = keyword_hits.get(code, 0) + 1
                 cur = best.get(code)
-                longer = span and cur and cur.span and (span[1] - span[0]) > (cur.span[1] - cur.span[0])
-                if cur is None or score > cur.score or (score == cur.score and longer):
-                    best[code] = Match(code, name, score, t.text, how, span)
+                if cur is None:
+                    cur = best[code] = Match(code, name, score, t.text, how, t.kind)
+                elif score > cur.score:
+                    cur.score, cur.term, cur.how, cur.kind = score, t.text, how, t.kind
+                cur.covered |= covered
         matches = list(best.values())
         for m in matches:
             # Several indirect hints together are stronger than one.
             extra = min(keyword_hits.get(m.code, 0), 3) - 1
             if extra > 0:
                 m.score = min(1.0, m.score + 0.05 * extra)
-        self._prefer_longer(matches)
+        self._prefer_fuller(matches)
         matches.sort(key=lambda m: (-m.score, m.name))
         return matches[:limit]
 
     @staticmethod
-    def _prefer_longer(matches: List[Match]) -> None:
-        spans = [(m, m.span) for m in matches if m.span]
-        for m, (a, b) in spans:
-            for other, (c, d) in spans:
-                if other is not m and c <= a and b <= d and (d - c) > (b - a):
-                    m.score *= SUBSUMED_FACTOR
-                    break
+    def _prefer_fuller(matches: List[Match]) -> None:
+        """An item whose explained part of the question is strictly inside another strong
+        item's explained part loses to it."""
+        strong = [m for m in matches if m.covered and m.score >= CANDIDATE]
+        for m in matches:
+            if m.covered and any(o is not m and m.covered < o.covered for o in strong):
+                m.score *= SUBSUMED_FACTOR
+
+
+def _named(m: Match) -> bool:
+    return m.kind in ("name", "alias") and m.how in ("text", "sound")
 
 
 def decide(matches: List[Match]) -> Tuple[str, List[Match]]:
@@ -160,9 +181,11 @@ def decide(matches: List[Match]) -> Tuple[str, List[Match]]:
     top = [m for m in matches if m.score >= CANDIDATE]
     if not top:
         return "unknown", []
-    if top[0].score >= CONFIDENT and (len(top) == 1 or top[0].score - top[1].score >= MARGIN):
+    if top[0].score >= CONFIDENT and (len(top) == 1 or top[0].score - top[1].score >= MARGIN
+                                      or (_named(top[0]) and not any(_named(m) for m in top[1:]))):
+        # Clearly ahead, or the only item the resident named (the others are only hinted at).
         return "confident", top[:1]
     close = [m for m in top if top[0].score - m.score < MARGIN * 2]
     if len(close) == 1:
         return ("confident" if top[0].score >= CONFIDENT else "ambiguous"), close
-    return "ambiguous", close[:4]
+    return "ambiguous", close[:5]

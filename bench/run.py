@@ -75,7 +75,18 @@ def latency(turns=60):
         stack.stop()
 
 
+def _fresh_database():
+    """A throw-away database seeded from the repository, like the tests use."""
+    var = Path(tempfile.mkdtemp(prefix="rsa-bench-"))
+    os.environ["RSA_VAR_DIR"] = str(var)
+    os.environ["RSA_DATABASE_URL"] = f"sqlite:///{var / 'backend.db'}"
+    from api import cli
+    cli.migrate()
+    cli.seed()
+
+
 if __name__ == "__main__":
+    _fresh_database()
     nlu()
     paraphrases()
     latency()

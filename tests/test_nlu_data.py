@@ -50,3 +50,30 @@ def test_intent_macro_f1_on_the_test_set(tmp_path):
     result = evaluate(tmp_path)
     weakest = sorted(result["per_intent"].items(), key=lambda kv: kv[1])[:3]
     assert result["macro_f1"] >= 0.90, f"macro-F1 {result['macro_f1']:.3f}; weakest {weakest}"
+
+
+def test_every_entity_annotation_aligns_with_jieba_tokens():
+    """Rasa silently drops entity annotations that cut through a jieba token; the dictionary
+    generated from the catalogue must keep every annotation intact."""
+    import jieba
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    from api.cli import dictionary_words
+    from api.db import SessionLocal
+    from api.textnorm import normalise
+
+    tok = jieba.Tokenizer()
+    with SessionLocal() as s:
+        for w, pos in dictionary_words(s).items():
+            tok.add_word(w, 2000, pos)
+    bad = []
+    for f in sorted((ROOT / "nlu_data").glob("*.yml")):
+        for msg in load_data(str(f)).nlu_examples:
+            text = msg.get("text")
+            bounds = set()
+            for w, start, end in tok.tokenize(normalise(text)):
+                bounds |= {start, end}
+            for e in msg.get("entities") or []:
+                if e["start"] not in bounds or e["end"] not in bounds:
+                    bad.append(f"{f.name}: {text} [{e['value']}]")
+    assert not bad, f"{len(bad)} misaligned annotations, e.g. " + "; ".join(bad[:8])
