@@ -19,6 +19,7 @@ class Stack:
     def __init__(self, env=None, log_dir=None):
         self.env = dict(os.environ if env is None else env)
         self.env.setdefault("PYTHONPATH", str(ROOT))
+        self.env["RASA_TELEMETRY_ENABLED"] = "false"  # no reports to the internet
         self.log_dir = Path(log_dir or Path(self.env.get("RSA_VAR_DIR", ROOT / "var")) / "logs")
         self.procs = {}
 

@@ -16,6 +16,7 @@ os.environ["RSA_TRACKER_DB"] = str(_VAR / "tracker.db")
 os.environ["RSA_TRACKER_DIALECT"] = "sqlite"
 os.environ["RSA_ADMIN_TOKEN"] = "test-admin-token"
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 
 from api import cli  # noqa: E402
 

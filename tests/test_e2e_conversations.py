@@ -86,7 +86,7 @@ def test_other_intents_are_recognised(talk, text, expect):
     ("   \u0000\u0007  ", "还没有输入内容"),
     ("居" * 10000, "有点长"),
     ("😀😀😀👍", "只能看懂文字"),
-    ("<script>alert(1)</script>", "还没有输入内容"),
+    ("<script></script><b></b>", "还没有输入内容"),
 ])
 def test_bad_input_gets_a_clear_reply_and_nothing_is_stored(stack, talk, text, expect):
     assert expect in text_of(talk(text))
@@ -95,6 +95,15 @@ def test_bad_input_gets_a_clear_reply_and_nothing_is_stored(stack, talk, text, e
         stored = [json.loads(d)["text"] for (d,) in db.execute(
             "select data from events where sender_id = ? and type_name = 'user'", (talk.sender,))]
     assert stored == ["你好"]
+
+
+def test_script_tags_never_reach_the_tracker_store(talk):
+    reply = text_of(talk("<script>alert(1)</script>"))
+    assert reply and "<script>" not in reply
+    with sqlite3.connect(os.environ["RSA_TRACKER_DB"]) as db:
+        stored = [json.loads(d)["text"] for (d,) in db.execute(
+            "select data from events where sender_id = ? and type_name = 'user'", (talk.sender,))]
+    assert stored and not any("<" in t for t in stored)
 
 
 def test_markup_around_a_question_is_stripped_and_answered(talk):
