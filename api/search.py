@@ -21,12 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.models import ServiceItem
-from api.terms import derived_terms
+from api.terms import derived_terms, strip_verb
 from api.textnorm import clean, normalise
 
 WEIGHT = {"name": 1.0, "alias": 0.95, "keyword": 0.8}
 SOUND_FACTOR = 0.9       # a homophone is almost as good as the right characters
 PARTIAL_FACTOR = 0.8     # partial or misspelt names count for less
+INSIDE_FACTOR = 0.8      # the question is only part of a name
 SUBSUMED_FACTOR = 0.4    # a match inside another item's longer match
 CONFIDENT = 0.7          # top score needed to answer without asking
 MARGIN = 0.15            # ... and its lead over the runner-up
@@ -102,11 +103,16 @@ def _match_term(term: Term, q: str, q_syl: List[str]) -> Optional[Tuple[float, s
         found = [q.find(x) for x in term.words]
         if all(p >= 0 for p in found):
             return w * SOUND_FACTOR, "words", {i for x, p in zip(term.words, found) for i in range(p, p + len(x))}
-    if len(term.text) >= 3 and term.kind != "keyword":
-        # Share of the name present in the query, or a near-miss spelling of it.
+    if term.kind == "keyword":
+        return None
+    if len(q) >= 2 and q in term.text and strip_verb(q) == q:
+        # The whole question is a fragment of a name (医保): a hint at every item so named.
+        return w * INSIDE_FACTOR, "inside", set(range(len(q)))
+    if len(term.text) >= 3:
+        # Share of the name present in the query, or a near-miss spelling of a longer name.
         length, _ = _longest_common(term.text, q)
         share = length / len(term.text)
-        near = fuzz.partial_ratio(term.text, q) / 100 if len(q) >= len(term.text) else 0.0
+        near = fuzz.partial_ratio(term.text, q) / 100 if len(q) >= len(term.text) >= 4 else 0.0
         part = max(share if share >= 0.5 else 0.0, near if near >= 0.8 else 0.0)
         if part:
             return w * PARTIAL_FACTOR * part, "partial", set()  # weak evidence: explains nothing

@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import Dict, Iterable, List, Tuple
 
 VERB_PREFIXES = ("办理", "申请", "补办", "领取", "办", "补", "领", "开", "吃", "交", "上", "报", "查", "换", "续", "转")
-VERB_SUFFIXES = ("申请", "办理", "补办", "怎么办", "丢了", "掉了", "过期了", "到期了", "换证", "换领", "补领")
+VERB_SUFFIXES = ("申请", "申领", "办理", "补办", "补换", "怎么办", "丢了", "掉了", "过期了", "到期了", "换证", "换领", "补领", "换卡")
 
 
 def strip_verb(alias: str) -> str:

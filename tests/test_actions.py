@@ -1,0 +1,87 @@
+"""The actions against the real backend over HTTP: slots they set and what they say."""
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(autouse=True)
+def backend_url(stack, monkeypatch):
+    from actions import backend
+    monkeypatch.setattr(backend, "BACKEND_URL", stack["api"])
+
+
+def tracker(text, intent="ask_service", entities=(), slots=None, channel="h5", history=()):
+    events = [{"event": "user", "text": t} for t in history] + [{"event": "user", "text": text}]
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": list(entities),
+              "intent_ranking": [{"name": intent, "confidence": 0.4}, {"name": "out_of_scope", "confidence": 0.3}]}
+    return Tracker("s1", slots or {}, latest, events, False, None, None, channel)
+
+
+def run(action, t):
+    d = CollectingDispatcher()
+    events = action.run(d, t, {})
+    return d.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_answer_sets_the_item_for_follow_ups():
+    from actions.service import ActionAnswerService
+    msgs, slots = run(ActionAnswerService(), tracker("低保要什么材料"))
+    assert "最低生活保障" in msgs[0]["text"] and slots["aspect"] == "materials"
+    code = slots["service_code"]
+    msgs, slots = run(ActionAnswerService(), tracker("要跑几趟", slots={"service_code": code}))
+    assert "最低生活保障" in msgs[0]["text"] and slots["aspect"] == "visits"
+
+
+def test_ambiguous_answer_offers_buttons_with_inform_payloads():
+    from actions.service import ActionAnswerService
+    msgs, _ = run(ActionAnswerService(), tracker("办户口要什么材料"))
+    payloads = [b["payload"] for b in msgs[0]["buttons"]]
+    assert '/inform{"service_item":"户口迁入"}' in payloads
+
+
+def test_button_press_uses_the_residents_own_words_for_the_aspect():
+    from actions.service import ActionAnswerService
+    t = tracker('/inform{"service_item":"户口迁入"}', intent="inform",
+                entities=[{"entity": "service_item", "value": "户口迁入"}], slots={"aspect": "materials"},
+                history=["办户口要什么材料"])
+    msgs, slots = run(ActionAnswerService(), t)
+    assert "户口迁入" in msgs[0]["text"] and slots["aspect"] == "materials"
+
+
+def test_place_waits_for_the_community_then_answers():
+    from actions.service import ActionAnswerService
+    msgs, slots = run(ActionAnswerService(), tracker("身份证在哪里办"))
+    assert slots["awaiting_community"] is True and "哪个社区" in msgs[0]["text"]
+    msgs, slots = run(ActionAnswerService(), tracker("翠苑", intent="inform", slots={**slots}))
+    assert slots["community"] == "翠苑社区" and slots["awaiting_community"] is False
+    assert "青山街道便民服务中心" in msgs[0]["text"]
+
+
+def test_bare_community_is_remembered():
+    from actions.service import ActionAnswerService
+    msgs, slots = run(ActionAnswerService(), tracker("我住荷花社区", intent="inform",
+                                                     entities=[{"entity": "community", "value": "荷花社区"}]))
+    assert slots == {"community": "荷花社区"} and "荷花社区党群服务中心" in msgs[0]["text"]
+
+
+def test_request_human_gives_the_residents_centre_phone():
+    from actions.human import ActionRequestHuman
+    msgs, _ = run(ActionRequestHuman(), tracker("转人工", intent="request_human", slots={"community": "柳岸社区"}))
+    assert "0571-86031101" in msgs[0]["text"] and "12345" in msgs[0]["text"]
+
+
+def test_backend_down_is_told_politely(monkeypatch):
+    from actions import backend
+    from actions.service import ActionAnswerService
+    monkeypatch.setattr(backend, "BACKEND_URL", "http://127.0.0.1:9")
+    msgs, slots = run(ActionAnswerService(), tracker("低保要什么材料"))
+    assert "12345" in msgs[0]["text"] and slots == {}
+
+
+def test_ask_affirmation_is_in_chinese_with_yes_no_buttons():
+    from actions.fallback import ActionDefaultAskAffirmation
+    msgs, _ = run(ActionDefaultAskAffirmation(), tracker("嗯那个啥", intent="ask_service"))
+    assert "咨询办事指南" in msgs[0]["text"]
+    assert [b["title"] for b in msgs[0]["buttons"]] == ["是的", "不是"]
