@@ -17,7 +17,6 @@ import requests
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-PORTS = {"RSA_API_PORT": "28000", "RSA_ACTIONS_PORT": "25055", "RSA_RASA_PORT": "25005"}
 
 
 def nlu():
@@ -55,13 +54,9 @@ def paraphrases():
 
 def latency(turns=60):
     from scripts.stack import Stack
-    env = dict(os.environ, **PORTS)
-    env.update(RSA_BACKEND_URL=f"http://127.0.0.1:{PORTS['RSA_API_PORT']}",
-               RSA_ACTION_URL=f"http://127.0.0.1:{PORTS['RSA_ACTIONS_PORT']}/webhook",
-               RSA_TRACKER_DB=str(Path(tempfile.mkdtemp()) / "tracker.db"), RSA_TRACKER_DIALECT="sqlite")
-    stack = Stack(env=env).start()
+    stack = Stack(api=28000, actions=25055, rasa=25005).start()
     try:
-        url = f"http://127.0.0.1:{PORTS['RSA_RASA_PORT']}/webhooks/h5/webhook"
+        url = f"{stack.rasa_url}/webhooks/h5/webhook"
         script = ["你好", "居住证要带什么材料", "那要多久能拿到", "要钱吗", "在哪里办", "柳岸社区", "低保要什么条件", "谢谢"]
         times = []
         for i in range(turns):

@@ -67,13 +67,3 @@ train_if_stale() {
     --out models --fixed-model-name current --force --quiet
   echo "$want" > models/.inputs.sha
 }
-
-# Ports and places of one running set of the three processes.
-set_ports() {
-  export RSA_API_PORT="${RSA_API_PORT:-8000}" RSA_ACTIONS_PORT="${RSA_ACTIONS_PORT:-5055}" RSA_RASA_PORT="${RSA_RASA_PORT:-5005}"
-  export RSA_BACKEND_URL="http://127.0.0.1:$RSA_API_PORT"
-  export RSA_ACTION_URL="http://127.0.0.1:$RSA_ACTIONS_PORT/webhook"
-  export RSA_RASA_URL="http://127.0.0.1:$RSA_RASA_PORT"
-  export RSA_TRACKER_DIALECT="${RSA_TRACKER_DIALECT:-sqlite}"
-  export RSA_TRACKER_DB="${RSA_TRACKER_DB:-${RSA_VAR_DIR:-$ROOT/var}/tracker.db}"
-}

@@ -16,18 +16,28 @@ BIN = Path(sys.executable).parent
 
 
 class Stack:
-    def __init__(self, env=None, log_dir=None):
+    def __init__(self, env=None, log_dir=None, **ports):
+        """`ports`: api=, actions=, rasa= override RSA_API_PORT etc.; the URLs the processes
+        use to reach each other are derived from the ports here and nowhere else."""
         self.env = dict(os.environ if env is None else env)
+        for key, value in ports.items():
+            self.env[f"RSA_{key.upper()}_PORT"] = str(value)
         self.env.setdefault("PYTHONPATH", str(ROOT))
         self.env["RASA_TELEMETRY_ENABLED"] = "false"  # no reports to the internet
-        self.log_dir = Path(log_dir or Path(self.env.get("RSA_VAR_DIR", ROOT / "var")) / "logs")
+        var = Path(self.env.setdefault("RSA_VAR_DIR", str(ROOT / "var")))
+        self.env.setdefault("RSA_TRACKER_DIALECT", "sqlite")
+        self.env.setdefault("RSA_TRACKER_DB", str(var / "tracker.db"))
+        self.api_port = self.env.setdefault("RSA_API_PORT", "8000")
+        self.actions_port = self.env.setdefault("RSA_ACTIONS_PORT", "5055")
+        self.rasa_port = self.env.setdefault("RSA_RASA_PORT", "5005")
+        self.api_url = self.env["RSA_BACKEND_URL"] = f"http://127.0.0.1:{self.api_port}"
+        self.env["RSA_ACTION_URL"] = f"http://127.0.0.1:{self.actions_port}/webhook"
+        self.rasa_url = self.env["RSA_RASA_URL"] = f"http://127.0.0.1:{self.rasa_port}"
+        self.log_dir = Path(log_dir or var / "logs")
         self.procs = {}
 
-    def _port(self, name, default):
-        return self.env.get(name, default)
-
     def commands(self):
-        api, act, rasa = self._port("RSA_API_PORT", "8000"), self._port("RSA_ACTIONS_PORT", "5055"), self._port("RSA_RASA_PORT", "5005")
+        api, act, rasa = self.api_port, self.actions_port, self.rasa_port
         return {
             "backend": ([str(BIN / "python"), "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", api,
                          "--log-level", "warning"], f"http://127.0.0.1:{api}/healthz"),
@@ -91,6 +101,5 @@ def _ok(url):
 
 if __name__ == "__main__":
     stack = Stack().start()
-    api = stack.env.get("RSA_API_PORT", "8000")
-    print(f"\n  The assistant is running.  Chat page: http://127.0.0.1:{api}/\n  (Ctrl-C stops it; logs in {stack.log_dir})\n", flush=True)
+    print(f"\n  The assistant is running.  Chat page: {stack.api_url}/\n  (Ctrl-C stops it; logs in {stack.log_dir})\n", flush=True)
     stack.wait()

@@ -37,21 +37,13 @@ def var_dir():
 
 # ---- the three real processes, for end-to-end tests ------------------------------------------
 
-E2E_PORTS = {"RSA_API_PORT": "18000", "RSA_ACTIONS_PORT": "15055", "RSA_RASA_PORT": "15005"}
-
-
 @pytest.fixture(scope="session")
 def stack():
     from scripts.stack import Stack
-    model = ROOT / "models" / "current.tar.gz"
-    if not model.exists():
+    if not (ROOT / "models" / "current.tar.gz").exists():
         pytest.fail("no trained model: run scripts/test (it trains one when missing)")
-    env = dict(os.environ, **E2E_PORTS)
-    env.update(RSA_BACKEND_URL=f"http://127.0.0.1:{E2E_PORTS['RSA_API_PORT']}",
-               RSA_ACTION_URL=f"http://127.0.0.1:{E2E_PORTS['RSA_ACTIONS_PORT']}/webhook",
-               RSA_RASA_URL=f"http://127.0.0.1:{E2E_PORTS['RSA_RASA_PORT']}")
-    s = Stack(env=env).start()
-    yield {"api": env["RSA_BACKEND_URL"], "rasa": env["RSA_RASA_URL"], "log_dir": s.log_dir}
+    s = Stack(api=18000, actions=15055, rasa=15005).start()
+    yield {"api": s.api_url, "rasa": s.rasa_url, "log_dir": s.log_dir}
     s.stop()
 
 

@@ -18,6 +18,13 @@ def text_of(messages):
     return "\n".join(m.get("text", "") for m in messages)
 
 
+def stored_user_texts(sender):
+    """What Rasa's tracker store (SQLite) holds of the resident's messages."""
+    with sqlite3.connect(os.environ["RSA_TRACKER_DB"]) as db:
+        return [json.loads(d)["text"] for (d,) in db.execute(
+            "select data from events where sender_id = ? and type_name = 'user'", (sender,))]
+
+
 def materials_of(name):
     with SessionLocal() as s:
         return [m["name"] for m in s.scalars(select(ServiceItem).where(ServiceItem.name == name)).one().materials]
@@ -91,18 +98,13 @@ def test_other_intents_are_recognised(talk, text, expect):
 def test_bad_input_gets_a_clear_reply_and_nothing_is_stored(stack, talk, text, expect):
     assert expect in text_of(talk(text))
     talk("你好")  # a real message afterwards, so the tracker store surely has this conversation
-    with sqlite3.connect(os.environ["RSA_TRACKER_DB"]) as db:
-        stored = [json.loads(d)["text"] for (d,) in db.execute(
-            "select data from events where sender_id = ? and type_name = 'user'", (talk.sender,))]
-    assert stored == ["你好"]
+    assert stored_user_texts(talk.sender) == ["你好"]
 
 
 def test_script_tags_never_reach_the_tracker_store(talk):
     reply = text_of(talk("<script>alert(1)</script>"))
     assert reply and "<script>" not in reply
-    with sqlite3.connect(os.environ["RSA_TRACKER_DB"]) as db:
-        stored = [json.loads(d)["text"] for (d,) in db.execute(
-            "select data from events where sender_id = ? and type_name = 'user'", (talk.sender,))]
+    stored = stored_user_texts(talk.sender)
     assert stored and not any("<" in t for t in stored)
 
 
