@@ -71,8 +71,12 @@ def place_text(s: ServiceItem, centre: Optional[ServiceCentre], community: Optio
     head = f"【{s.name}】"
     if centre is None:
         return f"{head}在{LEVEL_NAME[s.handled_at]}办理。"
-    who = f"您所在的{community.name}" if community is not None and s.handled_at != "district" else ""
-    intro = f"{head}{('由' + who + '对应的') if who else ''}{centre.name}受理。"
+    if community is not None and s.handled_at == "street":
+        intro = f"{head}请到{community.name}所属的{centre.name}办理。"
+    elif community is not None and s.handled_at == "community":
+        intro = f"{head}请到您所在的{centre.name}办理。"
+    else:
+        intro = f"{head}请到{centre.name}办理。"
     text = intro + "\n" + _centre_text(centre, s.window, s.hours_note)
     if s.tongban in ("全区通办", "全市通办", "全省通办", "跨省通办"):
         text += f"\n本事项{s.tongban}，也可以到其他便民服务中心办理。"
