@@ -5,6 +5,7 @@ Ports and URLs come from the RSA_* environment variables set by scripts/lib.sh.
 """
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -50,6 +51,10 @@ class Stack:
 
     def start(self, timeout=240):
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        busy = [p for p in (self.api_port, self.actions_port, self.rasa_port) if _in_use(int(p))]
+        if busy:
+            raise RuntimeError(f"port(s) {', '.join(busy)} already in use: is the assistant already running? "
+                               "Stop it, or choose other ports with RSA_API_PORT / RSA_ACTIONS_PORT / RSA_RASA_PORT.")
         cmds = self.commands()
         for name, (cmd, _) in cmds.items():
             log = open(self.log_dir / f"{name}.log", "ab")
@@ -79,7 +84,8 @@ class Stack:
         self.procs = {}
 
     def wait(self):
-        """Block until one process dies or Ctrl-C; then stop the others."""
+        """Block until one process dies, Ctrl-C or SIGTERM; then stop the others."""
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             while all(p.poll() is None for p in self.procs.values()):
                 time.sleep(1)
@@ -91,6 +97,11 @@ class Stack:
             self.stop()
 
 
+def _in_use(port):
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 def _ok(url):
     try:
         with urllib.request.urlopen(url, timeout=2) as r:
@@ -100,6 +111,9 @@ def _ok(url):
 
 
 if __name__ == "__main__":
-    stack = Stack().start()
+    try:
+        stack = Stack().start()
+    except RuntimeError as e:
+        sys.exit(f"error: {e}")
     print(f"\n  The assistant is running.  Chat page: {stack.api_url}/\n  (Ctrl-C stops it; logs in {stack.log_dir})\n", flush=True)
     stack.wait()
