@@ -23,6 +23,19 @@ def resident_text(tracker: Tracker) -> str:
     return ""
 
 
+def offered_choices(tracker: Tracker) -> bool:
+    """Did the assistant's message just before the latest user message offer buttons?"""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif event.get("event") == "bot" and seen_user:
+            return bool((event.get("data") or {}).get("buttons"))
+    return False
+
+
 class ActionAnswerService(Action):
     def name(self) -> Text:
         return "action_answer_service"
@@ -37,17 +50,26 @@ class ActionAnswerService(Action):
         if intent == "inform" and not service_hint and not awaiting:
             # A bare answer with nothing to attach it to: a community, a phone, a ticket ...
             return self._bare_inform(dispatcher, tracker, text)
+        # An answer to our own question keeps the aspect asked about before it: the community
+        # after "where?", the choice after "which one did you mean?".
+        pending_aspect = tracker.get_slot("aspect") if awaiting or (intent == "inform" and offered_choices(tracker)) else None
 
         try:
             res = backend.service_answer(
                 text=text[:2000], service_hint=service_hint,
-                aspect_hint=first_entity(tracker, "aspect") or (tracker.get_slot("aspect") if intent == "inform" else None),
-                context_code=tracker.get_slot("service_code"), community=community, answers_question=bool(awaiting),
+                aspect_hint=first_entity(tracker, "aspect") or pending_aspect,
+                # Off-topic chatter ("哦哦") is no follow-up question about the item under discussion.
+                context_code=None if intent == "out_of_scope" and not awaiting else tracker.get_slot("service_code"),
+                community=community, answers_question=bool(awaiting),
                 channel="voice" if tracker.get_latest_input_channel() in VOICE_CHANNELS else "text")
         except backend.BackendError:
             dispatcher.utter_message(text=backend.UNAVAILABLE)
             return []
 
+        if intent == "out_of_scope" and not awaiting and res["status"] != "answered":
+            # NLU thought it off-topic and the catalogue has no clear match either.
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return []
         events = [SlotSet("aspect", res["aspect"])]
         if res.get("community"):
             events.append(SlotSet("community", res["community"]))

@@ -12,8 +12,11 @@ def backend_url(stack, monkeypatch):
     monkeypatch.setattr(backend, "BACKEND_URL", stack["api"])
 
 
-def tracker(text, intent="ask_service", entities=(), slots=None, channel="h5", history=()):
-    events = [{"event": "user", "text": t} for t in history] + [{"event": "user", "text": text}]
+def tracker(text, intent="ask_service", entities=(), slots=None, channel="h5", history=(), buttons=()):
+    events = [{"event": "user", "text": t} for t in history]
+    if buttons:
+        events.append({"event": "bot", "text": "您想问的是下面哪一项？", "data": {"buttons": list(buttons)}})
+    events.append({"event": "user", "text": text})
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": list(entities),
               "intent_ranking": [{"name": intent, "confidence": 0.4}, {"name": "out_of_scope", "confidence": 0.3}]}
     return Tracker("s1", slots or {}, latest, events, False, None, None, channel)
@@ -45,9 +48,25 @@ def test_button_press_uses_the_residents_own_words_for_the_aspect():
     from actions.service import ActionAnswerService
     t = tracker('/inform{"service_item":"户口迁入"}', intent="inform",
                 entities=[{"entity": "service_item", "value": "户口迁入"}], slots={"aspect": "materials"},
-                history=["办户口要什么材料"])
+                history=["办户口要什么材料"], buttons=[{"title": "户口迁入", "payload": "/inform"}])
     msgs, slots = run(ActionAnswerService(), t)
     assert "户口迁入" in msgs[0]["text"] and slots["aspect"] == "materials"
+
+
+def test_a_bare_name_typed_later_gets_the_overview_not_the_old_aspect():
+    from actions.service import ActionAnswerService
+    t = tracker("暂住证", intent="inform", entities=[{"entity": "service_item", "value": "暂住证"}],
+                slots={"aspect": "fee"}, history=["低保要钱吗"])
+    msgs, slots = run(ActionAnswerService(), t)
+    assert "居住证申领" in msgs[0]["text"] and slots["aspect"] == "general"
+
+
+def test_off_topic_with_a_misspelt_service_is_answered_and_chatter_is_not():
+    from actions.service import ActionAnswerService
+    msgs, _ = run(ActionAnswerService(), tracker("残疾正怎么办", intent="out_of_scope"))
+    assert "残疾人证" in msgs[0]["text"]
+    msgs, slots = run(ActionAnswerService(), tracker("哦哦", intent="out_of_scope", slots={"service_code": "MZ-05-0001"}))
+    assert msgs[0]["response"] == "utter_out_of_scope" and slots == {}
 
 
 def test_place_waits_for_the_community_then_answers():
