@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from api import catalogue, config
 from api.db import SessionLocal
+from api.incidents import load_categories
 from api.models import Community, Grid, ServiceItem, Street
 from api.terms import derived_terms, segmentation_terms
 
@@ -40,6 +41,8 @@ def seed(if_empty: bool = False) -> dict:
     if not (if_empty and has_items):
         with SessionLocal() as s:
             counts.update(catalogue.import_catalogue(s, catalogue.load_seed_document(config.SEED_DIR)))
+        with SessionLocal() as s:
+            counts["incident_categories"] = load_categories(s, config.SEED_DIR / "incident_categories.json")
     return counts
 
 

@@ -27,8 +27,8 @@ def load_places(session: Session, path) -> dict:
                 community = Community(name=c["name"], street=street, centre=_centre(c["centre"], "community"))
                 session.add(community)
                 counts["communities"] += 1
-                for name, areas in c["grids"]:
-                    session.add(Grid(name=name, community=community, areas=areas))
+                for name, areas, (lat, lon) in c["grids"]:
+                    session.add(Grid(name=name, community=community, areas=areas, lat=lat, lon=lon))
                     counts["grids"] += 1
     return counts
 

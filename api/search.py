@@ -119,23 +119,27 @@ def _match_term(term: Term, q: str, q_syl: List[str]) -> Optional[Tuple[float, s
     return None
 
 
-class CatalogueIndex:
-    def __init__(self, items: List[ServiceItem]):
+@dataclass
+class Entry:
+    """Anything findable by words: a service item, an incident category."""
+    code: str
+    name: str
+    aliases: List[str] = field(default_factory=list)
+    keywords: List[str] = field(default_factory=list)
+
+
+class TermIndex:
+    def __init__(self, entries: List[Entry]):
         self.items: Dict[str, Tuple[str, List[Term]]] = {}
-        extra_aliases, extra_keywords = derived_terms(items)
-        for it in items:
-            terms = [Term(normalise(it.name), "name")]
-            terms += [Term(normalise(a), "alias") for a in [*it.aliases, *extra_aliases.get(it.code, [])]]
-            terms += [Term(prepare_query(k), "keyword") for k in [*it.keywords, *extra_keywords.get(it.code, [])]]
+        for e in entries:
+            terms = [Term(normalise(e.name), "name")]
+            terms += [Term(normalise(a), "alias") for a in e.aliases]
+            terms += [Term(prepare_query(k), "keyword") for k in e.keywords]
             for t in terms:
                 t.syl = _syllables(t.text)
                 if t.kind == "keyword":
                     t.words = [x for x in jieba.cut(t.text) if len(x) >= 2]
-            self.items[it.code] = (it.name, [t for t in terms if t.text])
-
-    @classmethod
-    def from_db(cls, session: Session) -> "CatalogueIndex":
-        return cls(session.scalars(select(ServiceItem)).all())
+            self.items[e.code] = (e.name, [t for t in terms if t.text])
 
     def search(self, text: str, limit: int = 5) -> List[Match]:
         q = prepare_query(text)
@@ -176,6 +180,17 @@ class CatalogueIndex:
         for m in matches:
             if m.covered and any(o is not m and m.covered < o.covered for o in strong):
                 m.score *= SUBSUMED_FACTOR
+
+
+class CatalogueIndex(TermIndex):
+    """The service catalogue, with the names derived from residents' aliases (api.terms)."""
+
+    @classmethod
+    def from_db(cls, session: Session) -> "CatalogueIndex":
+        items = session.scalars(select(ServiceItem)).all()
+        extra_aliases, extra_keywords = derived_terms(items)
+        return cls([Entry(it.code, it.name, [*it.aliases, *extra_aliases.get(it.code, [])],
+                          [*it.keywords, *extra_keywords.get(it.code, [])]) for it in items])
 
 
 def _named(m: Match) -> bool:

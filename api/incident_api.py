@@ -1,0 +1,152 @@
+"""HTTP API for incidents and work orders, used by the actions and by staff tools."""
+import os
+from typing import Optional
+
+from fastapi import APIRouter, Depends, Header, HTTPException
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from api import tickets
+from api.db import SessionLocal
+from api.incidents import IncidentClassifier, danger_words
+from api.locate import locate
+from api.models import Ticket
+from api.textnorm import normalise
+
+router = APIRouter(prefix="/api")
+_classifier = {}
+
+
+def get_session():
+    with SessionLocal() as session:
+        yield session
+
+
+def classifier(session=None) -> IncidentClassifier:
+    """The cached classifier; built with the caller's session when given, so a request that
+    already holds SQLite's write lock does not wait on a second connection."""
+    if "c" not in _classifier:
+        if session is not None:
+            _classifier["c"] = IncidentClassifier.from_db(session)
+        else:
+            with SessionLocal() as s:
+                _classifier["c"] = IncidentClassifier.from_db(s)
+    return _classifier["c"]
+
+
+def require_staff(x_admin_token: str = Header(None)):
+    token = os.environ.get("RSA_ADMIN_TOKEN", "")
+    if not token or x_admin_token != token:
+        raise HTTPException(401, "需要管理令牌")
+
+
+class TextIn(BaseModel):
+    text: str = Field(..., max_length=5000)
+
+
+class LocateIn(BaseModel):
+    text: str = Field("", max_length=500)
+    lat: Optional[float] = Field(None, ge=-90, le=90)
+    lon: Optional[float] = Field(None, ge=-180, le=180)
+
+
+class TicketIn(BaseModel):
+    description: str = Field(..., max_length=20000)
+    address: str = Field("", max_length=500)
+    phone: str = Field(..., max_length=40)
+    channel: str = Field("h5", regex="^[a-z0-9_]{1,20}$")
+    sender: Optional[str] = Field(None, max_length=100)
+    idempotency_key: Optional[str] = Field(None, max_length=100)
+    lat: Optional[float] = Field(None, ge=-90, le=90)
+    lon: Optional[float] = Field(None, ge=-180, le=180)
+
+
+class ActionIn(BaseModel):
+    action: str = Field(..., max_length=10)
+    actor: str = Field(..., min_length=1, max_length=50)
+    note: str = Field("", max_length=1000)
+    department: Optional[str] = Field(None, max_length=16)
+    days: Optional[int] = None
+    rating: Optional[int] = None
+
+
+@router.post("/incidents/classify")
+def classify(body: TextIn, session=Depends(get_session)):
+    c = classifier(session).classify(body.text)
+    return {"category": c.category.name if c.category else None,
+            "category_code": c.category.code if c.category else None,
+            "grade": c.grade, "confidence": c.confidence, "emergency": c.emergency,
+            "danger_words": danger_words(body.text),
+            "lead_department": c.category.lead_department_name if c.category else "区社会治理综合指挥中心",
+            "first_handler": c.department_code}
+
+
+@router.post("/incidents/locate")
+def locate_(body: LocateIn, session=Depends(get_session)):
+    r = locate(session, body.text, body.lat, body.lon)
+    g = r.grid
+    return {"status": r.status, "question": r.question,
+            "grid": g.name if g else None,
+            "community": g.community.name if g else None,
+            "street": g.community.street.name if g else None,
+            "candidates": [c.name for c in r.candidates]}
+
+
+@router.post("/tickets")
+def file(body: TicketIn, session=Depends(get_session)):
+    located = locate(session, body.address, body.lat, body.lon)
+    try:
+        t, created = tickets.file_ticket(
+            session, classifier(session), description=body.description, address=body.address, located=located,
+            phone=body.phone, channel=body.channel, idempotency_key=body.idempotency_key, sender=body.sender,
+            lat=body.lat, lon=body.lon)
+    except tickets.TicketError as e:
+        raise HTTPException(422, str(e))
+    return {"created": created, **tickets.view(t, reporter=True)}
+
+
+def _is_reporter(t: Ticket, phone: Optional[str], sender: Optional[str]) -> bool:
+    if sender and t.reporter_ref and tickets.reporter_ref(sender) == t.reporter_ref:
+        return True
+    if phone and t.reporter_phone:
+        try:
+            return tickets.normalise_phone(phone) == t.reporter_phone
+        except tickets.TicketError:
+            return False
+    return False
+
+
+@router.get("/tickets/{number}")
+def get_ticket(number: str, phone: Optional[str] = None, sender: Optional[str] = None, session=Depends(get_session)):
+    tickets.supervise_overdue(session)
+    t = session.scalars(select(Ticket).where(Ticket.number == normalise(number).upper()[:20])).first()
+    if t is None:
+        raise HTTPException(404, "没有找到这个工单号，请核对一下（格式如WG202611150023）。")
+    return tickets.view(t, reporter=_is_reporter(t, phone, sender))
+
+
+@router.get("/tickets")
+def my_tickets(sender: str, q: str = "", session=Depends(get_session)):
+    """The sender's own recent work orders, best match for `q` (我上周报的那个井盖) first."""
+    tickets.supervise_overdue(session)
+    rows = session.scalars(select(Ticket).where(Ticket.reporter_ref == tickets.reporter_ref(sender))
+                           .order_by(Ticket.id.desc()).limit(20)).all()
+    if q:
+        code = classifier(session).classify(q)
+        wanted = code.category.id if code.category else None
+        rows.sort(key=lambda t: t.category_id != wanted)  # stable: same category first, newest first
+    return [tickets.view(t, reporter=True) for t in rows]
+
+
+@router.post("/tickets/{number}/actions", dependencies=[Depends(require_staff)])
+def act(number: str, body: ActionIn, session=Depends(get_session)):
+    try:
+        t = tickets.advance(session, number, body.action, body.actor, body.note, body.department, body.days, body.rating)
+    except tickets.TicketError as e:
+        raise HTTPException(409, str(e))
+    return tickets.view(t, reporter=True)
+
+
+@router.post("/tickets/supervise", dependencies=[Depends(require_staff)])
+def supervise(session=Depends(get_session)):
+    return {"flagged": tickets.supervise_overdue(session)}
