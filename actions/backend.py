@@ -35,3 +35,34 @@ def service_answer(**payload) -> dict:
 
 def community(text: str) -> Optional[dict]:
     return _call("GET", "/api/communities/lookup", params={"text": text})
+
+
+def classify_incident(text: str) -> dict:
+    return _call("POST", "/api/incidents/classify", json={"text": text[:5000]})
+
+
+def locate(text: str) -> dict:
+    return _call("POST", "/api/incidents/locate", json={"text": text[:500]})
+
+
+def file_ticket(**payload) -> dict:
+    """POST /api/tickets; a refusal (bad phone, other district ...) comes back as {'error': message}."""
+    try:
+        r = requests.post(BACKEND_URL + "/api/tickets", json=payload, timeout=TIMEOUT)
+    except requests.RequestException as e:
+        log.error("backend unreachable: %s", type(e).__name__)
+        raise BackendError from e
+    if r.status_code == 422:
+        detail = r.json().get("detail")
+        return {"error": detail if isinstance(detail, str) else "提交的信息有误，请检查后重试。"}
+    if r.status_code >= 400:
+        raise BackendError(r.status_code)
+    return r.json()
+
+
+def ticket(number: str, sender: str) -> Optional[dict]:
+    return _call("GET", f"/api/tickets/{number}", params={"sender": sender})
+
+
+def my_tickets(sender: str, text: str) -> list:
+    return _call("GET", "/api/tickets", params={"sender": sender, "q": text[:200]}) or []

@@ -2,7 +2,7 @@
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend
@@ -86,6 +86,12 @@ class ActionAnswerService(Action):
 
     @staticmethod
     def _bare_inform(dispatcher, tracker, text) -> List[Dict]:
+        # "松竹苑5幢楼下有人摆摊" reads like an address, but it reports a problem.
+        try:
+            if backend.classify_incident(text).get("category"):
+                return [FollowupAction("action_start_incident")]
+        except backend.BackendError:
+            pass
         found = None
         hint = first_entity(tracker, "community") or text
         try:

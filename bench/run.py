@@ -4,7 +4,8 @@
 
 1. intent accuracy and macro-F1 on the held-out NLU test set (tests/data/nlu_test.yml)
 2. service-item top-1 accuracy on a paraphrase set of residents' questions (bench/data/service_paraphrases.yml)
-3. turn latency p50/p95 over the REST webhook with all three processes running
+3. incident category and grade accuracy on residents' descriptions (bench/data/incidents.yml)
+4. turn latency p50/p95 over the REST webhook with all three processes running
 """
 import os
 import statistics
@@ -52,6 +53,27 @@ def paraphrases():
         print("    miss:", *w)
 
 
+def incidents():
+    from api.db import SessionLocal
+    from api.incidents import IncidentClassifier
+    with SessionLocal() as s:
+        clf = IncidentClassifier.from_db(s)
+    cases = yaml.safe_load((ROOT / "bench" / "data" / "incidents.yml").read_text(encoding="utf-8"))
+    cat_ok = grade_ok = 0
+    misses = []
+    for case in cases:
+        c = clf.classify(case["text"])
+        got = c.category.name if c.category else None
+        cat_ok += got == case["category"]
+        grade_ok += c.grade == case["grade"]
+        if got != case["category"]:
+            misses.append((case["text"][:40], case["category"], got))
+    n = len(cases)
+    print(f"Incidents: category accuracy {cat_ok / n:.3f}, grade accuracy {grade_ok / n:.3f} on {n} descriptions")
+    for m in misses:
+        print("    miss:", *m)
+
+
 def latency(turns=60):
     from scripts.stack import Stack
     stack = Stack(api=28000, actions=25055, rasa=25005).start()
@@ -84,4 +106,5 @@ if __name__ == "__main__":
     _fresh_database()
     nlu()
     paraphrases()
+    incidents()
     latency()

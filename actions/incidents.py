@@ -1,0 +1,245 @@
+"""Reporting a grid incident (a form) and asking how it is going.
+
+The backend classifies, locates, files and keeps the work order; these actions only collect
+what is missing, read it back, and pass it on."""
+import re
+import uuid
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import backend
+from actions.service import first_entity, resident_text
+
+EMERGENCY = "⚠️ 这是紧急情况！请马上拨打119（火警、燃气泄漏、被困）、110（治安）或120（有人受伤），先保证人身安全。\n我同时把情况登记为最高等级（重大），马上派单。"
+PHONE = re.compile(r"(?<!\d)(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
+CORRECTION = ("改成", "改为", "不对", "写错", "错了", "应该是", "换成", "更正")
+FORM_SLOTS = ["incident_description", "incident_address", "contact_phone", "incident_confirm", "incident_draft",
+              "incident_address_tries", "requested_slot"]
+MAX_ADDRESS_TRIES = 2
+
+
+def mask(phone: str) -> str:
+    return phone[:3] + "****" + phone[-4:] if phone and len(phone) >= 8 else "****"
+
+
+def phone_in(text: str) -> Optional[str]:
+    m = PHONE.search(re.sub(r"[\s-]", lambda x: "-" if x.group(0) == "-" else "", text or ""))
+    return m.group(1) if m else None
+
+
+def after_correction(text: str) -> str:
+    """'地址写错了，应该是荷花苑13幢' → '荷花苑13幢'."""
+    end = max(text.rfind(c) + len(c) for c in CORRECTION if c in text)
+    rest = text[end:].strip(" ，,。：:是")
+    return rest or text
+
+
+class ActionStartIncident(Action):
+    """Start a report: keep the resident's words, warn at once in an emergency, and fill
+    what the first message already says (place, phone)."""
+
+    def name(self) -> Text:
+        return "action_start_incident"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        text = resident_text(tracker)
+        events = [SlotSet("incident_description", text[:1000]), SlotSet("incident_draft", uuid.uuid4().hex),
+                  SlotSet("incident_confirm", None), SlotSet("incident_address", None),
+                  SlotSet("incident_address_tries", 0)]
+        try:
+            c = backend.classify_incident(text)
+            where = backend.locate(text)
+        except backend.BackendError:
+            dispatcher.utter_message(text=backend.UNAVAILABLE)
+            return [ActiveLoop(None)]
+        if c["emergency"]:
+            dispatcher.utter_message(text=EMERGENCY)
+        what = c["category"] or "您反映的问题"
+        dispatcher.utter_message(text=f"收到，我来帮您登记【{what}】。")
+        if where["status"] == "found":
+            events.append(SlotSet("incident_address", text[:200]))
+        phone = first_entity(tracker, "phone") or phone_in(text)
+        if phone:
+            events.append(SlotSet("contact_phone", phone))
+        # Started by a rule after report_incident, or by another action for a report the NLU
+        # took for something else: either way the form runs next.
+        return events + [FollowupAction("incident_form")]
+
+
+class ValidateIncidentForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_incident_form"
+
+    async def extract_incident_address(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        text = tracker.latest_message.get("text") or ""
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if text.startswith("/"):
+            return {}
+        if any(c in text for c in CORRECTION) and not phone_in(text):
+            return {"incident_address": after_correction(text)}  # 地址写错了，应该是柳岸新村6幢
+        if intent in ("deny", "ask_service", "request_human", "check_incident_status", "goodbye"):
+            return {}
+        if tracker.get_slot("requested_slot") == "incident_address":
+            return {"incident_address": text}
+        return {}
+
+    async def extract_contact_phone(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        text = tracker.latest_message.get("text") or ""
+        phone = first_entity(tracker, "phone") or phone_in(text)
+        if phone:
+            return {"contact_phone": phone}
+        if tracker.get_slot("requested_slot") == "contact_phone" and not text.startswith("/"):
+            intent = (tracker.latest_message.get("intent") or {}).get("name")
+            if intent not in ("deny", "ask_service", "request_human", "check_incident_status"):
+                return {"contact_phone": text}
+        return {}
+
+    async def extract_incident_confirm(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != "incident_confirm":
+            return {}
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == "affirm":
+            return {"incident_confirm": True}
+        return {}
+
+    def validate_incident_address(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if not value:
+            return {"incident_address": None}
+        tries = int(tracker.get_slot("incident_address_tries") or 0) + 1
+        try:
+            where = backend.locate(value)
+        except backend.BackendError:
+            dispatcher.utter_message(text=backend.UNAVAILABLE)
+            return {"incident_address": None}
+        if where["status"] == "found":
+            return {"incident_address": value, "incident_address_tries": 0}
+        if where["status"] == "outside":
+            dispatcher.utter_message(text=where["question"] + "如果问题在明湖区，请告诉我具体地点；不需要了可以回复“取消”。")
+            return {"incident_address": None, "incident_address_tries": tries}
+        if tries > MAX_ADDRESS_TRIES:
+            # Never guessed: the words are kept and the command centre confirms the place.
+            dispatcher.utter_message(text="好的，我按您说的地点记录，由指挥中心核实具体位置。")
+            return {"incident_address": value, "incident_address_tries": 0}
+        dispatcher.utter_message(text=where["question"])
+        return {"incident_address": None, "incident_address_tries": tries}
+
+    def validate_contact_phone(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if not value:
+            return {"contact_phone": None}
+        phone = phone_in(value or "")
+        if phone:
+            return {"contact_phone": phone}
+        dispatcher.utter_message(text="这个号码好像不对。请提供11位手机号（如138开头）或带区号的固定电话（如0571-86012345）。")
+        return {"contact_phone": None}
+
+
+class ActionAskIncidentConfirm(Action):
+    """Read everything back before filing."""
+
+    def name(self) -> Text:
+        return "action_ask_incident_confirm"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        desc = tracker.get_slot("incident_description") or ""
+        addr = tracker.get_slot("incident_address") or ""
+        try:
+            c = backend.classify_incident(desc)
+            where = backend.locate(addr)
+        except backend.BackendError:
+            c, where = {"category": None, "grade": "一般", "lead_department": "指挥中心"}, {"status": "unknown"}
+        place = f"{where['street']}{where['community']}（{where['grid']}）" if where.get("status") == "found" else "待核实"
+        dispatcher.utter_message(
+            text=("请核对一下，我将这样提交：\n"
+                  f"问题：{desc[:200]}\n"
+                  f"类别：{c['category'] or '由指挥中心分类'}（{c['grade']}）\n"
+                  f"地点：{addr}，{place}\n"
+                  f"承办：{c['lead_department']}\n"
+                  f"联系电话：{mask(tracker.get_slot('contact_phone'))}\n"
+                  "没问题请点“确认提交”。要改地点或电话，直接告诉我正确的；不报了就点“取消”。"),
+            buttons=[{"title": "确认提交", "payload": "/affirm"}, {"title": "取消", "payload": "/deny"}])
+        return []
+
+
+class ActionSubmitIncident(Action):
+    def name(self) -> Text:
+        return "action_submit_incident"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        if not tracker.get_slot("incident_confirm"):
+            return ActionCancelIncident().run(dispatcher, tracker, domain)
+        try:
+            res = backend.file_ticket(
+                description=tracker.get_slot("incident_description") or "",
+                address=tracker.get_slot("incident_address") or "",
+                phone=tracker.get_slot("contact_phone") or "",
+                channel=tracker.get_latest_input_channel() or "h5", sender=tracker.sender_id,
+                idempotency_key=f"{tracker.sender_id}:{tracker.get_slot('incident_draft')}")
+        except backend.BackendError:
+            # Nothing is lost: the slots stay filled, so "确认提交" can be sent again.
+            dispatcher.utter_message(text="抱歉，提交时系统出了点问题，您的信息我还留着。请稍后回复“确认提交”再试，或拨打12345。",
+                                     buttons=[{"title": "确认提交", "payload": "/affirm"}])
+            return [SlotSet("incident_confirm", None)]
+        if "error" in res:
+            dispatcher.utter_message(text=f"没能提交：{res['error']}")
+            return [SlotSet(s, None) for s in FORM_SLOTS]
+        if res.get("merged_into"):
+            text = (f"已登记，工单号{res['number']}。这个问题已经有人反映过（工单{res['merged_into']}），"
+                    "我们把您的反映并入一起处理，不会重复派单，进展可以用任一工单号查询。")
+        else:
+            text = (f"已提交！工单号：{res['number']}\n承办单位：{res['department']}\n"
+                    f"办理时限：{res['deadline'].replace('T', ' ')}前\n"
+                    "之后想查进度，告诉我工单号或者说“我反映的问题怎么样了”。")
+        dispatcher.utter_message(text=text)
+        return [SlotSet(s, None) for s in FORM_SLOTS]
+
+
+class ActionCancelIncident(Action):
+    def name(self) -> Text:
+        return "action_cancel_incident"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        dispatcher.utter_message(text="好的，已取消，这次没有提交。需要时再跟我说就行。")
+        return [ActiveLoop(None)] + [SlotSet(s, None) for s in FORM_SLOTS]
+
+
+class ActionIncidentStatus(Action):
+    """Status by ticket number or "my report about X". Others' tickets show progress only."""
+
+    def name(self) -> Text:
+        return "action_incident_status"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        text = resident_text(tracker)
+        number = first_entity(tracker, "ticket_id")
+        m = re.search(r"WG\d{12}", text.upper())
+        number = (number or (m.group(0) if m else "")).upper()
+        try:
+            if number:
+                t = backend.ticket(number, tracker.sender_id)
+                if t is None:
+                    dispatcher.utter_message(text=f"没有找到工单{number}，请核对一下号码（格式如WG202611150023）。")
+                    return []
+            else:
+                mine = backend.my_tickets(tracker.sender_id, text)
+                if not mine:
+                    dispatcher.utter_message(text="在这个对话里没有查到您反映过的问题。如果有工单号，请直接告诉我（如WG202611150023）。")
+                    return []
+                t = mine[0]
+        except backend.BackendError:
+            dispatcher.utter_message(text=backend.UNAVAILABLE)
+            return []
+        lines = [f"工单{t['number']}（{t['category']}）", f"当前状态：{t['status']}",
+                 f"承办单位：{t['department']}", f"最新进展：{t['latest_note']}",
+                 f"办理时限：{t['deadline'].replace('T', ' ')}"]
+        if t.get("merged_into"):
+            lines.append(f"已并入工单{t['merged_into']}一并处理。")
+        if t.get("overdue"):
+            lines.append("已超过办理时限，系统已转督办。")
+        if t.get("description"):
+            lines.append(f"您反映的内容：{t['description'][:100]}")
+        dispatcher.utter_message(text="\n".join(lines))
+        return []

@@ -1,0 +1,96 @@
+"""Reporting grid incidents and asking about them, over the REST webhook with the real model,
+action server and backend running."""
+import uuid
+from types import SimpleNamespace
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from api.db import SessionLocal
+from api.models import Ticket
+from api.tickets import reporter_ref
+
+pytestmark = pytest.mark.e2e
+
+
+def text_of(messages):
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def tickets_of(sender):
+    """The sender's work orders as plain records (number, grade, address, phone, grid)."""
+    with SessionLocal() as s:
+        rows = s.scalars(select(Ticket).where(Ticket.reporter_ref == reporter_ref(sender))).all()
+        return [SimpleNamespace(number=t.number, grade=t.grade, address=t.address, reporter_phone=t.reporter_phone,
+                                grid=SimpleNamespace(name=t.grid.name if t.grid else None)) for t in rows]
+
+
+def test_full_report_asks_only_for_what_is_missing_and_files(talk):
+    reply = text_of(talk("楼下烧烤店油烟太大了，熏得不行"))
+    assert "餐饮油烟扰民" in reply and "什么地方" in reply
+    assert "联系电话" in text_of(talk("柳岸新村5幢"))
+    reply = text_of(talk("13857112345"))
+    assert "请核对" in reply and "柳岸新村5幢" in reply and "138****2345" in reply and "13857112345" not in reply
+    reply = text_of(talk("/affirm"))
+    assert "工单号" in reply and "办理时限" in reply
+    [t] = tickets_of(talk.sender)
+    assert t.number in reply and t.grid.name == "柳岸1号网格" and t.reporter_phone == "13857112345"
+    # the same confirmation delivered again files nothing new
+    talk("/affirm")
+    assert len(tickets_of(talk.sender)) == 1
+
+
+def test_place_in_the_first_message_and_a_correction_before_confirming(talk):
+    reply = text_of(talk("荷花苑3幢门口的井盖没了"))
+    assert "联系电话" in reply and "什么地方" not in reply
+    talk("我电话是0571-86012345")
+    reply = text_of(talk("地址写错了，应该是荷花苑13幢"))
+    assert "荷花苑13幢" in reply and "请核对" in reply
+    assert "工单号" in text_of(talk("/affirm"))
+    [t] = tickets_of(talk.sender)
+    assert "13幢" in t.address and t.grid.name == "荷花2号网格"
+
+
+def test_danger_words_first_tell_to_call_emergency_numbers(talk):
+    msgs = talk("楼道里电动车起火了")
+    assert "119" in msgs[0]["text"]
+    talk("翠苑一区5幢")
+    talk("13900001111")
+    talk("/affirm")
+    [t] = tickets_of(talk.sender)
+    assert t.grade == "重大"
+
+
+def test_bad_phone_is_asked_again(talk):
+    talk("小区门口垃圾堆了好几天没人清")
+    talk("桃源新村")
+    assert "号码好像不对" in text_of(talk("12345"))
+    assert "请核对" in text_of(talk("13857112345"))
+
+
+def test_cancel_mid_form_files_nothing(talk):
+    talk("隔壁工地半夜还在施工")
+    assert "已取消" in text_of(talk("/deny"))
+    assert tickets_of(talk.sender) == []
+
+
+def test_a_question_in_the_middle_then_back_to_the_report(talk):
+    talk("文昌路上路灯不亮")
+    reply = text_of(talk("居住证要带什么材料"))
+    assert "居住证申领" in reply and ("什么地方" in reply or "门牌号" in reply)
+    assert "联系电话" in text_of(talk("文昌路150号"))
+
+
+def test_status_for_the_reporter_and_for_a_stranger(stack, talk):
+    talk("松竹苑5幢楼下有人占道摆摊卖菜")
+    talk("13857112345")
+    talk("/affirm")
+    [t] = tickets_of(talk.sender)
+    mine = text_of(talk("我刚才反映的摆摊的事怎么样了"))
+    assert t.number in mine and "当前状态" in mine and "您反映的内容" in mine
+    stranger = "s" + uuid.uuid4().hex[:12]
+    r = requests.post(f"{stack['rasa']}/webhooks/h5/webhook", json={"sender": stranger, "message": f"查一下{t.number}"})
+    other = text_of(r.json())
+    assert t.number in other and "当前状态" in other
+    assert "您反映的内容" not in other and "松竹苑5幢" not in other and "1385711" not in other
