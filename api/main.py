@@ -26,6 +26,7 @@ app = FastAPI(title="Resident service backend", version="0.1.0")
 app.add_event_handler("startup", install_redaction)  # after uvicorn has set up its handlers
 app.include_router(incident_api.router)
 app.include_router(open311.router)
+app.add_exception_handler(open311.Open311Error, open311.error_handler)
 app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 

@@ -89,73 +89,64 @@ def _request(t: Ticket) -> dict:
     }
 
 
-def _wrap(handler):
-    """Run a handler, turning Open311Error into the GeoReport error format."""
-    def run(fmt, *a, **kw):
-        try:
-            return handler(_fmt(fmt), *a, **kw)
-        except Open311Error as e:
-            return error(fmt, e.code, e.description)
-    return run
+def error_handler(request: Request, exc: Open311Error) -> Response:
+    """Installed on the app: every Open311 error in the GeoReport format, in the asked format."""
+    return error("xml" if request.url.path.endswith(".xml") else "json", exc.code, exc.description)
 
 
 @router.get("/services.{fmt}")
 def services(fmt: str, session=Depends(get_session)):
-    def h(fmt):
-        rows = session.scalars(select(IncidentCategory).order_by(IncidentCategory.code)).all()
-        return _reply(fmt, "services", "service", [_service(c) for c in rows])
-    return _wrap(h)(fmt)
+    fmt = _fmt(fmt)
+    rows = session.scalars(select(IncidentCategory).order_by(IncidentCategory.code)).all()
+    return _reply(fmt, "services", "service", [_service(c) for c in rows])
 
 
 @router.get("/services/{code}.{fmt}")
 def service_definition(code: str, fmt: str, session=Depends(get_session)):
-    def h(fmt):
-        c = session.scalars(select(IncidentCategory).where(IncidentCategory.open311_code == code)).first()
-        if c is None:
-            raise Open311Error(404, f"service_code '{code}' not found")
-        body = {"service_code": c.open311_code, "attributes": []}
-        if fmt == "xml":
-            return Response(_xml("service_definition", "service", [body])[:], media_type="text/xml; charset=utf-8")
-        return JSONResponse(body)
-    return _wrap(h)(fmt)
+    fmt = _fmt(fmt)
+    c = session.scalars(select(IncidentCategory).where(IncidentCategory.open311_code == code)).first()
+    if c is None:
+        raise Open311Error(404, f"service_code '{code}' not found")
+    body = {"service_code": c.open311_code, "attributes": []}
+    if fmt == "xml":
+        return Response(_xml("service_definition", "service", [body]), media_type="text/xml; charset=utf-8")
+    return JSONResponse(body)
 
 
 @router.post("/requests.{fmt}")
 async def post_request(fmt: str, request: Request, session=Depends(get_session)):
     form = dict(await request.form()) if "form" in request.headers.get("content-type", "") else {}
     form.update(request.query_params)
-
-    def h(fmt):
-        keys = [k for k in os.environ.get("RSA_OPEN311_KEYS", "").split(",") if k]
-        if not form.get("api_key") or form["api_key"] not in keys:
-            raise Open311Error(403, "invalid or missing api_key")
-        code = form.get("service_code")
-        if not code:
-            raise Open311Error(400, "service_code is required")
-        cat = session.scalars(select(IncidentCategory).where(IncidentCategory.open311_code == code)).first()
-        if cat is None:
-            raise Open311Error(404, f"service_code '{code}' not found")
-        lat, lon = _coord(form.get("lat")), _coord(form.get("long"))
-        address = (form.get("address_string") or "").strip()
-        if (lat is None or lon is None) and not address:
-            raise Open311Error(400, "a location is required: lat and long, or address_string")
-        located = locate(session, address, lat, lon) if lat is not None and lon is not None else locate(session, address)
-        if located.status != "found":
-            raise Open311Error(400, f"location not resolved to a grid ({located.status}): give lat/long or a full address")
-        description = (form.get("description") or "").strip() or cat.name
-        phone = form.get("phone") or ""
-        try:
-            t, _ = tickets.file_ticket(session, classifier(session), description=f"【{cat.name}】{description}", address=address,
-                                       located=located, phone=phone, channel="open311",
-                                       idempotency_key=("open311:" + form["device_id"] + ":" + form.get("account_id", "")
-                                                        if form.get("device_id") else None),
-                                       lat=lat, lon=lon)
-        except tickets.TicketError as e:
-            raise Open311Error(400, str(e))
-        return _reply(fmt, "service_requests", "request",
-                      [{"service_request_id": t.number, "service_notice": f"办理时限至{t.deadline:%Y-%m-%d %H:%M}",
-                        "account_id": None}])
-    return _wrap(h)(fmt)
+    fmt = _fmt(fmt)
+    keys = [k for k in os.environ.get("RSA_OPEN311_KEYS", "").split(",") if k]
+    if not form.get("api_key") or form["api_key"] not in keys:
+        raise Open311Error(403, "invalid or missing api_key")
+    code = form.get("service_code")
+    if not code:
+        raise Open311Error(400, "service_code is required")
+    cat = session.scalars(select(IncidentCategory).where(IncidentCategory.open311_code == code)).first()
+    if cat is None:
+        raise Open311Error(404, f"service_code '{code}' not found")
+    lat, lon = _coord(form.get("lat")), _coord(form.get("long"))
+    address = (form.get("address_string") or "").strip()
+    if (lat is None or lon is None) and not address:
+        raise Open311Error(400, "a location is required: lat and long, or address_string")
+    located = locate(session, address, lat, lon)
+    if located.status != "found":
+        raise Open311Error(400, f"location not resolved to a grid ({located.status}): give lat/long or a full address")
+    description = (form.get("description") or "").strip() or cat.name
+    phone = form.get("phone") or ""
+    try:
+        t, _ = tickets.file_ticket(session, classifier(session), description=f"【{cat.name}】{description}", address=address,
+                                   located=located, phone=phone, channel="open311",
+                                   idempotency_key=("open311:" + form["device_id"] + ":" + form.get("account_id", "")
+                                                    if form.get("device_id") else None),
+                                   lat=lat, lon=lon)
+    except tickets.TicketError as e:
+        raise Open311Error(400, str(e))
+    return _reply(fmt, "service_requests", "request",
+                  [{"service_request_id": t.number, "service_notice": f"办理时限至{t.deadline:%Y-%m-%d %H:%M}",
+                    "account_id": None}])
 
 
 def _coord(v) -> Optional[float]:
@@ -180,35 +171,33 @@ def _date(v: Optional[str], name: str) -> Optional[dt.datetime]:
 @router.get("/requests.{fmt}")
 def get_requests(fmt: str, service_request_id: str = "", service_code: str = "", start_date: str = "",
                  end_date: str = "", status: str = "", session=Depends(get_session)):
-    def h(fmt):
-        q = select(Ticket).order_by(Ticket.id.desc())
-        if service_request_id:
-            q = q.where(Ticket.number.in_([x.strip() for x in service_request_id.split(",")][:50]))
-        if service_code:
-            q = q.join(IncidentCategory).where(IncidentCategory.open311_code.in_(service_code.split(",")))
-        start, end = _date(start_date, "start_date"), _date(end_date, "end_date")
-        if start:
-            q = q.where(Ticket.created_at >= start)
-        if end:
-            q = q.where(Ticket.created_at <= end)
-        if status:
-            wanted = set(status.split(","))
-            if not wanted <= {"open", "closed"}:
-                raise Open311Error(400, "status must be open or closed")
-            states = (tickets.OPEN if "open" in wanted else ()) + (tickets.CLOSED if "closed" in wanted else ())
-            q = q.where(Ticket.status.in_(states))
-        if not (service_request_id or start or end):
-            q = q.where(Ticket.created_at >= tickets.now() - dt.timedelta(days=90))  # spec default window
-        rows = session.scalars(q.limit(1000)).all()
-        return _reply(fmt, "service_requests", "request", [_request(t) for t in rows])
-    return _wrap(h)(fmt)
+    fmt = _fmt(fmt)
+    q = select(Ticket).order_by(Ticket.id.desc())
+    if service_request_id:
+        q = q.where(Ticket.number.in_([x.strip() for x in service_request_id.split(",")][:50]))
+    if service_code:
+        q = q.join(IncidentCategory).where(IncidentCategory.open311_code.in_(service_code.split(",")))
+    start, end = _date(start_date, "start_date"), _date(end_date, "end_date")
+    if start:
+        q = q.where(Ticket.created_at >= start)
+    if end:
+        q = q.where(Ticket.created_at <= end)
+    if status:
+        wanted = set(status.split(","))
+        if not wanted <= {"open", "closed"}:
+            raise Open311Error(400, "status must be open or closed")
+        states = (tickets.OPEN if "open" in wanted else ()) + (tickets.CLOSED if "closed" in wanted else ())
+        q = q.where(Ticket.status.in_(states))
+    if not (service_request_id or start or end):
+        q = q.where(Ticket.created_at >= tickets.now() - dt.timedelta(days=90))  # spec default window
+    rows = session.scalars(q.limit(1000)).all()
+    return _reply(fmt, "service_requests", "request", [_request(t) for t in rows])
 
 
 @router.get("/requests/{number}.{fmt}")
 def get_request(number: str, fmt: str, session=Depends(get_session)):
-    def h(fmt):
-        t = session.scalars(select(Ticket).where(Ticket.number == number)).first()
-        if t is None:
-            raise Open311Error(404, f"service_request_id '{number}' not found")
-        return _reply(fmt, "service_requests", "request", [_request(t)])
-    return _wrap(h)(fmt)
+    fmt = _fmt(fmt)
+    t = session.scalars(select(Ticket).where(Ticket.number == number)).first()
+    if t is None:
+        raise Open311Error(404, f"service_request_id '{number}' not found")
+    return _reply(fmt, "service_requests", "request", [_request(t)])
