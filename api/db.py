@@ -22,10 +22,11 @@ def make_engine(url: str = None):
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(conn):
-            # Take the write lock up front: a deferred transaction that later writes fails at
-            # once with "database is locked" when another writer is busy, instead of waiting.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(conn):
+            # pysqlite's own implicit transactions break SAVEPOINT; SQLAlchemy's recipe is to
+            # switch them off (above) and begin here. Writers that must not collide start their
+            # transaction with a write (see tickets._next_number), which waits for the lock.
+            conn.exec_driver_sql("BEGIN")
 
         return engine
     return create_engine(url, future=True, pool_pre_ping=True)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from api import catalogue, config, incident_api, open311, places
+from api import catalogue, config, console_api, incident_api, open311, places
 from api.assist import AnswerRequest, AnswerResponse, answer
 from api.db import SessionLocal
 from api.logsafe import install_redaction
@@ -26,6 +26,8 @@ app = FastAPI(title="Resident service backend", version="0.1.0")
 app.add_event_handler("startup", install_redaction)  # after uvicorn has set up its handlers
 app.include_router(incident_api.router)
 app.include_router(open311.router)
+app.include_router(console_api.router)
+app.include_router(console_api.handoff_router)
 app.add_exception_handler(open311.Open311Error, open311.error_handler)
 app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

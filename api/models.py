@@ -164,3 +164,75 @@ class TicketCounter(Base):
     __tablename__ = "ticket_counters"
     day = Column(String(8), primary_key=True)
     last = Column(Integer, nullable=False)
+
+
+class StaffUser(Base):
+    """Someone who signs in to the staff console."""
+
+    __tablename__ = "staff_users"
+    id = Column(Integer, primary_key=True)
+    username = Column(String(50), unique=True, nullable=False)
+    display_name = Column(String(50), nullable=False)
+    password_hash = Column(String(200), nullable=False)
+    role = Column(String(12), nullable=False)  # staff | supervisor | admin
+    centre_id = Column(Integer, ForeignKey("service_centres.id"), nullable=True)  # staff belong to one centre
+    active = Column(Boolean, nullable=False, default=True)
+    centre = relationship(ServiceCentre)
+
+
+class StaffSession(Base):
+    __tablename__ = "staff_sessions"
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), unique=True, nullable=False)  # the cookie holds the token, we keep its hash
+    csrf_token = Column(String(64), nullable=False)
+    user_id = Column(Integer, ForeignKey("staff_users.id"), nullable=False)
+    expires_at = Column(DateTime, nullable=False)
+    user = relationship(StaffUser)
+
+
+class HandoffCase(Base):
+    """A conversation handed from the assistant to people at a service centre."""
+
+    __tablename__ = "handoff_cases"
+    id = Column(Integer, primary_key=True)
+    sender = Column(String(100), nullable=False, index=True)  # the conversation on its channel
+    channel = Column(String(20), nullable=False)
+    centre_id = Column(Integer, ForeignKey("service_centres.id"), nullable=False)
+    reason = Column(String(20), nullable=False)  # asked | misunderstood | sensitive | angry
+    priority = Column(Integer, nullable=False, default=0)  # higher first
+    status = Column(String(12), nullable=False)  # waiting | claimed | resolved | returned | callback
+    context = Column(JSON, nullable=False, default=dict)  # what the bot understood
+    assignee_id = Column(Integer, ForeignKey("staff_users.id"), nullable=True)
+    created_at = Column(DateTime, nullable=False)
+    claimed_at = Column(DateTime, nullable=True)
+    first_response_at = Column(DateTime, nullable=True)
+    closed_at = Column(DateTime, nullable=True)
+    resolution = Column(Text, nullable=True)
+    satisfaction = Column(Integer, nullable=True)
+    centre = relationship(ServiceCentre)
+    assignee = relationship(StaffUser)
+    messages = relationship("CaseMessage", back_populates="case", order_by="CaseMessage.id")
+
+
+class CaseMessage(Base):
+    __tablename__ = "case_messages"
+    id = Column(Integer, primary_key=True)
+    case_id = Column(Integer, ForeignKey("handoff_cases.id"), nullable=False, index=True)
+    at = Column(DateTime, nullable=False)
+    author = Column(String(10), nullable=False)  # resident | bot | staff | note
+    staff_id = Column(Integer, ForeignKey("staff_users.id"), nullable=True)
+    text = Column(Text, nullable=False)
+    delivered = Column(Boolean, nullable=False, default=False)  # staff text picked up by the resident's channel
+    case = relationship(HandoffCase, back_populates="messages")
+
+
+class AuditEntry(Base):
+    """Every staff action, who did it and when."""
+
+    __tablename__ = "audit_log"
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False)
+    user_id = Column(Integer, ForeignKey("staff_users.id"), nullable=True)
+    action = Column(String(30), nullable=False)
+    target = Column(String(50), nullable=False, default="")
+    detail = Column(Text, nullable=False, default="")

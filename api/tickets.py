@@ -113,13 +113,17 @@ def file_ticket(session: Session, classifier: IncidentClassifier, *, description
             return existing, False
     c = classifier.classify(description)
     at = now()
-    with session.begin_nested() if session.in_transaction() else session.begin():
+    grid_id = located.grid.id if located.grid else None
+    # End the reads so far: the filing transaction starts with its write (the day's counter),
+    # so concurrent filings queue for the lock instead of failing on a stale snapshot.
+    session.commit()
+    with session.begin():
+        number = _next_number(session, at)
         dept = session.scalars(select(Department).where(Department.code == c.department_code)).one()
         limit = c.category.time_limits[c.grade] if c.category else {"value": 1, "unit": "working_days"}
-        grid_id = located.grid.id if located.grid else None
         category_id = c.category.id if c.category else None
         dup = find_duplicate(session, category_id, grid_id, at) if c.grade != "重大" else None
-        t = Ticket(number=_next_number(session, at), idempotency_key=idempotency_key, channel=channel,
+        t = Ticket(number=number, idempotency_key=idempotency_key, channel=channel,
                    category_id=category_id, grade=c.grade, status="受理", description=description,
                    address=address.strip()[:200], grid_id=grid_id, lat=lat, lon=lon, reporter_phone=phone,
                    reporter_ref=reporter_ref(sender) if sender else None, department=dept,

@@ -1,0 +1,168 @@
+"""The staff console's HTTP API (/console/api/...). Signed-in staff only; state changes need
+the CSRF token; staff see their own centre's cases, supervisors and admins all."""
+from typing import Optional
+
+from fastapi import APIRouter, Depends, HTTPException, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from api import auth, handoff
+from api.auth import COOKIE, SESSION_HOURS, current_session, get_db
+from api.models import AuditEntry, HandoffCase
+
+router = APIRouter(prefix="/console/api")
+
+
+class LoginIn(BaseModel):
+    username: str = Field(..., max_length=50)
+    password: str = Field(..., max_length=200)
+
+
+class TextIn(BaseModel):
+    text: str = Field(..., max_length=2000)
+
+
+class TransferIn(BaseModel):
+    centre_id: Optional[int] = None
+    staff_id: Optional[int] = None
+
+
+class CloseIn(BaseModel):
+    reason: str = Field("", max_length=1000)
+
+
+def _user(s):
+    u = s.user
+    return {"username": u.username, "name": u.display_name, "role": u.role, "centre": u.centre.name if u.centre else None}
+
+
+def _case_summary(db, c: HandoffCase) -> dict:
+    last = next((m for m in reversed(c.messages) if m.author == "resident"), None)
+    return {"id": c.id, "status": c.status, "reason": c.reason, "priority": c.priority, "centre": c.centre.name,
+            "channel": c.channel, "assignee": c.assignee.display_name if c.assignee else None,
+            "created_at": c.created_at.isoformat(timespec="seconds"), "last_resident_text": last.text if last else "",
+            "message_count": len(c.messages), "timers": handoff.timers(c)}
+
+
+@router.post("/login")
+def login(body: LoginIn, response: Response, db=Depends(get_db)):
+    got = auth.sign_in(db, body.username, body.password)
+    if got is None:
+        raise HTTPException(401, "用户名或密码不对")
+    token, csrf, user = got
+    response.set_cookie(COOKIE, token, max_age=int(SESSION_HOURS * 3600), httponly=True, samesite="strict",
+                        path="/console")
+    return {"csrf": csrf, "user": {"username": user.username, "name": user.display_name, "role": user.role}}
+
+
+@router.post("/logout")
+def logout(response: Response, s=Depends(current_session), db=Depends(get_db)):
+    db.delete(s)
+    auth.audit(db, s.user, "sign-out")
+    db.commit()
+    response.delete_cookie(COOKIE, path="/console")
+    return {"ok": True}
+
+
+@router.get("/me")
+def me(s=Depends(current_session)):
+    return {"user": _user(s), "csrf": s.csrf_token}
+
+
+@router.get("/queue")
+def queue(s=Depends(current_session), db=Depends(get_db)):
+    return [_case_summary(db, c) for c in handoff.queue(db, s.user)]
+
+
+def _case(db, s, case_id):
+    try:
+        return handoff.get_case(db, s.user, case_id)
+    except handoff.CaseError as e:
+        raise HTTPException(e.status, str(e))
+
+
+@router.get("/cases/{case_id}")
+def case_view(case_id: int, s=Depends(current_session), db=Depends(get_db)):
+    c = _case(db, s, case_id)
+    auth.audit(db, s.user, "view", c.id)
+    db.commit()
+    return {**_case_summary(db, c), "context": c.context, "resolution": c.resolution, "satisfaction": c.satisfaction,
+            "messages": [{"id": m.id, "author": m.author, "text": m.text, "at": m.at.isoformat(timespec="seconds")}
+                         for m in c.messages]}
+
+
+def _do(db, s, case_id, fn, *args):
+    c = _case(db, s, case_id)
+    try:
+        fn(db, s.user, c, *args)
+    except handoff.CaseError as e:
+        raise HTTPException(e.status, str(e))
+    return case_view(case_id, s, db)
+
+
+@router.post("/cases/{case_id}/claim")
+def claim(case_id: int, s=Depends(current_session), db=Depends(get_db)):
+    return _do(db, s, case_id, handoff.claim)
+
+
+@router.post("/cases/{case_id}/reply")
+def reply(case_id: int, body: TextIn, s=Depends(current_session), db=Depends(get_db)):
+    return _do(db, s, case_id, handoff.reply, body.text)
+
+
+@router.post("/cases/{case_id}/note")
+def note(case_id: int, body: TextIn, s=Depends(current_session), db=Depends(get_db)):
+    return _do(db, s, case_id, handoff.note, body.text)
+
+
+@router.post("/cases/{case_id}/transfer")
+def transfer(case_id: int, body: TransferIn, s=Depends(current_session), db=Depends(get_db)):
+    c = _case(db, s, case_id)
+    try:
+        handoff.transfer(db, s.user, c, body.centre_id, body.staff_id)
+    except handoff.CaseError as e:
+        raise HTTPException(e.status, str(e))
+    return _case_summary(db, c)  # the case may now belong to a centre this user cannot open
+
+
+@router.post("/cases/{case_id}/resolve")
+def resolve(case_id: int, body: CloseIn, s=Depends(current_session), db=Depends(get_db)):
+    return _do(db, s, case_id, handoff.close, "resolved", body.reason)
+
+
+@router.post("/cases/{case_id}/handback")
+def handback(case_id: int, s=Depends(current_session), db=Depends(get_db)):
+    return _do(db, s, case_id, handoff.close, "returned", "")
+
+
+@router.get("/audit")
+def audit_log(s=Depends(current_session), db=Depends(get_db)):
+    if s.user.role == "staff":
+        raise HTTPException(403, "只有主管和管理员可以查看操作日志")
+    rows = db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(200)).all()
+    return [{"at": a.at.isoformat(timespec="seconds"), "user_id": a.user_id, "action": a.action, "target": a.target,
+             "detail": a.detail} for a in rows]
+
+
+# ---- the assistant hands a conversation over (called by the action server) -----------------
+
+handoff_router = APIRouter(prefix="/api")
+
+
+class HandoffIn(BaseModel):
+    sender: str = Field(..., min_length=1, max_length=100)
+    channel: str = Field("h5", regex="^[a-z0-9_]{1,20}$")
+    reason: str = Field("asked", regex="^(asked|misunderstood|sensitive|angry)$")
+    community: Optional[str] = Field(None, max_length=50)
+    context: dict = {}
+    transcript: list = []
+
+
+@handoff_router.post("/handoff")
+def open_handoff(body: HandoffIn, db=Depends(get_db)):
+    transcript = [m for m in body.transcript if isinstance(m, dict) and m.get("author") in ("resident", "bot")]
+    c = handoff.open_case(db, sender=body.sender, channel=body.channel, reason=body.reason, community=body.community,
+                          context=body.context, transcript=transcript)
+    return {"case_id": c.id, "status": c.status, "centre": c.centre.name, "centre_phone": c.centre.phone,
+            "centre_hours": c.centre.hours, "position": handoff.position(db, c),
+            "expected_wait_minutes": handoff.expected_wait_minutes(db, c)}

@@ -1,0 +1,174 @@
+"""Handing conversations to people at service centres: routing by community and opening
+hours, the queue, and what staff may do with a case. Every staff action is audited."""
+import datetime as dt
+import re
+from typing import List, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api import places
+from api.auth import audit
+from api.models import CaseMessage, HandoffCase, ServiceCentre, StaffUser
+from api.workdays import is_workday
+
+OPEN_STATES = ("waiting", "claimed")
+PRIORITY = {"sensitive": 2, "angry": 2, "misunderstood": 1, "asked": 0}
+DEFAULT_MINUTES_PER_CASE = 3
+
+
+class CaseError(ValueError):
+    """Not allowed; the message says why, in Chinese. `status` is the HTTP status to use."""
+
+    def __init__(self, message: str, status: int = 409):
+        super().__init__(message)
+        self.status = status
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def is_open(centre: ServiceCentre, at: dt.datetime) -> bool:
+    """Open on working days within the '工作日 8:30-11:30，13:30-17:00' ranges of its hours."""
+    if not is_workday(at.date()):
+        return False
+    weekday_part = centre.hours.split("；")[0]
+    for h1, m1, h2, m2 in re.findall(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", weekday_part):
+        if dt.time(int(h1), int(m1)) <= at.time() < dt.time(int(h2), int(m2)):
+            return True
+    return False
+
+
+def open_case(session: Session, *, sender: str, channel: str, reason: str, community: Optional[str],
+              context: dict, transcript: List[dict], at: dt.datetime = None) -> HandoffCase:
+    """The open case of this conversation, or a new one at the resident's community centre
+    (the district centre when the community is unknown). Closed centres get a call-back case."""
+    at = at or now()
+    existing = session.scalars(select(HandoffCase).where(HandoffCase.sender == sender,
+                                                         HandoffCase.status.in_(OPEN_STATES))).first()
+    if existing:
+        return existing
+    c = places.find_community(session, community or "")
+    centre = c.centre if c else places.district_centre(session)
+    case = HandoffCase(sender=sender, channel=channel, centre=centre, reason=reason, priority=PRIORITY.get(reason, 0),
+                       status="waiting" if is_open(centre, at) else "callback", context=context, created_at=at)
+    for m in transcript[-50:]:
+        case.messages.append(CaseMessage(at=at, author=m["author"], text=str(m["text"])[:2000], delivered=True))
+    session.add(case)
+    session.commit()
+    return case
+
+
+def queue(session: Session, user: StaffUser) -> List[HandoffCase]:
+    q = select(HandoffCase).where(HandoffCase.status.in_(OPEN_STATES))
+    if user.role == "staff":
+        q = q.where(HandoffCase.centre_id == user.centre_id)
+    return session.scalars(q.order_by(HandoffCase.priority.desc(), HandoffCase.created_at, HandoffCase.id)).all()
+
+
+def position(session: Session, case: HandoffCase) -> int:
+    """1 = next to be taken."""
+    waiting = session.scalars(select(HandoffCase).where(HandoffCase.centre_id == case.centre_id,
+                                                        HandoffCase.status == "waiting")
+                              .order_by(HandoffCase.priority.desc(), HandoffCase.created_at, HandoffCase.id)).all()
+    ids = [c.id for c in waiting]
+    return ids.index(case.id) + 1 if case.id in ids else 0
+
+
+def expected_wait_minutes(session: Session, case: HandoffCase) -> int:
+    """Position times the centre's recent average time to first response."""
+    recent = session.scalars(select(HandoffCase).where(HandoffCase.centre_id == case.centre_id,
+                                                       HandoffCase.first_response_at.is_not(None))
+                             .order_by(HandoffCase.id.desc()).limit(20)).all()
+    per_case = DEFAULT_MINUTES_PER_CASE
+    if recent:
+        per_case = max(1, round(sum((c.first_response_at - c.created_at).total_seconds() for c in recent) / len(recent) / 60))
+    return position(session, case) * per_case
+
+
+def get_case(session: Session, user: StaffUser, case_id: int) -> HandoffCase:
+    case = session.get(HandoffCase, case_id)
+    # Another centre's case looks exactly like a missing one to staff.
+    if case is None or (user.role == "staff" and case.centre_id != user.centre_id):
+        raise CaseError("没有这个会话", 404)
+    return case
+
+
+def _must_hold(case: HandoffCase, user: StaffUser) -> None:
+    if case.status not in OPEN_STATES:
+        raise CaseError("会话已结束，不能再操作")
+    if case.status != "claimed" or (case.assignee_id != user.id and user.role == "staff"):
+        raise CaseError("请先认领这个会话")
+
+
+def claim(session: Session, user: StaffUser, case: HandoffCase) -> None:
+    if case.status != "waiting":
+        raise CaseError("这个会话已被认领或已结束")
+    case.status, case.assignee, case.claimed_at = "claimed", user, now()
+    audit(session, user, "claim", case.id)
+    session.commit()
+
+
+def reply(session: Session, user: StaffUser, case: HandoffCase, text: str) -> CaseMessage:
+    _must_hold(case, user)
+    text = text.strip()
+    if not text:
+        raise CaseError("回复不能为空", 422)
+    msg = CaseMessage(at=now(), author="staff", staff_id=user.id, text=text[:2000])
+    case.messages.append(msg)
+    case.first_response_at = case.first_response_at or msg.at
+    audit(session, user, "reply", case.id)
+    session.commit()
+    return msg
+
+
+def note(session: Session, user: StaffUser, case: HandoffCase, text: str) -> None:
+    if not text.strip():
+        raise CaseError("备注不能为空", 422)
+    case.messages.append(CaseMessage(at=now(), author="note", staff_id=user.id, text=text.strip()[:2000], delivered=True))
+    audit(session, user, "note", case.id)
+    session.commit()
+
+
+def transfer(session: Session, user: StaffUser, case: HandoffCase, centre_id: Optional[int] = None,
+             staff_id: Optional[int] = None) -> None:
+    if case.status not in OPEN_STATES:
+        raise CaseError("会话已结束，不能转交")
+    if staff_id is not None:
+        to = session.get(StaffUser, staff_id)
+        if to is None or not to.active:
+            raise CaseError("没有这位工作人员", 404)
+        case.assignee, case.status, case.centre_id = to, "claimed", to.centre_id or case.centre_id
+        case.claimed_at = case.claimed_at or now()
+        audit(session, user, "transfer", case.id, f"to staff {to.username}")
+    elif centre_id is not None:
+        centre = session.get(ServiceCentre, centre_id)
+        if centre is None:
+            raise CaseError("没有这个服务中心", 404)
+        case.centre, case.assignee, case.status = centre, None, "waiting"
+        audit(session, user, "transfer", case.id, f"to centre {centre.name}")
+    else:
+        raise CaseError("请指定转交的服务中心或工作人员", 422)
+    session.commit()
+
+
+def close(session: Session, user: StaffUser, case: HandoffCase, how: str, reason: str = "") -> None:
+    """how: 'resolved' (asks the resident to rate the service) or 'returned' (back to the bot)."""
+    _must_hold(case, user)
+    if how == "resolved" and not reason.strip():
+        raise CaseError("结束会话请填写处理结果", 422)
+    case.status, case.closed_at, case.resolution = how, now(), reason.strip()[:1000] or None
+    text = ("本次人工服务已结束。请您为这次服务打分：回复1到5（5分最满意）。" if how == "resolved"
+            else "工作人员已把对话交回智能助手，您可以继续提问。")
+    case.messages.append(CaseMessage(at=now(), author="staff", staff_id=user.id, text=text))
+    audit(session, user, "resolve" if how == "resolved" else "hand back", case.id, reason)
+    session.commit()
+
+
+def timers(case: HandoffCase, at: dt.datetime = None) -> dict:
+    at = at or now()
+    first = case.first_response_at
+    return {"waiting_seconds": int(((case.claimed_at or at) - case.created_at).total_seconds()),
+            "first_response_seconds": int((first - case.created_at).total_seconds()) if first else None,
+            "resolution_seconds": int((case.closed_at - case.created_at).total_seconds()) if case.closed_at else None}

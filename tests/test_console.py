@@ -1,0 +1,161 @@
+"""Staff console API: sign-in, sessions, CSRF, who may see which case, the queue, timers,
+routing by centre and opening hours, and the audit log."""
+import datetime as dt
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from api import handoff
+from api.auth import hash_password, verify_password
+from api.db import SessionLocal
+from api.main import app
+from api.models import AuditEntry, Community, HandoffCase, ServiceCentre, StaffSession, StaffUser
+
+OPEN_TIME = dt.datetime(2026, 11, 24, 10, 0)   # a Tuesday morning
+PASSWORD = "correct horse battery"
+
+
+def centre_id(community):
+    with SessionLocal() as s:
+        return s.scalars(select(Community).where(Community.name == community)).one().centre_id
+
+
+@pytest.fixture(scope="module", autouse=True)
+def users():
+    with SessionLocal() as s:
+        for name, role, community in [("liuan", "staff", "柳岸社区"), ("hehua", "staff", "荷花社区"), ("boss", "supervisor", None)]:
+            if not s.scalars(select(StaffUser).where(StaffUser.username == name)).first():
+                s.add(StaffUser(username=name, display_name=name, password_hash=hash_password(PASSWORD), role=role,
+                                centre_id=centre_id(community) if community else None))
+        s.commit()
+
+
+def signed_in(username):
+    c = TestClient(app)
+    r = c.post("/console/api/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    c.headers["X-CSRF-Token"] = r.json()["csrf"]
+    return c
+
+
+def new_case(community, reason="asked", sender=None, at=OPEN_TIME):
+    with SessionLocal() as s:
+        c = handoff.open_case(s, sender=sender or f"resident-{community}-{reason}-{at.timestamp()}", channel="h5",
+                              reason=reason, community=community, context={"intent": "request_human"},
+                              transcript=[{"author": "resident", "text": "<script>alert(1)</script>我要找人"},
+                                          {"author": "bot", "text": "好的"}], at=at)
+        return c.id
+
+
+def test_passwords_are_hashed_with_scrypt():
+    h = hash_password("secret-1")
+    assert h.startswith("scrypt$") and "secret-1" not in h
+    assert verify_password("secret-1", h) and not verify_password("secret-2", h)
+
+
+def test_signed_out_users_get_nothing():
+    c = TestClient(app)
+    assert c.get("/console/api/queue").status_code == 401
+    assert c.get("/console/api/cases/1").status_code == 401
+    assert c.post("/console/api/login", json={"username": "liuan", "password": "wrong"}).status_code == 401
+    assert c.post("/console/api/login", json={"username": "nobody", "password": "x"}).status_code == 401
+
+
+def test_session_cookie_is_http_only_and_expires():
+    c = TestClient(app)
+    r = c.post("/console/api/login", json={"username": "liuan", "password": PASSWORD})
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "max-age" in cookie
+    with SessionLocal() as s:
+        for row in s.scalars(select(StaffSession)):
+            row.expires_at = dt.datetime.now() - dt.timedelta(minutes=1)
+        s.commit()
+    assert c.get("/console/api/queue").status_code == 401
+
+
+def test_missing_or_forged_csrf_token_is_refused():
+    cid = new_case("柳岸社区")
+    c = signed_in("liuan")
+    good = c.headers.pop("X-CSRF-Token")
+    assert c.post(f"/console/api/cases/{cid}/claim").status_code == 403
+    assert c.post(f"/console/api/cases/{cid}/claim", headers={"X-CSRF-Token": "forged"}).status_code == 403
+    assert c.post(f"/console/api/cases/{cid}/claim", headers={"X-CSRF-Token": good}).status_code == 200
+
+
+def test_staff_see_only_their_centre_and_supervisors_see_all():
+    a, b = new_case("柳岸社区"), new_case("荷花社区")
+    liuan, hehua, boss = signed_in("liuan"), signed_in("hehua"), signed_in("boss")
+    assert a in [x["id"] for x in liuan.get("/console/api/queue").json()]
+    assert b not in [x["id"] for x in liuan.get("/console/api/queue").json()]
+    assert hehua.get(f"/console/api/cases/{a}").status_code == 404
+    assert hehua.post(f"/console/api/cases/{a}/claim").status_code == 404
+    assert {a, b} <= {x["id"] for x in boss.get("/console/api/queue").json()}
+
+
+def test_queue_orders_by_priority_then_waiting_time():
+    early = new_case("南湖社区", "asked", at=OPEN_TIME)
+    later_sensitive = new_case("南湖社区", "sensitive", at=OPEN_TIME + dt.timedelta(minutes=5))
+    ids = [x["id"] for x in signed_in("boss").get("/console/api/queue").json()]
+    assert ids.index(later_sensitive) < ids.index(early)
+    with SessionLocal() as s:
+        assert handoff.position(s, s.get(HandoffCase, later_sensitive)) < handoff.position(s, s.get(HandoffCase, early))
+
+
+def test_claim_reply_note_resolve_with_timers_and_audit():
+    cid = new_case("柳岸社区", sender="resident-flow")
+    c = signed_in("liuan")
+    assert c.post(f"/console/api/cases/{cid}/reply", json={"text": "您好"}).status_code == 409  # claim first
+    assert c.post(f"/console/api/cases/{cid}/claim").json()["status"] == "claimed"
+    view = c.post(f"/console/api/cases/{cid}/reply", json={"text": "您好，我是柳岸社区的小王"}).json()
+    assert view["timers"]["first_response_seconds"] is not None
+    c.post(f"/console/api/cases/{cid}/note", json={"text": "老人，耳背，说话慢一点"})
+    view = c.get(f"/console/api/cases/{cid}").json()
+    assert [m["author"] for m in view["messages"]] == ["resident", "bot", "staff", "note"]
+    assert view["messages"][0]["text"].startswith("<script>")  # kept as data; the page shows it as text
+    assert c.post(f"/console/api/cases/{cid}/resolve", json={"reason": ""}).status_code == 422
+    done = c.post(f"/console/api/cases/{cid}/resolve", json={"reason": "已电话告知办理地点"}).json()
+    assert done["status"] == "resolved" and done["timers"]["resolution_seconds"] is not None
+    assert "打分" in done["messages"][-1]["text"]
+    assert c.post(f"/console/api/cases/{cid}/reply", json={"text": "还在吗"}).status_code == 409  # closed
+    with SessionLocal() as s:
+        actions = [a.action for a in s.scalars(select(AuditEntry).where(AuditEntry.target == str(cid)))]
+    assert {"claim", "reply", "note", "resolve"} <= set(actions)
+    assert signed_in("liuan").get("/console/api/audit").status_code == 403
+    assert signed_in("boss").get("/console/api/audit").status_code == 200
+
+
+def test_transfer_to_another_centre():
+    cid = new_case("柳岸社区")
+    c = signed_in("liuan")
+    c.post(f"/console/api/cases/{cid}/claim")
+    r = c.post(f"/console/api/cases/{cid}/transfer", json={"centre_id": centre_id("荷花社区")})
+    assert r.json()["status"] == "waiting" and r.json()["centre"] == "荷花社区党群服务中心"
+    assert cid in [x["id"] for x in signed_in("hehua").get("/console/api/queue").json()]
+
+
+@pytest.mark.parametrize("at, expected", [
+    (dt.datetime(2026, 11, 24, 10, 0), True),     # Tuesday morning
+    (dt.datetime(2026, 11, 24, 12, 30), False),   # lunch break
+    (dt.datetime(2026, 11, 28, 10, 0), False),    # Saturday
+    (dt.datetime(2026, 10, 2, 10, 0), False),     # National Day holiday
+])
+def test_opening_hours(at, expected):
+    with SessionLocal() as s:
+        centre = s.scalars(select(ServiceCentre).where(ServiceCentre.name == "柳岸社区党群服务中心")).one()
+        assert handoff.is_open(centre, at) is expected
+
+
+def test_outside_hours_becomes_a_call_back_and_keeps_the_transcript():
+    cid = new_case("翠苑社区", at=dt.datetime(2026, 11, 28, 20, 0))
+    with SessionLocal() as s:
+        c = s.get(HandoffCase, cid)
+        assert c.status == "callback" and len(c.messages) == 2
+
+
+def test_handoff_endpoint_for_the_action_server():
+    r = TestClient(app).post("/api/handoff", json={"sender": "resident-x", "reason": "asked", "community": "松竹",
+                                                  "transcript": [{"author": "resident", "text": "转人工"}]})
+    body = r.json()
+    assert r.status_code == 200 and body["centre"] == "松竹社区党群服务中心" and body["status"] in ("waiting", "callback")
+    assert TestClient(app).post("/api/handoff", json={"sender": "x", "reason": "bored"}).status_code == 422
