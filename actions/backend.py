@@ -66,3 +66,7 @@ def ticket(number: str, sender: str) -> Optional[dict]:
 
 def my_tickets(sender: str, text: str) -> list:
     return _call("GET", "/api/tickets", params={"sender": sender, "q": text[:200]}) or []
+
+
+def open_handoff(**payload) -> dict:
+    return _call("POST", "/api/handoff", json=payload)

@@ -1,10 +1,32 @@
-"""Requests for a person are recognised here; the staff queue itself is a later issue."""
+"""Hand the conversation to people at the resident's community service centre."""
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend
+
+TRANSCRIPT_EVENTS = 40
+
+
+def transcript(tracker: Tracker) -> List[dict]:
+    out = []
+    for e in tracker.events:
+        if e.get("event") == "user" and e.get("text") and not e["text"].startswith("/"):
+            out.append({"author": "resident", "text": e["text"]})
+        elif e.get("event") == "bot" and e.get("text"):
+            out.append({"author": "bot", "text": e["text"]})
+    return out[-TRANSCRIPT_EVENTS:]
+
+
+def understood(tracker: Tracker) -> dict:
+    """What the assistant understood, for the staff member taking over."""
+    latest = tracker.latest_message or {}
+    slots = {k: v for k, v in tracker.slots.items() if v not in (None, False, 0, "") and k != "requested_slot"}
+    return {"intent": (latest.get("intent") or {}).get("name"), "confidence": (latest.get("intent") or {}).get("confidence"),
+            "entities": [{"entity": e.get("entity"), "value": e.get("value")} for e in latest.get("entities") or []],
+            "slots": slots}
 
 
 class ActionRequestHuman(Action):
@@ -12,18 +34,21 @@ class ActionRequestHuman(Action):
         return "action_request_human"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        centre = None
-        if tracker.get_slot("community"):
-            try:
-                found = backend.community(tracker.get_slot("community"))
-                centre = found and found["centre"]
-            except backend.BackendError:
-                pass
-        text = "好的，您需要工作人员帮忙。在线人工服务正在开通中，现在请通过电话联系："
-        if centre:
-            text += f"\n· {centre['name']}：{centre['phone']}（{centre['hours']}）"
-        else:
-            text += "\n· 您所在社区的党群服务中心（告诉我社区名称，我把电话发给您）"
-        text += "\n· 政务服务热线12345（24小时）"
-        dispatcher.utter_message(text=text)
-        return []
+        reason = "misunderstood" if tracker.latest_action_name == "action_default_fallback" else "asked"
+        try:
+            case = backend.open_handoff(sender=tracker.sender_id, channel=tracker.get_latest_input_channel() or "h5",
+                                        reason=reason, community=tracker.get_slot("community"),
+                                        context=understood(tracker), transcript=transcript(tracker))
+        except backend.BackendError:
+            dispatcher.utter_message(text="抱歉，人工服务暂时连接不上。请拨打政务服务热线12345（24小时）。")
+            return []
+        if case["status"] == "callback":
+            dispatcher.utter_message(
+                text=(f"现在不在{case['centre']}的服务时间（{case['centre_hours']}）。您的问题和我们的对话都已记下，"
+                      f"工作人员上班后会在这里回复您；着急的话可以拨打{case['centre_phone']}或12345。"
+                      "在这之前，我也可以继续回答办事问题。"))
+            return []
+        dispatcher.utter_message(
+            text=(f"好的，已为您转接{case['centre']}的工作人员。您前面还有{max(case['position'] - 1, 0)}位，"
+                  f"预计等待约{case['expected_wait_minutes']}分钟。工作人员接入后会在这里回复您，请不要关闭页面。"))
+        return [ConversationPaused()]

@@ -5,8 +5,10 @@
     python -m api.cli import FILE [--replace]
     python -m api.cli export FILE
     python -m api.cli nlu-resources    # jieba dictionary + lookup tables from the catalogue
+    python -m api.cli add-staff NAME --name 王芳 --role staff --community 柳岸社区
 """
 import argparse
+import getpass
 import json
 import sys
 from pathlib import Path
@@ -79,6 +81,24 @@ def nlu_resources() -> dict:
     return {"dictionary_words": len(words), "service_terms": len(services)}
 
 
+def add_staff(username: str, name: str, role: str, community: str, password: str) -> str:
+    from api.auth import hash_password
+    from api.models import StaffUser
+    from api.places import find_community
+    if len(password) < 10:
+        raise OSError("password too short: use at least 10 characters")
+    with SessionLocal() as s:
+        c = find_community(s, community or "")
+        if role == "staff" and c is None:
+            raise OSError("staff need --community (the centre they work at)")
+        if s.scalar(select(StaffUser.id).where(StaffUser.username == username)) is not None:
+            raise OSError(f"user {username!r} already exists")
+        s.add(StaffUser(username=username, display_name=name, password_hash=hash_password(password), role=role,
+                        centre_id=c.centre_id if c else None))
+        s.commit()
+    return f"created {role} {username}" + (f" at {c.centre.name}" if c else "")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m api.cli")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -91,6 +111,11 @@ def main(argv=None) -> int:
     exp = sub.add_parser("export")
     exp.add_argument("file")
     sub.add_parser("nlu-resources")
+    st = sub.add_parser("add-staff", help="create a console account (password asked on the terminal)")
+    st.add_argument("username")
+    st.add_argument("--name", required=True, help="name shown to colleagues")
+    st.add_argument("--role", choices=["staff", "supervisor", "admin"], default="staff")
+    st.add_argument("--community", help="the community whose centre this staff member works at")
     a = p.parse_args(argv)
     try:
         if a.cmd == "migrate":
@@ -109,6 +134,8 @@ def main(argv=None) -> int:
             print(f"exported {len(doc['services'])} services to {a.file}")
         elif a.cmd == "nlu-resources":
             print("written:", nlu_resources())
+        elif a.cmd == "add-staff":
+            print(add_staff(a.username, a.name, a.role, a.community, getpass.getpass("password: ")))
     except (catalogue.CatalogueError, json.JSONDecodeError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends, HTTPException, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from api import auth, handoff
+from api import auth, handoff, rasa_client
 from api.auth import COOKIE, SESSION_HOURS, current_session, get_db
-from api.models import AuditEntry, HandoffCase
+from api.models import AuditEntry, HandoffCase, ServiceCentre
 
 router = APIRouter(prefix="/console/api")
 
@@ -38,7 +38,7 @@ def _user(s):
 
 def _case_summary(db, c: HandoffCase) -> dict:
     last = next((m for m in reversed(c.messages) if m.author == "resident"), None)
-    return {"id": c.id, "status": c.status, "reason": c.reason, "priority": c.priority, "centre": c.centre.name,
+    return {"id": c.id, "sender": c.sender, "status": c.status, "reason": c.reason, "priority": c.priority, "centre": c.centre.name,
             "channel": c.channel, "assignee": c.assignee.display_name if c.assignee else None,
             "created_at": c.created_at.isoformat(timespec="seconds"), "last_resident_text": last.text if last else "",
             "message_count": len(c.messages), "timers": handoff.timers(c)}
@@ -107,7 +107,9 @@ def claim(case_id: int, s=Depends(current_session), db=Depends(get_db)):
 
 @router.post("/cases/{case_id}/reply")
 def reply(case_id: int, body: TextIn, s=Depends(current_session), db=Depends(get_db)):
-    return _do(db, s, case_id, handoff.reply, body.text)
+    view = _do(db, s, case_id, handoff.reply, body.text)
+    rasa_client.record_staff_reply(view["sender"], body.text.strip())  # the transcript stays whole
+    return view
 
 
 @router.post("/cases/{case_id}/note")
@@ -127,12 +129,21 @@ def transfer(case_id: int, body: TransferIn, s=Depends(current_session), db=Depe
 
 @router.post("/cases/{case_id}/resolve")
 def resolve(case_id: int, body: CloseIn, s=Depends(current_session), db=Depends(get_db)):
-    return _do(db, s, case_id, handoff.close, "resolved", body.reason)
+    view = _do(db, s, case_id, handoff.close, "resolved", body.reason)
+    rasa_client.resume(view["sender"])  # the assistant answers again after the rating question
+    return view
 
 
 @router.post("/cases/{case_id}/handback")
 def handback(case_id: int, s=Depends(current_session), db=Depends(get_db)):
-    return _do(db, s, case_id, handoff.close, "returned", "")
+    view = _do(db, s, case_id, handoff.close, "returned", "")
+    rasa_client.resume(view["sender"])
+    return view
+
+
+@router.get("/centres")
+def centres(s=Depends(current_session), db=Depends(get_db)):
+    return [{"id": c.id, "name": c.name} for c in db.scalars(select(ServiceCentre).order_by(ServiceCentre.id))]
 
 
 @router.get("/audit")

@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 
 from api import places
 from api.auth import audit
-from api.models import CaseMessage, HandoffCase, ServiceCentre, StaffUser
+from api.models import CaseMessage, HandoffCase, ServiceCentre, StaffSession, StaffUser
 from api.workdays import is_workday
 
 OPEN_STATES = ("waiting", "claimed")
+QUEUE_STATES = OPEN_STATES + ("callback",)  # call-backs wait in the queue for the next shift
 PRIORITY = {"sensitive": 2, "angry": 2, "misunderstood": 1, "asked": 0}
 DEFAULT_MINUTES_PER_CASE = 3
 
@@ -40,6 +41,14 @@ def is_open(centre: ServiceCentre, at: dt.datetime) -> bool:
     return False
 
 
+def on_duty(session: Session, centre: ServiceCentre, at: dt.datetime) -> bool:
+    """Open hours, or someone of this centre (or a supervisor) signed in right now."""
+    if is_open(centre, at):
+        return True
+    live = session.scalars(select(StaffSession).where(StaffSession.expires_at > at)).all()
+    return any(x.user.active and (x.user.centre_id == centre.id or x.user.role != "staff") for x in live)
+
+
 def open_case(session: Session, *, sender: str, channel: str, reason: str, community: Optional[str],
               context: dict, transcript: List[dict], at: dt.datetime = None) -> HandoffCase:
     """The open case of this conversation, or a new one at the resident's community centre
@@ -52,7 +61,7 @@ def open_case(session: Session, *, sender: str, channel: str, reason: str, commu
     c = places.find_community(session, community or "")
     centre = c.centre if c else places.district_centre(session)
     case = HandoffCase(sender=sender, channel=channel, centre=centre, reason=reason, priority=PRIORITY.get(reason, 0),
-                       status="waiting" if is_open(centre, at) else "callback", context=context, created_at=at)
+                       status="waiting" if on_duty(session, centre, at) else "callback", context=context, created_at=at)
     for m in transcript[-50:]:
         case.messages.append(CaseMessage(at=at, author=m["author"], text=str(m["text"])[:2000], delivered=True))
     session.add(case)
@@ -61,7 +70,7 @@ def open_case(session: Session, *, sender: str, channel: str, reason: str, commu
 
 
 def queue(session: Session, user: StaffUser) -> List[HandoffCase]:
-    q = select(HandoffCase).where(HandoffCase.status.in_(OPEN_STATES))
+    q = select(HandoffCase).where(HandoffCase.status.in_(QUEUE_STATES))
     if user.role == "staff":
         q = q.where(HandoffCase.centre_id == user.centre_id)
     return session.scalars(q.order_by(HandoffCase.priority.desc(), HandoffCase.created_at, HandoffCase.id)).all()
@@ -103,7 +112,7 @@ def _must_hold(case: HandoffCase, user: StaffUser) -> None:
 
 
 def claim(session: Session, user: StaffUser, case: HandoffCase) -> None:
-    if case.status != "waiting":
+    if case.status not in ("waiting", "callback"):
         raise CaseError("这个会话已被认领或已结束")
     case.status, case.assignee, case.claimed_at = "claimed", user, now()
     audit(session, user, "claim", case.id)
@@ -172,3 +181,42 @@ def timers(case: HandoffCase, at: dt.datetime = None) -> dict:
     return {"waiting_seconds": int(((case.claimed_at or at) - case.created_at).total_seconds()),
             "first_response_seconds": int((first - case.created_at).total_seconds()) if first else None,
             "resolution_seconds": int((case.closed_at - case.created_at).total_seconds()) if case.closed_at else None}
+
+
+# ---- the resident's side --------------------------------------------------------------------
+
+def active_case(session: Session, sender: str) -> Optional[HandoffCase]:
+    """The case that currently holds this conversation (the bot is paused for it)."""
+    return session.scalars(select(HandoffCase).where(HandoffCase.sender == sender,
+                                                     HandoffCase.status.in_(OPEN_STATES))).first()
+
+
+def resident_says(session: Session, case: HandoffCase, text: str) -> None:
+    case.messages.append(CaseMessage(at=now(), author="resident", text=text[:2000], delivered=True))
+    session.commit()
+
+
+def take_rating(session: Session, sender: str, text: str) -> bool:
+    """A 1-5 answer to the satisfaction question of a case resolved in the last hour."""
+    if text.strip() not in ("1", "2", "3", "4", "5"):
+        return False
+    case = session.scalars(select(HandoffCase).where(HandoffCase.sender == sender, HandoffCase.status == "resolved",
+                                                     HandoffCase.satisfaction.is_(None),
+                                                     HandoffCase.closed_at > now() - dt.timedelta(hours=1))
+                           .order_by(HandoffCase.id.desc())).first()
+    if case is None:
+        return False
+    case.satisfaction = int(text.strip())
+    session.commit()
+    return True
+
+
+def undelivered(session: Session, sender: str) -> List[str]:
+    """Staff messages not yet shown to the resident; marked delivered as they are handed out."""
+    rows = session.scalars(select(CaseMessage).join(HandoffCase).where(
+        HandoffCase.sender == sender, CaseMessage.author == "staff", CaseMessage.delivered.is_(False))
+        .order_by(CaseMessage.id)).all()
+    for m in rows:
+        m.delivered = True
+    session.commit()
+    return [m.text for m in rows]

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from api import catalogue, config, console_api, incident_api, open311, places
+from api import catalogue, config, console_api, handoff, incident_api, open311, places
 from api.assist import AnswerRequest, AnswerResponse, answer
 from api.db import SessionLocal
 from api.logsafe import install_redaction
@@ -130,6 +130,16 @@ async def import_(request: Request, replace: bool = False):
     return counts
 
 
+@app.get("/api/chat/updates")
+def chat_updates(sender: str, session=Depends(get_session)):
+    """Staff replies not yet shown on the resident's page (polled by the page)."""
+    if not SENDER.match(sender):
+        return JSONResponse({"detail": "会话标识无效"}, status_code=422)
+    case = handoff.active_case(session, sender)
+    return {"messages": [{"text": t, "from": "staff"} for t in handoff.undelivered(session, sender)],
+            "with_staff": case is not None}
+
+
 # ---- resident chat page -------------------------------------------------------------------
 
 SENDER = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -140,22 +150,34 @@ class ChatIn(BaseModel):
     text: str = Field("", max_length=20000)
 
 
+@app.get("/console")
+def console_page():
+    return FileResponse(STATIC / "console.html", headers={"Cache-Control": "no-cache"})
+
+
 @app.get("/")
 def chat_page():
     return FileResponse(STATIC / "chat.html", headers={"Cache-Control": "no-cache"})
 
 
 @app.post("/api/chat")
-async def chat(msg: ChatIn):
-    """Relay a resident's message to the assistant's h5 channel and return its replies."""
+async def chat(msg: ChatIn, session=Depends(get_session)):
+    """Relay a resident's message to the assistant's h5 channel and return its replies. While
+    staff hold the conversation, the message also lands in their case (the bot is paused)."""
     if not SENDER.match(msg.sender):
         return JSONResponse({"detail": "会话标识无效，请刷新页面"}, status_code=422)
+    text = msg.text.strip()
+    if handoff.take_rating(session, msg.sender, text):
+        return {"messages": [{"text": "谢谢您的评价！还有其他问题，随时问我。"}]}
+    case = handoff.active_case(session, msg.sender)
+    if case is not None and text and len(text) <= config.MAX_MESSAGE_CHARS:
+        handoff.resident_says(session, case, text)
     try:
         async with httpx.AsyncClient(timeout=30) as client:
             r = await client.post(f"{config.RASA_URL}/webhooks/h5/webhook",
                                   json={"sender": msg.sender, "message": msg.text})
             r.raise_for_status()
-            return {"messages": r.json()}
+            return {"messages": r.json(), "with_staff": case is not None}
     except (httpx.HTTPError, ValueError) as e:
         log.warning("assistant unreachable: %s", type(e).__name__)
         return JSONResponse({"messages": [{"text": f"抱歉，助手暂时无法回复，请稍后再试，或拨打热线{config.HOTLINE}。"}]},

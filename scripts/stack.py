@@ -4,6 +4,7 @@ Used by scripts/start (foreground, Ctrl-C stops all) and by the end-to-end tests
 Ports and URLs come from the RSA_* environment variables set by scripts/lib.sh.
 """
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -25,6 +26,9 @@ class Stack:
             self.env[f"RSA_{key.upper()}_PORT"] = str(value)
         self.env.setdefault("PYTHONPATH", str(ROOT))
         self.env["RASA_TELEMETRY_ENABLED"] = "false"  # no reports to the internet
+        # Rasa's HTTP API (for handing conversations back from staff) listens on loopback only,
+        # behind a token shared with the backend.
+        self.env.setdefault("RSA_RASA_TOKEN", secrets.token_urlsafe(24))
         var = Path(self.env.setdefault("RSA_VAR_DIR", str(ROOT / "var")))
         self.env.setdefault("RSA_TRACKER_DIALECT", "sqlite")
         self.env.setdefault("RSA_TRACKER_DB", str(var / "tracker.db"))
@@ -46,7 +50,8 @@ class Stack:
                         f"http://127.0.0.1:{act}/health"),
             "rasa": ([str(BIN / "rasa"), "run", "--model", str(ROOT / "models" / "current.tar.gz"),
                       "--credentials", "bot/credentials.yml", "--endpoints", "bot/endpoints.yml",
-                      "--interface", "127.0.0.1", "--port", rasa], f"http://127.0.0.1:{rasa}/webhooks/h5/"),
+                      "--interface", "127.0.0.1", "--port", rasa, "--enable-api", "--auth-token", self.env["RSA_RASA_TOKEN"]],
+                     f"http://127.0.0.1:{rasa}/webhooks/h5/"),
         }
 
     def start(self, timeout=240):

@@ -85,10 +85,19 @@ def test_bare_community_is_remembered():
     assert slots == {"community": "荷花社区"} and "荷花社区党群服务中心" in msgs[0]["text"]
 
 
-def test_request_human_gives_the_residents_centre_phone():
+def test_request_human_opens_a_case_at_the_residents_centre():
     from actions.human import ActionRequestHuman
-    msgs, _ = run(ActionRequestHuman(), tracker("转人工", intent="request_human", slots={"community": "柳岸社区"}))
-    assert "0571-86031101" in msgs[0]["text"] and "12345" in msgs[0]["text"]
+    from api.db import SessionLocal
+    from api.models import HandoffCase
+    d = CollectingDispatcher()
+    t = tracker("转人工", intent="request_human", slots={"community": "柳岸社区"}, history=["低保要什么材料"])
+    events = ActionRequestHuman().run(d, t, {})
+    assert "柳岸社区党群服务中心" in d.messages[0]["text"]
+    with SessionLocal() as s:
+        case = s.query(HandoffCase).filter_by(sender="s1").order_by(HandoffCase.id.desc()).first()
+        assert case.centre.name == "柳岸社区党群服务中心" and case.messages[0].text == "低保要什么材料"
+        # paused only when someone can take it now; otherwise a call-back, and the bot carries on
+        assert (case.status == "waiting") == any(e.get("event") == "pause" for e in events)
 
 
 def test_backend_down_is_told_politely(monkeypatch):

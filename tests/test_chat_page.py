@@ -1,26 +1,16 @@
 """The resident chat page in a real headless Chromium: ask, see the answer, markup stays text."""
-import shutil
 import time
 
 import pytest
+
+from tests.conftest import make_browser
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_bin = shutil.which("chromedriver")
-    if not (chromium and driver_bin):
-        pytest.fail("headless Chromium is needed: apt-get install chromium chromium-driver (scripts/test does this)")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = chromium
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=420,860"):
-        opts.add_argument(flag)
-    d = webdriver.Chrome(service=Service(driver_bin), options=opts)
+    d = make_browser()
     yield d
     d.quit()
 

@@ -82,7 +82,7 @@ def test_unknown_item_is_said_honestly(talk):
     ("你是机器人吗", "不是真人"),
     ("小区门口井盖没了", "井盖缺失破损"),
     ("我上周报的那个井盖怎么样了", "工单号"),
-    ("转人工", "12345"),
+    ("转人工", "明湖区政务服务中心"),
 ])
 def test_other_intents_are_recognised(talk, text, expect):
     assert expect in text_of(talk(text))

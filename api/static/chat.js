@@ -17,10 +17,10 @@
 
   function add(who, text) {
     var row = document.createElement("div");
-    row.className = "row " + who;
+    row.className = "row " + (who === "staff" ? "bot staff" : who);
     var av = document.createElement("div");
     av.className = "avatar";
-    av.textContent = who === "me" ? "我" : "助";
+    av.textContent = who === "me" ? "我" : who === "staff" ? "人" : "助";
     var b = document.createElement("div");
     b.className = "bubble";
     b.textContent = text;
@@ -79,6 +79,15 @@
     input.value = "";
     post(t, t);
   });
+
+  // Replies from service-centre staff arrive outside the request/response cycle: poll for them.
+  function poll() {
+    fetch("/api/chat/updates?sender=" + encodeURIComponent(sender)).then(function (r) { return r.json(); })
+      .then(function (data) {
+        ((data && data.messages) || []).forEach(function (m) { add("staff", m.text); });
+      }).catch(function () { /* offline for a moment: try again next tick */ });
+  }
+  setInterval(poll, 2000);
 
   add("bot", "您好！我是明湖区便民服务助手。\n可以问我：居住证要带什么材料、低保怎么申请、社保卡丢了怎么补……\n也可以告诉我小区、街面上的问题。");
 })();

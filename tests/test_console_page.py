@@ -1,0 +1,92 @@
+"""Handoff end to end in two real browsers: a resident asks for a person on the chat page, a
+supervisor signs in to the console, claims, replies, reads the resident's answer, and hands
+the conversation back to the assistant, which answers the next question."""
+import time
+
+import pytest
+from sqlalchemy import select
+
+from api.auth import hash_password
+from api.db import SessionLocal
+from api.models import StaffUser
+from tests.conftest import make_browser
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+PASSWORD = "duty-officer-2026"
+
+
+def wait_for(check, timeout=30, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        got = check()
+        if got:
+            return got
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def bubbles(d, selector=".row .bubble"):
+    return [e.text for e in d.find_elements("css selector", selector)]
+
+
+def say(d, text):
+    d.find_element("id", "text").send_keys(text)
+    d.find_element("id", "send").click()
+
+
+@pytest.fixture(scope="module")
+def duty_officer():
+    with SessionLocal() as s:
+        if not s.scalars(select(StaffUser).where(StaffUser.username == "duty")).first():
+            s.add(StaffUser(username="duty", display_name="值班主管", password_hash=hash_password(PASSWORD), role="supervisor"))
+            s.commit()
+
+
+@pytest.fixture(scope="module")
+def two_browsers():
+    resident, staff = make_browser(), make_browser()
+    yield resident, staff
+    resident.quit()
+    staff.quit()
+
+
+def test_resident_to_staff_and_back_to_the_bot(stack, duty_officer, two_browsers, var_dir):
+    resident, staff = two_browsers
+    staff.get(stack["api"] + "/console")
+    wait_for(lambda: staff.find_element("id", "login").is_displayed(), what="login form")
+    staff.find_element("id", "username").send_keys("duty")
+    staff.find_element("id", "password").send_keys("wrong password")
+    staff.find_element("css selector", "#login-form button").click()
+    wait_for(lambda: staff.find_element("id", "login-error").text, what="login error")
+    staff.find_element("id", "password").clear()
+    staff.find_element("id", "password").send_keys(PASSWORD)
+    staff.find_element("css selector", "#login-form button").click()
+    wait_for(lambda: staff.find_element("id", "desk").is_displayed(), what="the desk")
+
+    resident.get(stack["api"] + "/")
+    say(resident, "<img src=x onerror=\"window.pwned=1\">转人工")
+    wait_for(lambda: any("已为您转接" in b for b in bubbles(resident)), what="handoff message")
+
+    item = wait_for(lambda: [li for li in staff.find_elements("css selector", "#queue li") if "转人工" in li.text],
+                    what="the case in the queue")[0]
+    item.click()
+    wait_for(lambda: staff.find_element("id", "case").is_displayed(), what="case view")
+    staff.find_element("id", "claim").click()
+    wait_for(lambda: "处理中" in staff.find_element("id", "case-title").text, what="claimed")
+    assert not staff.find_elements("css selector", "#transcript img")
+    assert staff.execute_script("return window.pwned === undefined")
+
+    staff.find_element("id", "reply-text").send_keys("您好，我是值班主管，请问有什么可以帮您？")
+    staff.find_element("id", "reply").click()
+    wait_for(lambda: any("值班主管" in b for b in bubbles(resident, ".row.staff .bubble")), what="staff reply on the resident page")
+
+    say(resident, "我想问问我妈的低保怎么续")
+    wait_for(lambda: "我妈的低保" in staff.find_element("id", "transcript").text, timeout=10,
+             what="resident message in the console within seconds")
+    staff.save_screenshot(str(var_dir / "console.png"))
+
+    staff.find_element("id", "handback").click()
+    wait_for(lambda: any("交回智能助手" in b for b in bubbles(resident)), what="hand-back notice")
+    n = len(bubbles(resident))
+    say(resident, "居住证要带什么材料")
+    wait_for(lambda: any("居住证申领" in b for b in bubbles(resident)[n:]), what="the bot answering again")
