@@ -1,14 +1,15 @@
-"""Handoff end to end in two real browsers: a resident asks for a person on the chat page, a
-supervisor signs in to the console, claims, replies, reads the resident's answer, and hands
-the conversation back to the assistant, which answers the next question."""
+"""Handoff end to end in two real browsers: a resident of 桃源社区 asks for a person on the chat
+page, the centre's staff member (signed in to the console) claims, replies, reads the
+resident's answer, and hands the conversation back to the assistant, which answers again."""
 import time
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from sqlalchemy import select
 
 from api.auth import hash_password
 from api.db import SessionLocal
-from api.models import StaffUser
+from api.models import Community, StaffUser
 from tests.conftest import make_browser
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -37,8 +38,10 @@ def say(d, text):
 @pytest.fixture(scope="module")
 def duty_officer():
     with SessionLocal() as s:
-        if not s.scalars(select(StaffUser).where(StaffUser.username == "duty")).first():
-            s.add(StaffUser(username="duty", display_name="值班主管", password_hash=hash_password(PASSWORD), role="supervisor"))
+        if not s.scalars(select(StaffUser).where(StaffUser.username == "taoyuan")).first():
+            centre = s.scalars(select(Community).where(Community.name == "桃源社区")).one().centre_id
+            s.add(StaffUser(username="taoyuan", display_name="桃源社区小陈", password_hash=hash_password(PASSWORD),
+                            role="staff", centre_id=centre))
             s.commit()
 
 
@@ -54,7 +57,7 @@ def test_resident_to_staff_and_back_to_the_bot(stack, duty_officer, two_browsers
     resident, staff = two_browsers
     staff.get(stack["api"] + "/console")
     wait_for(lambda: staff.find_element("id", "login").is_displayed(), what="login form")
-    staff.find_element("id", "username").send_keys("duty")
+    staff.find_element("id", "username").send_keys("taoyuan")
     staff.find_element("id", "password").send_keys("wrong password")
     staff.find_element("css selector", "#login-form button").click()
     wait_for(lambda: staff.find_element("id", "login-error").text, what="login error")
@@ -64,25 +67,36 @@ def test_resident_to_staff_and_back_to_the_bot(stack, duty_officer, two_browsers
     wait_for(lambda: staff.find_element("id", "desk").is_displayed(), what="the desk")
 
     resident.get(stack["api"] + "/")
-    say(resident, "<img src=x onerror=\"window.pwned=1\">转人工")
-    wait_for(lambda: any("已为您转接" in b for b in bubbles(resident)), what="handoff message")
+    say(resident, "我住桃源社区")
+    wait_for(lambda: any("桃源社区党群服务中心" in b for b in bubbles(resident)), what="community noted")
+    say(resident, "转人工")
+    wait_for(lambda: any("已为您转接桃源社区" in b for b in bubbles(resident)), what="handoff message")
 
-    item = wait_for(lambda: [li for li in staff.find_elements("css selector", "#queue li") if "转人工" in li.text],
-                    what="the case in the queue")[0]
-    item.click()
+    def open_our_case():  # the queue re-renders every 1.5 s, so find and click in one go
+        try:
+            mine = [li for li in staff.find_elements("css selector", "#queue li") if "转人工" in li.text]
+            if mine:
+                mine[0].click()
+                return True
+        except StaleElementReferenceException:
+            pass
+        return False
+
+    wait_for(open_our_case, what="the case in the queue")
     wait_for(lambda: staff.find_element("id", "case").is_displayed(), what="case view")
     staff.find_element("id", "claim").click()
     wait_for(lambda: "处理中" in staff.find_element("id", "case-title").text, what="claimed")
-    assert not staff.find_elements("css selector", "#transcript img")
-    assert staff.execute_script("return window.pwned === undefined")
 
     staff.find_element("id", "reply-text").send_keys("您好，我是值班主管，请问有什么可以帮您？")
     staff.find_element("id", "reply").click()
     wait_for(lambda: any("值班主管" in b for b in bubbles(resident, ".row.staff .bubble")), what="staff reply on the resident page")
 
-    say(resident, "我想问问我妈的低保怎么续")
+    say(resident, '<img src=x onerror="window.pwned=1">我想问问我妈的低保怎么续')
     wait_for(lambda: "我妈的低保" in staff.find_element("id", "transcript").text, timeout=10,
              what="resident message in the console within seconds")
+    assert "<img src=x" in staff.find_element("id", "transcript").text  # shown as text ...
+    assert not staff.find_elements("css selector", "#transcript img")  # ... never as markup
+    assert staff.execute_script("return window.pwned === undefined")
     staff.save_screenshot(str(var_dir / "console.png"))
 
     staff.find_element("id", "handback").click()
