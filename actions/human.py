@@ -30,11 +30,13 @@ def understood(tracker: Tracker) -> dict:
 
 
 class ActionRequestHuman(Action):
+    reason = "asked"
+
     def name(self) -> Text:
         return "action_request_human"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        reason = "misunderstood" if tracker.latest_action_name == "action_default_fallback" else "asked"
+        reason = self.reason
         try:
             case = backend.open_handoff(sender=tracker.sender_id, channel=tracker.get_latest_input_channel() or "h5",
                                         reason=reason, community=tracker.get_slot("community"),
@@ -52,3 +54,15 @@ class ActionRequestHuman(Action):
             text=(f"好的，已为您转接{case['centre']}的工作人员。您前面还有{max(case['position'] - 1, 0)}位，"
                   f"预计等待约{case['expected_wait_minutes']}分钟。工作人员接入后会在这里回复您，请不要关闭页面。"))
         return [ConversationPaused()]
+
+
+class ActionDefaultFallback(ActionRequestHuman):
+    """The two-stage fallback failed: the assistant misunderstood twice, so a person takes over."""
+    reason = "misunderstood"
+
+    def name(self) -> Text:
+        return "action_default_fallback"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        dispatcher.utter_message(text="抱歉，我还是没能理解您的意思，帮您转给工作人员。")
+        return super().run(dispatcher, tracker, domain)

@@ -1,6 +1,7 @@
 """Handing conversations to people at service centres: routing by community and opening
 hours, the queue, and what staff may do with a case. Every staff action is audited."""
 import datetime as dt
+import os
 import re
 from typing import List, Optional
 
@@ -16,6 +17,9 @@ OPEN_STATES = ("waiting", "claimed")
 QUEUE_STATES = OPEN_STATES + ("callback",)  # call-backs wait in the queue for the next shift
 PRIORITY = {"sensitive": 2, "angry": 2, "misunderstood": 1, "asked": 0}
 DEFAULT_MINUTES_PER_CASE = 3
+CLAIM_TIMEOUT = dt.timedelta(minutes=int(os.environ.get("RSA_CLAIM_TIMEOUT_MINUTES", "10")))
+NOBODY_CAME = ("抱歉，工作人员暂时都在忙，没能及时接入。您的问题和我们的对话都已登记为回电请求，"
+               "工作人员会尽快在这里回复您；着急的话请拨打{phone}或12345。在这之前，我也可以继续回答办事问题。")
 
 
 class CaseError(ValueError):
@@ -189,6 +193,19 @@ def active_case(session: Session, sender: str) -> Optional[HandoffCase]:
     """The case that currently holds this conversation (the bot is paused for it)."""
     return session.scalars(select(HandoffCase).where(HandoffCase.sender == sender,
                                                      HandoffCase.status.in_(OPEN_STATES))).first()
+
+
+def expire_unclaimed(session: Session, sender: str, at: dt.datetime = None) -> Optional[HandoffCase]:
+    """A case nobody claimed within CLAIM_TIMEOUT becomes a call-back, and the resident is told;
+    returns the case when that just happened (the caller wakes the assistant up again)."""
+    at = at or now()
+    case = active_case(session, sender)
+    if case is None or case.status != "waiting" or at - case.created_at < CLAIM_TIMEOUT:
+        return None
+    case.status = "callback"
+    case.messages.append(CaseMessage(at=at, author="staff", text=NOBODY_CAME.format(phone=case.centre.phone)))
+    session.commit()
+    return case
 
 
 def resident_says(session: Session, case: HandoffCase, text: str) -> None:

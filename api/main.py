@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from api import catalogue, config, console_api, handoff, incident_api, open311, places
+from api import catalogue, config, console_api, handoff, incident_api, open311, places, rasa_client
 from api.assist import AnswerRequest, AnswerResponse, answer
 from api.db import SessionLocal
 from api.logsafe import install_redaction
@@ -135,6 +135,8 @@ def chat_updates(sender: str, session=Depends(get_session)):
     """Staff replies not yet shown on the resident's page (polled by the page)."""
     if not SENDER.match(sender):
         return JSONResponse({"detail": "会话标识无效"}, status_code=422)
+    if handoff.expire_unclaimed(session, sender):
+        rasa_client.resume(sender)  # nobody came: the assistant answers again meanwhile
     case = handoff.active_case(session, sender)
     return {"messages": [{"text": t, "from": "staff"} for t in handoff.undelivered(session, sender)],
             "with_staff": case is not None}

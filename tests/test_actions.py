@@ -113,3 +113,16 @@ def test_ask_affirmation_is_in_chinese_with_yes_no_buttons():
     msgs, _ = run(ActionDefaultAskAffirmation(), tracker("嗯那个啥", intent="ask_service"))
     assert "咨询办事指南" in msgs[0]["text"]
     assert [b["title"] for b in msgs[0]["buttons"]] == ["是的", "不是"]
+
+
+def test_misunderstood_twice_hands_over_with_that_reason():
+    from actions.human import ActionDefaultFallback
+    from api.db import SessionLocal
+    from api.models import HandoffCase
+    d = CollectingDispatcher()
+    t = Tracker("s-fallback", {"community": "南湖社区"}, {"text": "嗯嗯那个", "intent": {"name": "nlu_fallback"}},
+                [{"event": "user", "text": "嗯嗯那个"}], False, None, None, None)
+    ActionDefaultFallback().run(d, t, {})
+    assert "没能理解" in d.messages[0]["text"] and "南湖社区党群服务中心" in d.messages[1]["text"]
+    with SessionLocal() as s:
+        assert s.query(HandoffCase).filter_by(sender="s-fallback").one().reason == "misunderstood"

@@ -159,3 +159,38 @@ def test_handoff_endpoint_for_the_action_server():
     body = r.json()
     assert r.status_code == 200 and body["centre"] == "松竹社区党群服务中心" and body["status"] in ("waiting", "callback")
     assert TestClient(app).post("/api/handoff", json={"sender": "x", "reason": "bored"}).status_code == 422
+
+
+def test_unclaimed_case_turns_into_a_call_back_and_the_resident_is_told():
+    cid = new_case("文昌社区", sender="resident-timeout", at=dt.datetime.now() - dt.timedelta(minutes=30))
+    with SessionLocal() as s:
+        c = s.get(HandoffCase, cid)
+        if c.status != "waiting":  # opened outside hours: already a call-back, nothing to time out
+            return
+    updates = TestClient(app).get("/api/chat/updates", params={"sender": "resident-timeout"}).json()
+    assert any("登记为回电" in m["text"] for m in updates["messages"]) and updates["with_staff"] is False
+    with SessionLocal() as s:
+        assert s.get(HandoffCase, cid).status == "callback"
+
+
+def test_satisfaction_rating_after_resolution_is_recorded():
+    cid = new_case("江畔社区", sender="resident-rating")
+    c = signed_in("boss")
+    c.post(f"/console/api/cases/{cid}/claim")
+    c.post(f"/console/api/cases/{cid}/resolve", json={"reason": "已解答"})
+    r = TestClient(app).post("/api/chat", json={"sender": "resident-rating", "text": "5"}).json()
+    assert "谢谢您的评价" in r["messages"][0]["text"]
+    with SessionLocal() as s:
+        assert s.get(HandoffCase, cid).satisfaction == 5
+
+
+def test_resident_page_receives_staff_replies_once():
+    cid = new_case("新塘社区", sender="resident-poll")
+    c = signed_in("boss")
+    c.post(f"/console/api/cases/{cid}/claim")
+    c.post(f"/console/api/cases/{cid}/reply", json={"text": "您好，我来帮您"})
+    page = TestClient(app)
+    first = page.get("/api/chat/updates", params={"sender": "resident-poll"}).json()
+    assert [m["text"] for m in first["messages"]] == ["您好，我来帮您"] and first["with_staff"]
+    assert page.get("/api/chat/updates", params={"sender": "resident-poll"}).json()["messages"] == []
+    assert page.get("/api/chat/updates", params={"sender": "<bad>"}).status_code == 422
