@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from tests.conftest import make_browser
+from tests.browser import make_browser
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 

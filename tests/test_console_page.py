@@ -10,7 +10,7 @@ from sqlalchemy import select
 from api.auth import hash_password
 from api.db import SessionLocal
 from api.models import Community, StaffUser
-from tests.conftest import make_browser
+from tests.browser import make_browser
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 PASSWORD = "duty-officer-2026"
