@@ -4,7 +4,7 @@ import json
 from dataclasses import dataclass
 from typing import List, Optional
 
-from pydantic import BaseModel, Field, ValidationError, validator
+from pydantic import Field, ValidationError, validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.incidents import COMMAND_CENTRE, IncidentClassifier
+from api.incidents import IncidentClassifier
 from api.locate import Located
 from api.models import Department, Ticket, TicketCounter, TicketEvent
 from api.workdays import add_working_days, deadline

@@ -80,9 +80,10 @@ def latency(turns=60):
     try:
         url = f"{stack.rasa_url}/webhooks/h5/webhook"
         script = ["你好", "居住证要带什么材料", "那要多久能拿到", "要钱吗", "在哪里办", "柳岸社区", "低保要什么条件", "谢谢"]
-        times = []
+        times, sender = [], ""
         for i in range(turns):
-            sender = f"bench{uuid.uuid4().hex[:10]}" if i % len(script) == 0 else sender
+            if i % len(script) == 0:  # a new conversation for each run through the script
+                sender = f"bench{uuid.uuid4().hex[:10]}"
             t0 = time.perf_counter()
             requests.post(url, json={"sender": sender, "message": script[i % len(script)]}, timeout=60).raise_for_status()
             times.append((time.perf_counter() - t0) * 1000)

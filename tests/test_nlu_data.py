@@ -2,7 +2,6 @@
 import subprocess
 import sys
 
-import pytest
 import yaml
 
 from bench.nlu import MODEL, ROOT, TEST_SET, evaluate

@@ -122,7 +122,7 @@ def test_numbers_are_unique_under_concurrency():
     def one(i):
         try:
             with SessionLocal() as s:
-                t, _ = tickets.file_ticket(s, classifier(), description=f"青山花苑{i}幢楼道堆满杂物", address=f"青山花苑",
+                t, _ = tickets.file_ticket(s, classifier(), description=f"青山花苑{i}幢楼道堆满杂物", address="青山花苑",
                                            located=locate(s, "青山花苑"), phone="13857100000", channel="test",
                                            idempotency_key=f"concurrency-{i}")
                 numbers.append(t.number)
