@@ -70,3 +70,7 @@ def my_tickets(sender: str, text: str) -> list:
 
 def open_handoff(**payload) -> dict:
     return _call("POST", "/api/handoff", json=payload)
+
+
+def handoff_reason(text: str) -> Optional[str]:
+    return _call("POST", "/api/handoff/assess", json={"text": text[:5000]})["reason"]

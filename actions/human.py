@@ -1,5 +1,5 @@
 """Hand the conversation to people at the resident's community service centre."""
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused
@@ -36,7 +36,10 @@ class ActionRequestHuman(Action):
         return "action_request_human"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        reason = self.reason
+        return self.hand_over(dispatcher, tracker, self.reason)
+
+    @staticmethod
+    def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> List[Dict]:
         try:
             case = backend.open_handoff(sender=tracker.sender_id, channel=tracker.get_latest_input_channel() or "h5",
                                         reason=reason, community=tracker.get_slot("community"),
@@ -66,3 +69,22 @@ class ActionDefaultFallback(ActionRequestHuman):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         dispatcher.utter_message(text="抱歉，我还是没能理解您的意思，帮您转给工作人员。")
         return super().run(dispatcher, tracker, domain)
+
+
+SENSITIVE_INTRO = {
+    "sensitive": "这件事需要工作人员亲自处理，我马上帮您转接。如果有人身危险，请立即拨打110或120。",
+    "angry": "非常抱歉给您添麻烦了，我请工作人员直接来帮您。",
+}
+
+
+def people_should_answer(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> Optional[List[Dict]]:
+    """Complaints about staff, petitions, residents at risk or clearly angry: hand over at once.
+    Returns the events of the handoff, or None when the assistant may answer."""
+    try:
+        reason = backend.handoff_reason(text)
+    except backend.BackendError:
+        return None
+    if not reason:
+        return None
+    dispatcher.utter_message(text=SENSITIVE_INTRO[reason])
+    return ActionRequestHuman.hand_over(dispatcher, tracker, reason)

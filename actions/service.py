@@ -6,6 +6,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend
+from actions.human import people_should_answer
 
 VOICE_CHANNELS = {"voice"}
 
@@ -47,6 +48,9 @@ class ActionAnswerService(Action):
         service_hint = first_entity(tracker, "service_item")
         community = first_entity(tracker, "community") or (text if awaiting else None) or tracker.get_slot("community")
 
+        handed = people_should_answer(dispatcher, tracker, text) if not text.startswith("/") else None
+        if handed is not None:
+            return handed
         if intent == "inform" and not service_hint and not awaiting:
             # A bare answer with nothing to attach it to: a community, a phone, a ticket ...
             return self._bare_inform(dispatcher, tracker, text)

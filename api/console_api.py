@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from api import auth, handoff, rasa_client
+from api import auth, handoff, rasa_client, sensitivity
 from api.auth import COOKIE, SESSION_HOURS, current_session, get_db
 from api.models import AuditEntry, HandoffCase, ServiceCentre
 
@@ -167,6 +167,16 @@ class HandoffIn(BaseModel):
     community: Optional[str] = Field(None, max_length=50)
     context: dict = {}
     transcript: list = []
+
+
+class AssessIn(BaseModel):
+    text: str = Field("", max_length=5000)
+
+
+@handoff_router.post("/handoff/assess")
+def assess(body: AssessIn):
+    """Should people take this message? {'reason': 'sensitive' | 'angry' | None}"""
+    return {"reason": sensitivity.assess(body.text)}
 
 
 @handoff_router.post("/handoff")

@@ -126,3 +126,17 @@ def test_misunderstood_twice_hands_over_with_that_reason():
     assert "没能理解" in d.messages[0]["text"] and "南湖社区党群服务中心" in d.messages[1]["text"]
     with SessionLocal() as s:
         assert s.query(HandoffCase).filter_by(sender="s-fallback").one().reason == "misunderstood"
+
+
+def test_a_complaint_about_staff_goes_to_people_not_the_bot():
+    from actions.service import ActionAnswerService
+    from api.db import SessionLocal
+    from api.models import HandoffCase
+    d = CollectingDispatcher()
+    t = Tracker("s-complaint", {"community": "文昌社区"},
+                {"text": "我要投诉你们窗口的工作人员态度太差", "intent": {"name": "ask_service"}, "entities": []},
+                [{"event": "user", "text": "我要投诉你们窗口的工作人员态度太差"}], False, None, None, None)
+    ActionAnswerService().run(d, t, {})
+    assert "工作人员亲自处理" in d.messages[0]["text"] and "文昌社区党群服务中心" in d.messages[1]["text"]
+    with SessionLocal() as s:
+        assert s.query(HandoffCase).filter_by(sender="s-complaint").one().reason == "sensitive"

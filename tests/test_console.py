@@ -194,3 +194,16 @@ def test_resident_page_receives_staff_replies_once():
     assert [m["text"] for m in first["messages"]] == ["您好，我来帮您"] and first["with_staff"]
     assert page.get("/api/chat/updates", params={"sender": "resident-poll"}).json()["messages"] == []
     assert page.get("/api/chat/updates", params={"sender": "<bad>"}).status_code == 422
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("我要投诉你们窗口的工作人员，态度太差了", "sensitive"),
+    ("我想去信访", "sensitive"),
+    ("我真的不想活了", "sensitive"),
+    ("你们这什么破系统，问了半天都说不清", "angry"),
+    ("到底有没有人管！！！", "angry"),
+    ("居住证要带什么材料", None),
+    ("谢谢你！", None),
+])
+def test_messages_people_should_answer(text, reason):
+    assert TestClient(app).post("/api/handoff/assess", json={"text": text}).json()["reason"] == reason
