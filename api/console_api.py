@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends, HTTPException, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from api import auth, handoff, rasa_client, sensitivity
+from api import answers, auth, handoff, places, rasa_client, sensitivity
 from api.auth import COOKIE, SESSION_HOURS, current_session, get_db
-from api.models import AuditEntry, HandoffCase, ServiceCentre
+from api.models import AuditEntry, HandoffCase, ServiceCentre, ServiceItem
 
 router = APIRouter(prefix="/console/api")
 
@@ -98,6 +98,22 @@ def _do(db, s, case_id, fn, *args):
     except handoff.CaseError as e:
         raise HTTPException(e.status, str(e))
     return case_view(case_id, s, db)
+
+
+@router.get("/cases/{case_id}/canned")
+def canned(case_id: int, s=Depends(current_session), db=Depends(get_db)):
+    """Ready-made replies from the service guide of the item the resident was asking about."""
+    c = _case(db, s, case_id)
+    code = ((c.context or {}).get("slots") or {}).get("service_code")
+    item = db.scalars(select(ServiceItem).where(ServiceItem.code == code)).first() if code else None
+    if item is None:
+        return []
+    community = places.find_community(db, ((c.context or {}).get("slots") or {}).get("community") or "")
+    centre = places.centre_for(db, item.handled_at, community)
+    titles = {"materials": "所需材料", "process": "办理流程", "time": "办理时限", "fee": "收费", "place": "办理地点",
+              "online": "网上办理", "conditions": "申请条件"}
+    return [{"title": f"{item.name}·{t}", "text": answers.compose(item, aspect, centre, community)}
+            for aspect, t in titles.items()]
 
 
 @router.post("/cases/{case_id}/claim")

@@ -207,3 +207,18 @@ def test_resident_page_receives_staff_replies_once():
 ])
 def test_messages_people_should_answer(text, reason):
     assert TestClient(app).post("/api/handoff/assess", json={"text": text}).json()["reason"] == reason
+
+
+def test_canned_replies_come_from_the_item_the_resident_asked_about():
+    with SessionLocal() as s:
+        from api.models import ServiceItem
+        code = s.scalars(select(ServiceItem).where(ServiceItem.name == "居住证申领")).one().code
+        c = handoff.open_case(s, sender="resident-canned", channel="h5", reason="asked", community="柳岸社区",
+                              context={"slots": {"service_code": code, "community": "柳岸社区"}}, transcript=[], at=OPEN_TIME)
+        cid = c.id
+    replies = signed_in("liuan").get(f"/console/api/cases/{cid}/canned").json()
+    titles = [r["title"] for r in replies]
+    assert "居住证申领·所需材料" in titles
+    place = next(r["text"] for r in replies if r["title"] == "居住证申领·办理地点")
+    assert "柳岸社区" in place
+    assert signed_in("hehua").get(f"/console/api/cases/{cid}/canned").status_code == 404

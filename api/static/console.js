@@ -60,7 +60,22 @@
     api("GET", "/cases/" + current).then(render).catch(function (e) { $("case-error").textContent = e.message; });
   }
 
+  var cannedFor = null;
+  function loadCanned(id) {
+    if (cannedFor === id) return;
+    cannedFor = id;
+    var sel = $("canned");
+    while (sel.options.length > 1) sel.remove(1);
+    api("GET", "/cases/" + id + "/canned").then(function (list) {
+      list.forEach(function (r) { var o = document.createElement("option"); o.value = r.text; o.textContent = r.title; sel.appendChild(o); });
+    }).catch(function () {});
+  }
+  $("canned").addEventListener("change", function () {
+    if (this.value) { $("reply-text").value = this.value; this.selectedIndex = 0; }
+  });
+
   function render(c) {
+    loadCanned(c.id);
     $("case").hidden = false;
     $("case-title").textContent = "#" + c.id + " " + c.centre + " · " + (STATUS[c.status] || c.status) + " · " + (REASON[c.reason] || c.reason);
     $("case-timers").textContent = "首次响应：" + minutes(c.timers.first_response_seconds) + "　处理时长：" + minutes(c.timers.resolution_seconds);
