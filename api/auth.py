@@ -63,6 +63,15 @@ def sign_in(session: Session, username: str, password: str) -> Optional[tuple]:
     return token, csrf, user
 
 
+def require_admin_token(x_admin_token: Optional[str] = Header(None)) -> None:
+    """Machine-to-machine admin calls (catalogue import, work-order actions) carry RSA_ADMIN_TOKEN."""
+    token = os.environ.get("RSA_ADMIN_TOKEN", "")
+    if not token:
+        raise HTTPException(403, "管理接口未启用：请设置环境变量 RSA_ADMIN_TOKEN")
+    if not x_admin_token or not hmac.compare_digest(x_admin_token, token):
+        raise HTTPException(401, "管理令牌无效")
+
+
 def get_db():
     with SessionLocal() as session:
         yield session

@@ -1,12 +1,12 @@
 """HTTP API for incidents and work orders, used by the actions and by staff tools."""
-import os
 from typing import Optional
 
-from fastapi import APIRouter, Depends, Header, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api import tickets
+from api.auth import require_admin_token
 from api.db import SessionLocal
 from api.incidents import IncidentClassifier, danger_words
 from api.locate import locate
@@ -32,12 +32,6 @@ def classifier(session=None) -> IncidentClassifier:
             with SessionLocal() as s:
                 _classifier["c"] = IncidentClassifier.from_db(s)
     return _classifier["c"]
-
-
-def require_staff(x_admin_token: str = Header(None)):
-    token = os.environ.get("RSA_ADMIN_TOKEN", "")
-    if not token or x_admin_token != token:
-        raise HTTPException(401, "需要管理令牌")
 
 
 class TextIn(BaseModel):
@@ -138,7 +132,7 @@ def my_tickets(sender: str, q: str = "", session=Depends(get_session)):
     return [tickets.view(t, reporter=True) for t in rows]
 
 
-@router.post("/tickets/{number}/actions", dependencies=[Depends(require_staff)])
+@router.post("/tickets/{number}/actions", dependencies=[Depends(require_admin_token)])
 def act(number: str, body: ActionIn, session=Depends(get_session)):
     try:
         t = tickets.advance(session, number, body.action, body.actor, body.note, body.department, body.days, body.rating)
@@ -147,6 +141,6 @@ def act(number: str, body: ActionIn, session=Depends(get_session)):
     return tickets.view(t, reporter=True)
 
 
-@router.post("/tickets/supervise", dependencies=[Depends(require_staff)])
+@router.post("/tickets/supervise", dependencies=[Depends(require_admin_token)])
 def supervise(session=Depends(get_session)):
     return {"flagged": tickets.supervise_overdue(session)}

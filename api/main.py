@@ -1,11 +1,10 @@
 """The backend's HTTP API, and the resident chat page."""
 import logging
-import os
 import re
 from pathlib import Path
 
 import httpx
-from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
@@ -14,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from api import catalogue, config, console_api, handoff, incident_api, open311, places, rasa_client
 from api.assist import AnswerRequest, AnswerResponse, answer
+from api.auth import require_admin_token
 from api.db import SessionLocal
 from api.logsafe import install_redaction
 from api.models import Community, ServiceItem
@@ -42,14 +42,6 @@ def get_index() -> CatalogueIndex:
         with SessionLocal() as session:
             app.state.index = CatalogueIndex.from_db(session)
     return app.state.index
-
-
-def require_admin(x_admin_token: str = Header(None)):
-    token = os.environ.get("RSA_ADMIN_TOKEN", "")
-    if not token:
-        raise HTTPException(403, "管理接口未启用：请设置环境变量 RSA_ADMIN_TOKEN")
-    if x_admin_token != token:
-        raise HTTPException(401, "管理令牌无效")
 
 
 @app.get("/healthz")
@@ -113,7 +105,7 @@ def export(session=Depends(get_session)):
     return catalogue.export_catalogue(session)
 
 
-@app.post("/api/catalogue/import", dependencies=[Depends(require_admin)])
+@app.post("/api/catalogue/import", dependencies=[Depends(require_admin_token)])
 async def import_(request: Request, replace: bool = False):
     try:
         doc = await request.json()
