@@ -36,7 +36,7 @@ def _user(s):
     return {"username": u.username, "name": u.display_name, "role": u.role, "centre": u.centre.name if u.centre else None}
 
 
-def _case_summary(db, c: HandoffCase) -> dict:
+def _case_summary(c: HandoffCase) -> dict:
     last = next((m for m in reversed(c.messages) if m.author == "resident"), None)
     return {"id": c.id, "sender": c.sender, "status": c.status, "reason": c.reason, "priority": c.priority, "centre": c.centre.name,
             "channel": c.channel, "assignee": c.assignee.display_name if c.assignee else None,
@@ -71,7 +71,7 @@ def me(s=Depends(current_session)):
 
 @router.get("/queue")
 def queue(s=Depends(current_session), db=Depends(get_db)):
-    return [_case_summary(db, c) for c in handoff.queue(db, s.user)]
+    return [_case_summary(c) for c in handoff.queue(db, s.user)]
 
 
 def _case(db, s, case_id):
@@ -86,7 +86,7 @@ def case_view(case_id: int, s=Depends(current_session), db=Depends(get_db)):
     c = _case(db, s, case_id)
     auth.audit(db, s.user, "view", c.id)
     db.commit()
-    return {**_case_summary(db, c), "context": c.context, "resolution": c.resolution, "satisfaction": c.satisfaction,
+    return {**_case_summary(c), "context": c.context, "resolution": c.resolution, "satisfaction": c.satisfaction,
             "messages": [{"id": m.id, "author": m.author, "text": m.text, "at": m.at.isoformat(timespec="seconds")}
                          for m in c.messages]}
 
@@ -140,7 +140,7 @@ def transfer(case_id: int, body: TransferIn, s=Depends(current_session), db=Depe
         handoff.transfer(db, s.user, c, body.centre_id, body.staff_id)
     except handoff.CaseError as e:
         raise HTTPException(e.status, str(e))
-    return _case_summary(db, c)  # the case may now belong to a centre this user cannot open
+    return _case_summary(c)  # the case may now belong to a centre this user cannot open
 
 
 @router.post("/cases/{case_id}/resolve")

@@ -122,18 +122,6 @@ async def import_(request: Request, replace: bool = False):
     return counts
 
 
-@app.get("/api/chat/updates")
-def chat_updates(sender: str, session=Depends(get_session)):
-    """Staff replies not yet shown on the resident's page (polled by the page)."""
-    if not SENDER.match(sender):
-        return JSONResponse({"detail": "会话标识无效"}, status_code=422)
-    if handoff.expire_unclaimed(session, sender):
-        rasa_client.resume(sender)  # nobody came: the assistant answers again meanwhile
-    case = handoff.active_case(session, sender)
-    return {"messages": [{"text": t, "from": "staff"} for t in handoff.undelivered(session, sender)],
-            "with_staff": case is not None}
-
-
 # ---- resident chat page -------------------------------------------------------------------
 
 SENDER = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -176,3 +164,15 @@ async def chat(msg: ChatIn, session=Depends(get_session)):
         log.warning("assistant unreachable: %s", type(e).__name__)
         return JSONResponse({"messages": [{"text": f"抱歉，助手暂时无法回复，请稍后再试，或拨打热线{config.HOTLINE}。"}]},
                             status_code=503)
+
+
+@app.get("/api/chat/updates")
+def chat_updates(sender: str, session=Depends(get_session)):
+    """Staff replies not yet shown on the resident's page (polled by the page)."""
+    if not SENDER.match(sender):
+        return JSONResponse({"detail": "会话标识无效"}, status_code=422)
+    if handoff.expire_unclaimed(session, sender):
+        rasa_client.resume(sender)  # nobody came: the assistant answers again meanwhile
+    case = handoff.active_case(session, sender)
+    return {"messages": [{"text": t, "from": "staff"} for t in handoff.undelivered(session, sender)],
+            "with_staff": case is not None}
