@@ -13,7 +13,7 @@ from fastapi import Cookie, Depends, Header, HTTPException, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.db import SessionLocal
+from api.db import SessionLocal, WriteSession
 from api.models import AuditEntry, StaffSession, StaffUser
 
 COOKIE = "rsa_staff"
@@ -72,8 +72,9 @@ def require_admin_token(x_admin_token: Optional[str] = Header(None)) -> None:
         raise HTTPException(401, "管理令牌无效")
 
 
-def get_db():
-    with SessionLocal() as session:
+def get_db(request: Request):
+    """Console requests: GETs read; everything else writes (see api.db)."""
+    with (SessionLocal if request.method in ("GET", "HEAD") else WriteSession)() as session:
         yield session
 
 

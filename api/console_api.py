@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from api import answers, auth, handoff, places, rasa_client, sensitivity
 from api.auth import COOKIE, SESSION_HOURS, current_session, get_db
+from api.db import WriteSession
 from api.models import AuditEntry, HandoffCase, ServiceCentre, ServiceItem
 
 router = APIRouter(prefix="/console/api")
@@ -84,8 +85,13 @@ def _case(db, s, case_id):
 @router.get("/cases/{case_id}")
 def case_view(case_id: int, s=Depends(current_session), db=Depends(get_db)):
     c = _case(db, s, case_id)
-    auth.audit(db, s.user, "view", c.id)
-    db.commit()
+    with WriteSession() as w:  # who read a resident's conversation is on record; GETs read with `db`
+        auth.audit(w, s.user, "view", c.id)
+        w.commit()
+    return _view(c)
+
+
+def _view(c: HandoffCase) -> dict:
     return {**_case_summary(c), "context": c.context, "resolution": c.resolution, "satisfaction": c.satisfaction,
             "messages": [{"id": m.id, "author": m.author, "text": m.text, "at": m.at.isoformat(timespec="seconds")}
                          for m in c.messages]}
@@ -97,7 +103,9 @@ def _do(db, s, case_id, fn, *args):
         fn(db, s.user, c, *args)
     except handoff.CaseError as e:
         raise HTTPException(e.status, str(e))
-    return case_view(case_id, s, db)
+    view = _view(c)
+    db.commit()  # let go of the write lock before the caller talks to the assistant
+    return view
 
 
 @router.get("/cases/{case_id}/canned")

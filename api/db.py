@@ -24,13 +24,30 @@ def make_engine(url: str = None):
         @event.listens_for(engine, "begin")
         def _begin(conn):
             # pysqlite's own implicit transactions break SAVEPOINT; SQLAlchemy's recipe is to
-            # switch them off (above) and begin here. Writers that must not collide start their
-            # transaction with a write (see tickets._next_number), which waits for the lock.
-            conn.exec_driver_sql("BEGIN")
+            # switch them off (above) and begin here. A transaction that reads and then writes
+            # fails at once with "database is locked" if another writer got in between, so
+            # writers take the write lock up front (IMMEDIATE) and queue for it instead.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("writer") else "BEGIN")
 
         return engine
     return create_engine(url, future=True, pool_pre_ping=True)
 
 
 engine = make_engine()
+# Reads never wait. Anything that writes uses WriteSession: on SQLite its transactions queue
+# for the write lock from their first statement; elsewhere the option does nothing.
 SessionLocal = sessionmaker(bind=engine, future=True, expire_on_commit=False)
+WriteSession = sessionmaker(bind=engine.execution_options(writer=True), future=True, expire_on_commit=False)
+
+
+def reading():
+    """FastAPI dependency: a session for requests that only read."""
+    with SessionLocal() as session:
+        yield session
+
+
+def writing():
+    """FastAPI dependency: a session for requests that write. Never hold it across a call to
+    another process: the write lock is held until commit."""
+    with WriteSession() as session:
+        yield session

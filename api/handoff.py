@@ -195,6 +195,21 @@ def active_case(session: Session, sender: str) -> Optional[HandoffCase]:
                                                      HandoffCase.status.in_(OPEN_STATES))).first()
 
 
+def has_news(session: Session, sender: str, at: dt.datetime = None) -> bool:
+    """Is there a staff message to deliver, or a case to expire, for this conversation?"""
+    at = at or now()
+    case = active_case(session, sender)
+    if case is not None and case.status == "waiting" and at - case.created_at >= CLAIM_TIMEOUT:
+        return True
+    return session.scalars(_undelivered(sender)).first() is not None
+
+
+def _undelivered(sender: str):
+    return (select(CaseMessage).join(HandoffCase)
+            .where(HandoffCase.sender == sender, CaseMessage.author == "staff", CaseMessage.delivered.is_(False))
+            .order_by(CaseMessage.id))
+
+
 def expire_unclaimed(session: Session, sender: str, at: dt.datetime = None) -> Optional[HandoffCase]:
     """A case nobody claimed within CLAIM_TIMEOUT becomes a call-back, and the resident is told;
     returns the case when that just happened (the caller wakes the assistant up again)."""
@@ -230,9 +245,7 @@ def take_rating(session: Session, sender: str, text: str) -> bool:
 
 def undelivered(session: Session, sender: str) -> List[str]:
     """Staff messages not yet shown to the resident; marked delivered as they are handed out."""
-    rows = session.scalars(select(CaseMessage).join(HandoffCase).where(
-        HandoffCase.sender == sender, CaseMessage.author == "staff", CaseMessage.delivered.is_(False))
-        .order_by(CaseMessage.id)).all()
+    rows = session.scalars(_undelivered(sender)).all()
     for m in rows:
         m.delivered = True
     session.commit()

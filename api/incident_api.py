@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from api import tickets
 from api.auth import require_admin_token
-from api.db import SessionLocal
+from api.db import SessionLocal, reading, writing
 from api.incidents import IncidentClassifier, danger_words
 from api.locate import locate
 from api.models import Ticket
@@ -15,11 +15,6 @@ from api.textnorm import normalise
 
 router = APIRouter(prefix="/api")
 _classifier = {}
-
-
-def get_session():
-    with SessionLocal() as session:
-        yield session
 
 
 def classifier(session=None) -> IncidentClassifier:
@@ -65,7 +60,7 @@ class ActionIn(BaseModel):
 
 
 @router.post("/incidents/classify")
-def classify(body: TextIn, session=Depends(get_session)):
+def classify(body: TextIn, session=Depends(reading)):
     c = classifier(session).classify(body.text)
     return {"category": c.category.name if c.category else None,
             "category_code": c.category.code if c.category else None,
@@ -76,7 +71,7 @@ def classify(body: TextIn, session=Depends(get_session)):
 
 
 @router.post("/incidents/locate")
-def locate_(body: LocateIn, session=Depends(get_session)):
+def locate_(body: LocateIn, session=Depends(reading)):
     r = locate(session, body.text, body.lat, body.lon)
     g = r.grid
     return {"status": r.status, "question": r.question,
@@ -87,7 +82,7 @@ def locate_(body: LocateIn, session=Depends(get_session)):
 
 
 @router.post("/tickets")
-def file(body: TicketIn, session=Depends(get_session)):
+def file(body: TicketIn, session=Depends(writing)):
     located = locate(session, body.address, body.lat, body.lon)
     try:
         t, created = tickets.file_ticket(
@@ -111,7 +106,7 @@ def _is_reporter(t: Ticket, phone: Optional[str], sender: Optional[str]) -> bool
 
 
 @router.get("/tickets/{number}")
-def get_ticket(number: str, phone: Optional[str] = None, sender: Optional[str] = None, session=Depends(get_session)):
+def get_ticket(number: str, phone: Optional[str] = None, sender: Optional[str] = None, session=Depends(writing)):
     tickets.supervise_overdue(session)
     t = session.scalars(select(Ticket).where(Ticket.number == normalise(number).upper()[:20])).first()
     if t is None:
@@ -120,7 +115,7 @@ def get_ticket(number: str, phone: Optional[str] = None, sender: Optional[str] =
 
 
 @router.get("/tickets")
-def my_tickets(sender: str, q: str = "", session=Depends(get_session)):
+def my_tickets(sender: str, q: str = "", session=Depends(writing)):
     """The sender's own recent work orders, best match for `q` (我上周报的那个井盖) first."""
     tickets.supervise_overdue(session)
     rows = session.scalars(select(Ticket).where(Ticket.reporter_ref == tickets.reporter_ref(sender))
@@ -133,7 +128,7 @@ def my_tickets(sender: str, q: str = "", session=Depends(get_session)):
 
 
 @router.post("/tickets/{number}/actions", dependencies=[Depends(require_admin_token)])
-def act(number: str, body: ActionIn, session=Depends(get_session)):
+def act(number: str, body: ActionIn, session=Depends(writing)):
     try:
         t = tickets.advance(session, number, body.action, body.actor, body.note, body.department, body.days, body.rating)
     except tickets.TicketError as e:
@@ -142,5 +137,5 @@ def act(number: str, body: ActionIn, session=Depends(get_session)):
 
 
 @router.post("/tickets/supervise", dependencies=[Depends(require_admin_token)])
-def supervise(session=Depends(get_session)):
+def supervise(session=Depends(writing)):
     return {"flagged": tickets.supervise_overdue(session)}

@@ -7,6 +7,7 @@ import httpx
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from api import catalogue, config, console_api, handoff, incident_api, open311, places, rasa_client
 from api.assist import AnswerRequest, AnswerResponse, answer
 from api.auth import require_admin_token
-from api.db import SessionLocal
+from api.db import SessionLocal, WriteSession, reading
 from api.logsafe import install_redaction
+from api.ratelimit import RateLimiter
 from api.models import Community, ServiceItem
 from api.search import CatalogueIndex, decide
 
@@ -32,11 +34,6 @@ app.add_exception_handler(open311.Open311Error, open311.error_handler)
 app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 
-def get_session():
-    with SessionLocal() as session:
-        yield session
-
-
 def get_index() -> CatalogueIndex:
     if getattr(app.state, "index", None) is None:
         with SessionLocal() as session:
@@ -50,13 +47,13 @@ def healthz():
 
 
 @app.get("/api/services")
-def list_services(session=Depends(get_session)):
+def list_services(session=Depends(reading)):
     rows = session.execute(select(ServiceItem.code, ServiceItem.name).order_by(ServiceItem.code)).all()
     return [{"code": c, "name": n} for c, n in rows]
 
 
 @app.get("/api/services/{code}")
-def get_service(code: str, session=Depends(get_session)):
+def get_service(code: str, session=Depends(reading)):
     item = session.scalars(select(ServiceItem).where(ServiceItem.code == code)).first()
     if item is None:
         raise HTTPException(404, f"没有编码为 {code} 的事项")
@@ -78,18 +75,18 @@ def search(q: str = "", limit: int = 5):
 
 
 @app.post("/api/assist/service-answer", response_model=AnswerResponse)
-def service_answer(req: AnswerRequest, session=Depends(get_session)):
+def service_answer(req: AnswerRequest, session=Depends(reading)):
     return answer(session, get_index(), req)
 
 
 @app.get("/api/communities")
-def communities(session=Depends(get_session)):
+def communities(session=Depends(reading)):
     rows = session.scalars(select(Community).order_by(Community.id)).all()
     return [{"name": c.name, "street": c.street.name, "centre": _centre(c.centre)} for c in rows]
 
 
 @app.get("/api/communities/lookup")
-def community_lookup(text: str = "", session=Depends(get_session)):
+def community_lookup(text: str = "", session=Depends(reading)):
     c = places.find_community(session, text[:200])
     if c is None:
         raise HTTPException(404, "没有找到这个社区")
@@ -101,7 +98,7 @@ def _centre(c):
 
 
 @app.get("/api/catalogue/export")
-def export(session=Depends(get_session)):
+def export(session=Depends(reading)):
     return catalogue.export_catalogue(session)
 
 
@@ -112,7 +109,7 @@ async def import_(request: Request, replace: bool = False):
     except ValueError:
         raise HTTPException(422, "不是合法的 JSON")
     try:
-        with SessionLocal() as session:
+        with WriteSession() as session:
             counts = catalogue.import_catalogue(session, doc, replace=replace)
     except catalogue.CatalogueError as e:
         raise HTTPException(422, str(e))
@@ -125,6 +122,7 @@ async def import_(request: Request, replace: bool = False):
 # ---- resident chat page -------------------------------------------------------------------
 
 SENDER = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+chat_limiter = RateLimiter(config.CHAT_BURST, config.CHAT_PER_SECOND)
 
 
 class ChatIn(BaseModel):
@@ -143,36 +141,57 @@ def chat_page():
 
 
 @app.post("/api/chat")
-async def chat(msg: ChatIn, session=Depends(get_session)):
+async def chat(msg: ChatIn):
     """Relay a resident's message to the assistant's h5 channel and return its replies. While
     staff hold the conversation, the message also lands in their case (the bot is paused)."""
     if not SENDER.match(msg.sender):
         return JSONResponse({"detail": "会话标识无效，请刷新页面"}, status_code=422)
+    if not chat_limiter.allow(msg.sender):
+        wait = chat_limiter.retry_after(msg.sender)
+        return JSONResponse({"detail": f"您发得太快了，请等{wait}秒再发。这条消息没有发出，内容还在输入框里。",
+                             "retry_after": wait}, status_code=429, headers={"Retry-After": str(wait)})
     text = msg.text.strip()
-    if handoff.take_rating(session, msg.sender, text):
+    # The database work runs in a worker thread: it may queue for SQLite's write lock, and the
+    # lock is let go before the (slow) call to the assistant.
+    rated, case_id = await run_in_threadpool(_record_resident_message, msg.sender, text)
+    if rated:
         return {"messages": [{"text": "谢谢您的评价！还有其他问题，随时问我。"}]}
-    case = handoff.active_case(session, msg.sender)
-    if case is not None and text and len(text) <= config.MAX_MESSAGE_CHARS:
-        handoff.resident_says(session, case, text)
     try:
         async with httpx.AsyncClient(timeout=30) as client:
             r = await client.post(f"{config.RASA_URL}/webhooks/h5/webhook",
                                   json={"sender": msg.sender, "message": msg.text})
             r.raise_for_status()
-            return {"messages": r.json(), "with_staff": case is not None}
+            return {"messages": r.json(), "with_staff": case_id is not None}
     except (httpx.HTTPError, ValueError) as e:
         log.warning("assistant unreachable: %s", type(e).__name__)
         return JSONResponse({"messages": [{"text": f"抱歉，助手暂时无法回复，请稍后再试，或拨打热线{config.HOTLINE}。"}]},
                             status_code=503)
 
 
+def _record_resident_message(sender: str, text: str) -> tuple:
+    """(was it a satisfaction rating, id of the case holding the conversation or None)."""
+    with WriteSession() as session:
+        if handoff.take_rating(session, sender, text):
+            return True, None
+        case = handoff.active_case(session, sender)
+        if case is not None and text and len(text) <= config.MAX_MESSAGE_CHARS:
+            handoff.resident_says(session, case, text)
+        session.commit()
+        return False, case.id if case is not None else None
+
+
 @app.get("/api/chat/updates")
-def chat_updates(sender: str, session=Depends(get_session)):
-    """Staff replies not yet shown on the resident's page (polled by the page)."""
+def chat_updates(sender: str, session=Depends(reading)):
+    """Staff replies not yet shown on the resident's page (polled by the page every 2 s, so
+    the write lock is only taken when there is something to hand out)."""
     if not SENDER.match(sender):
         return JSONResponse({"detail": "会话标识无效"}, status_code=422)
-    if handoff.expire_unclaimed(session, sender):
-        rasa_client.resume(sender)  # nobody came: the assistant answers again meanwhile
-    case = handoff.active_case(session, sender)
-    return {"messages": [{"text": t, "from": "staff"} for t in handoff.undelivered(session, sender)],
-            "with_staff": case is not None}
+    if not handoff.has_news(session, sender):
+        return {"messages": [], "with_staff": handoff.active_case(session, sender) is not None}
+    session.close()
+    with WriteSession() as w:
+        if handoff.expire_unclaimed(w, sender):
+            rasa_client.resume(sender)  # nobody came: the assistant answers again meanwhile
+        texts = handoff.undelivered(w, sender)
+        return {"messages": [{"text": t, "from": "staff"} for t in texts],
+                "with_staff": handoff.active_case(w, sender) is not None}

@@ -14,7 +14,8 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
 from api import tickets
-from api.incident_api import classifier, get_session
+from api.db import reading, writing
+from api.incident_api import classifier
 from api.locate import locate
 from api.models import IncidentCategory, Ticket
 
@@ -95,14 +96,14 @@ def error_handler(request: Request, exc: Open311Error) -> Response:
 
 
 @router.get("/services.{fmt}")
-def services(fmt: str, session=Depends(get_session)):
+def services(fmt: str, session=Depends(reading)):
     fmt = _fmt(fmt)
     rows = session.scalars(select(IncidentCategory).order_by(IncidentCategory.code)).all()
     return _reply(fmt, "services", "service", [_service(c) for c in rows])
 
 
 @router.get("/services/{code}.{fmt}")
-def service_definition(code: str, fmt: str, session=Depends(get_session)):
+def service_definition(code: str, fmt: str, session=Depends(reading)):
     fmt = _fmt(fmt)
     c = session.scalars(select(IncidentCategory).where(IncidentCategory.open311_code == code)).first()
     if c is None:
@@ -114,7 +115,7 @@ def service_definition(code: str, fmt: str, session=Depends(get_session)):
 
 
 @router.post("/requests.{fmt}")
-async def post_request(fmt: str, request: Request, session=Depends(get_session)):
+async def post_request(fmt: str, request: Request, session=Depends(writing)):
     form = dict(await request.form()) if "form" in request.headers.get("content-type", "") else {}
     form.update(request.query_params)
     fmt = _fmt(fmt)
@@ -170,7 +171,7 @@ def _date(v: Optional[str], name: str) -> Optional[dt.datetime]:
 
 @router.get("/requests.{fmt}")
 def get_requests(fmt: str, service_request_id: str = "", service_code: str = "", start_date: str = "",
-                 end_date: str = "", status: str = "", session=Depends(get_session)):
+                 end_date: str = "", status: str = "", session=Depends(reading)):
     fmt = _fmt(fmt)
     q = select(Ticket).order_by(Ticket.id.desc())
     if service_request_id:
@@ -195,7 +196,7 @@ def get_requests(fmt: str, service_request_id: str = "", service_code: str = "",
 
 
 @router.get("/requests/{number}.{fmt}")
-def get_request(number: str, fmt: str, session=Depends(get_session)):
+def get_request(number: str, fmt: str, session=Depends(reading)):
     fmt = _fmt(fmt)
     t = session.scalars(select(Ticket).where(Ticket.number == number)).first()
     if t is None:

@@ -54,13 +54,22 @@
   }
 
   function post(message, shown) {
-    add("me", shown);
+    var mine = add("me", shown);
     busy(true);
     fetch("/api/chat", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ sender: sender, text: message })
-    }).then(function (r) { return r.json(); }).then(function (data) {
+    }).then(function (r) { return r.json().then(function (data) { return { status: r.status, data: data }; }); })
+    .then(function (res) {
+      var data = res.data;
+      if (res.status === 429 || res.status === 422) {
+        // Not sent: say so next to the message and give the words back to the resident.
+        mine.classList.add("failed");
+        add("bot", (data && data.detail) || "这条消息没有发出，请稍后再发。");
+        if (!input.value && message.charAt(0) !== "/") input.value = message;
+        return;
+      }
       var msgs = (data && data.messages) || [];
       if (!msgs.length) add("bot", "抱歉，我暂时没有回复，请换个说法试试，或拨打12345。");
       msgs.forEach(function (m) {

@@ -1,0 +1,90 @@
+"""Abuse: one resident sends 100 messages in a second while staff hold the conversation. Every
+message either reaches the case (and is recorded once) or is refused with a clear 429; the
+processes keep serving, and staff and resident still reach each other afterwards."""
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from api.auth import hash_password
+from api.db import SessionLocal
+from api.models import Community, StaffUser
+from api.ratelimit import RateLimiter
+
+PASSWORD = "abuse-test-2026"
+
+
+def test_token_bucket_allows_a_burst_then_one_per_interval():
+    rl = RateLimiter(burst=3, per_second=0.5)
+    assert [rl.allow("a", now=0) for _ in range(4)] == [True, True, True, False]
+    assert rl.retry_after("a") == 2
+    assert rl.allow("b", now=0)  # each conversation has its own bucket
+    assert not rl.allow("a", now=1.0) and rl.allow("a", now=2.1)
+
+
+def test_forgets_idle_conversations_beyond_its_size():
+    rl = RateLimiter(burst=1, per_second=0.001, max_keys=2)
+    rl.allow("a", now=0), rl.allow("b", now=0), rl.allow("c", now=0)
+    assert rl.allow("a", now=0)  # forgotten, so a fresh bucket
+
+
+@pytest.fixture(scope="module")
+def officers():
+    with SessionLocal() as s:
+        centre = s.scalars(select(Community).where(Community.name == "翠苑社区")).one().centre_id
+        for name, role, centre_id in [("cuiyuan", "staff", centre), ("abuse-boss", "supervisor", None)]:
+            if not s.scalars(select(StaffUser).where(StaffUser.username == name)).first():
+                s.add(StaffUser(username=name, display_name=name, password_hash=hash_password(PASSWORD), role=role,
+                                centre_id=centre_id))
+        s.commit()
+
+
+def console(api, username):
+    c = requests.Session()
+    r = c.post(api + "/console/api/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    c.headers["X-CSRF-Token"] = r.json()["csrf"]
+    return c
+
+
+@pytest.mark.e2e
+def test_a_hundred_messages_in_a_second(stack, officers):
+    api, sender = stack["api"], "flood-" + str(int(time.time()))
+    staff = console(api, "cuiyuan")  # signed in, so the centre is on duty whatever the hour
+    chat = lambda text: requests.post(api + "/api/chat", json={"sender": sender, "text": text}, timeout=60)
+    assert chat("我住翠苑社区").status_code == 200
+    assert "已为您转接" in "".join(m.get("text", "") for m in chat("转人工").json()["messages"])
+    case = next(c for c in staff.get(api + "/console/api/queue").json() if c["sender"] == sender)
+
+    t0 = time.time()
+
+    def send(i):
+        time.sleep(max(0.0, t0 + i * 0.01 - time.time()))  # 100 messages spread over one second
+        r = chat(f"第{i}条：快点来人")
+        return i, r.status_code, r.json()
+
+    with ThreadPoolExecutor(max_workers=100) as pool:
+        results = list(pool.map(send, range(100)))
+    statuses = [s for _, s, _ in results]
+    assert set(statuses) <= {200, 429}, statuses
+    accepted = {i for i, s, _ in results if s == 200}
+    refused = [body for _, s, body in results if s == 429]
+    assert 5 <= len(accepted) <= 15, len(accepted)  # the burst, plus what refills in about a second
+    assert all("太快" in b["detail"] and "没有发出" in b["detail"] and b["retry_after"] >= 1 for b in refused)
+
+    # Nothing accepted is lost or doubled: staff see exactly the accepted messages.
+    view = staff.get(f"{api}/console/api/cases/{case['id']}").json()
+    flood = [m["text"] for m in view["messages"] if m["author"] == "resident" and m["text"].startswith("第")]
+    assert sorted(flood) == sorted(f"第{i}条：快点来人" for i in accepted)
+
+    # Everything still works: the bucket refills, staff reply, the resident gets it.
+    assert requests.get(api + "/healthz", timeout=10).status_code == 200
+    time.sleep(2.5)
+    assert chat("我还在").status_code == 200
+    assert staff.post(f"{api}/console/api/cases/{case['id']}/claim").status_code == 200
+    assert staff.post(f"{api}/console/api/cases/{case['id']}/reply", json={"text": "您好，我来了"}).status_code == 200
+    got = requests.get(api + "/api/chat/updates", params={"sender": sender}, timeout=10).json()
+    assert [m["text"] for m in got["messages"]] == ["您好，我来了"]
+    staff.post(f"{api}/console/api/cases/{case['id']}/handback")
