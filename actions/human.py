@@ -39,11 +39,13 @@ class ActionRequestHuman(Action):
         return self.hand_over(dispatcher, tracker, self.reason)
 
     @staticmethod
-    def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> List[Dict]:
+    def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, context: dict = None) -> List[Dict]:
+        """context: more for the staff member, e.g. the report the resident was making."""
         try:
             case = backend.open_handoff(sender=tracker.sender_id, channel=tracker.get_latest_input_channel() or "h5",
                                         reason=reason, community=tracker.get_slot("community"),
-                                        context=understood(tracker), transcript=transcript(tracker))
+                                        context={**understood(tracker), **(context or {})},
+                                        transcript=transcript(tracker))
         except backend.BackendError:
             dispatcher.utter_message(text="抱歉，人工服务暂时连接不上。请拨打政务服务热线12345（24小时）。")
             return []
@@ -71,20 +73,25 @@ class ActionDefaultFallback(ActionRequestHuman):
         return super().run(dispatcher, tracker, domain)
 
 
-SENSITIVE_INTRO = {
+INTRO = {
     "sensitive": "这件事需要工作人员亲自处理，我马上帮您转接。如果有人身危险，请立即拨打110或120。",
     "angry": "非常抱歉给您添麻烦了，我请工作人员直接来帮您。",
+    "dispute": "邻里、家庭、租房、工资这类矛盾，由社区的调解员出面更合适。我把您说的情况转给社区工作人员，他们会登记下来并和您联系。",
 }
 
 
-def people_should_answer(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> Optional[List[Dict]]:
+def hand_over_because(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
+                      context: dict = None) -> List[Dict]:
+    dispatcher.utter_message(text=INTRO[reason])
+    return ActionRequestHuman.hand_over(dispatcher, tracker, reason, context)
+
+
+def people_should_answer(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
+                         context: dict = None) -> Optional[List[Dict]]:
     """Complaints about staff, petitions, residents at risk or clearly angry: hand over at once.
     Returns the events of the handoff, or None when the assistant may answer."""
     try:
         reason = backend.handoff_reason(text)
     except backend.BackendError:
         return None
-    if not reason:
-        return None
-    dispatcher.utter_message(text=SENSITIVE_INTRO[reason])
-    return ActionRequestHuman.hand_over(dispatcher, tracker, reason)
+    return hand_over_because(dispatcher, tracker, reason, context) if reason else None

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import backend
+from actions.human import hand_over_because, people_should_answer
 from actions.service import first_entity, resident_text
 
 EMERGENCY = "⚠️ 这是紧急情况！请马上拨打119（火警、燃气泄漏、被困）、110（治安）或120（有人受伤），先保证人身安全。\n我同时把情况登记为最高等级（重大），马上派单。"
@@ -56,13 +57,21 @@ class ActionStartIncident(Action):
         except backend.BackendError:
             dispatcher.utter_message(text=backend.UNAVAILABLE)
             return [ActiveLoop(None)]
+        phone = first_entity(tracker, "phone") or phone_in(text)
+        # People take it from here, with the report so far: staff file it from the console.
+        draft = {"incident": {"description": text[:1000], "category": c["category"], "grade": c["grade"],
+                              "address": text[:200] if where["status"] == "found" else None, "phone": phone}}
+        handed = people_should_answer(dispatcher, tracker, text, draft)
+        if handed is None and c["mediation"] and not c["emergency"]:
+            handed = hand_over_because(dispatcher, tracker, "dispute", draft)
+        if handed is not None:
+            return handed
         if c["emergency"]:
             dispatcher.utter_message(text=EMERGENCY)
         what = c["category"] or "您反映的问题"
         dispatcher.utter_message(text=f"收到，我来帮您登记【{what}】。")
         if where["status"] == "found":
             events.append(SlotSet("incident_address", text[:200]))
-        phone = first_entity(tracker, "phone") or phone_in(text)
         if phone:
             events.append(SlotSet("contact_phone", phone))
         # Started by a rule after report_incident, or by another action for a report the NLU

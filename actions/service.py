@@ -70,6 +70,9 @@ class ActionAnswerService(Action):
             dispatcher.utter_message(text=backend.UNAVAILABLE)
             return []
 
+        if res["status"] == "unknown" and not awaiting and self._is_a_report(text):
+            # Not a service question after all: a problem to report (房东不退押金, 路灯坏了找谁).
+            return [FollowupAction("action_start_incident")]
         if intent == "out_of_scope" and not awaiting and res["status"] != "answered":
             # NLU thought it off-topic and the catalogue has no clear match either.
             dispatcher.utter_message(response="utter_out_of_scope")
@@ -89,13 +92,16 @@ class ActionAnswerService(Action):
         return events
 
     @staticmethod
-    def _bare_inform(dispatcher, tracker, text) -> List[Dict]:
-        # "松竹苑5幢楼下有人摆摊" reads like an address, but it reports a problem.
+    def _is_a_report(text: str) -> bool:
         try:
-            if backend.classify_incident(text).get("category"):
-                return [FollowupAction("action_start_incident")]
+            return bool(backend.classify_incident(text).get("category"))
         except backend.BackendError:
-            pass
+            return False
+
+    def _bare_inform(self, dispatcher, tracker, text) -> List[Dict]:
+        # "松竹苑5幢楼下有人摆摊" reads like an address, but it reports a problem.
+        if self._is_a_report(text):
+            return [FollowupAction("action_start_incident")]
         found = None
         hint = first_entity(tracker, "community") or text
         try:

@@ -1,5 +1,6 @@
 """The staff console's HTTP API (/console/api/...). Signed-in staff only; state changes need
 the CSRF token; staff see their own centre's cases, supervisors and admins all."""
+import datetime as dt
 from typing import Optional
 
 from fastapi import APIRouter, Depends, HTTPException, Response
@@ -9,7 +10,8 @@ from sqlalchemy import select
 from api import answers, auth, handoff, places, rasa_client, sensitivity
 from api.auth import COOKIE, SESSION_HOURS, current_session, get_db
 from api.db import WriteSession
-from api.models import AuditEntry, HandoffCase, ServiceCentre, ServiceItem
+from api.incident_api import classifier
+from api.models import AuditEntry, HandoffCase, ServiceCentre, ServiceItem, StaffSession, StaffUser
 
 router = APIRouter(prefix="/console/api")
 
@@ -26,6 +28,13 @@ class TextIn(BaseModel):
 class TransferIn(BaseModel):
     centre_id: Optional[int] = None
     staff_id: Optional[int] = None
+
+
+class TicketIn(BaseModel):
+    description: str = Field("", max_length=2000)
+    address: str = Field("", max_length=200)
+    phone: str = Field("", max_length=40)
+    link: Optional[str] = Field(None, max_length=30)  # an existing work order's number, instead of filing
 
 
 class CloseIn(BaseModel):
@@ -93,19 +102,27 @@ def case_view(case_id: int, s=Depends(current_session), db=Depends(get_db)):
 
 def _view(c: HandoffCase) -> dict:
     return {**_case_summary(c), "context": c.context, "resolution": c.resolution, "satisfaction": c.satisfaction,
-            "messages": [{"id": m.id, "author": m.author, "text": m.text, "at": m.at.isoformat(timespec="seconds")}
-                         for m in c.messages]}
+            "messages": [{"id": m.id, "author": m.author, "text": m.text, "at": m.at.isoformat(timespec="seconds"),
+                          "asr_confidence": m.asr_confidence} for m in c.messages],
+            "tickets": [{"number": t.number, "category": t.category.name if t.category else "待指挥中心分类",
+                         "status": t.status, "department": t.department.name,
+                         "deadline": t.deadline.isoformat(timespec="minutes")} for t in c.tickets]}
 
 
-def _do(db, s, case_id, fn, *args):
+def _do(db, s, case_id, fn, *args) -> dict:
+    return _run(db, s, case_id, fn, *args)[0]
+
+
+def _run(db, s, case_id, fn, *args) -> tuple:
+    """(the case view after fn(db, user, case, *args), what fn returned)."""
     c = _case(db, s, case_id)
     try:
-        fn(db, s.user, c, *args)
+        result = fn(db, s.user, c, *args)
     except handoff.CaseError as e:
         raise HTTPException(e.status, str(e))
     view = _view(c)
     db.commit()  # let go of the write lock before the caller talks to the assistant
-    return view
+    return view, result
 
 
 @router.get("/cases/{case_id}/canned")
@@ -141,6 +158,19 @@ def note(case_id: int, body: TextIn, s=Depends(current_session), db=Depends(get_
     return _do(db, s, case_id, handoff.note, body.text)
 
 
+@router.post("/cases/{case_id}/tickets")
+def case_ticket(case_id: int, body: TicketIn, s=Depends(current_session), db=Depends(get_db)):
+    """File a work order on the resident's behalf, or link an existing one; the resident is told."""
+    if body.link:
+        view, told = _run(db, s, case_id, handoff.link_ticket, body.link)
+    else:
+        view, told = _run(db, s, case_id, lambda db_, user, c: handoff.file_ticket(
+            db_, user, c, classifier(db_), description=body.description, address=body.address, phone=body.phone))
+    if told:
+        rasa_client.record_staff_reply(view["sender"], told)
+    return view
+
+
 @router.post("/cases/{case_id}/transfer")
 def transfer(case_id: int, body: TransferIn, s=Depends(current_session), db=Depends(get_db)):
     c = _case(db, s, case_id)
@@ -170,13 +200,26 @@ def centres(s=Depends(current_session), db=Depends(get_db)):
     return [{"id": c.id, "name": c.name} for c in db.scalars(select(ServiceCentre).order_by(ServiceCentre.id))]
 
 
+@router.get("/staff")
+def colleagues(s=Depends(current_session), db=Depends(get_db)):
+    """Whom a case can be handed to, and who is signed in right now."""
+    live = {x.user_id for x in db.scalars(select(StaffSession).where(StaffSession.expires_at > dt.datetime.now()))}
+    users = db.scalars(select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.centre_id, StaffUser.id))
+    return [{"id": u.id, "name": u.display_name, "role": u.role, "centre": u.centre.name if u.centre else None,
+             "online": u.id in live} for u in users]
+
+
 @router.get("/audit")
-def audit_log(s=Depends(current_session), db=Depends(get_db)):
+def audit_log(s=Depends(current_session), db=Depends(get_db), before: Optional[int] = None, limit: int = 100):
+    """Newest first, a page at a time (`before`: the smallest id of the previous page)."""
     if s.user.role == "staff":
         raise HTTPException(403, "只有主管和管理员可以查看操作日志")
-    rows = db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(200)).all()
-    return [{"at": a.at.isoformat(timespec="seconds"), "user_id": a.user_id, "action": a.action, "target": a.target,
-             "detail": a.detail} for a in rows]
+    q = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(max(1, min(limit, 500)))
+    if before is not None:
+        q = q.where(AuditEntry.id < before)
+    return [{"id": a.id, "at": a.at.isoformat(timespec="seconds"), "user": a.user.display_name if a.user else None,
+             "username": a.user.username if a.user else None, "action": a.action, "target": a.target,
+             "detail": a.detail} for a in db.scalars(q)]
 
 
 # ---- the assistant hands a conversation over (called by the action server) -----------------
@@ -187,7 +230,7 @@ handoff_router = APIRouter(prefix="/api")
 class HandoffIn(BaseModel):
     sender: str = Field(..., min_length=1, max_length=100)
     channel: str = Field("h5", regex="^[a-z0-9_]{1,20}$")
-    reason: str = Field("asked", regex="^(asked|misunderstood|sensitive|angry)$")
+    reason: str = Field("asked", regex="^(asked|misunderstood|sensitive|angry|dispute)$")
     community: Optional[str] = Field(None, max_length=50)
     context: dict = {}
     transcript: list = []

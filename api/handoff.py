@@ -1,6 +1,7 @@
 """Handing conversations to people at service centres: routing by community and opening
 hours, the queue, and what staff may do with a case. Every staff action is audited."""
 import datetime as dt
+import hashlib
 import os
 import re
 from typing import List, Optional
@@ -8,14 +9,15 @@ from typing import List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api import places
+from api import places, tickets
 from api.auth import audit
-from api.models import CaseMessage, HandoffCase, ServiceCentre, StaffSession, StaffUser
+from api.locate import locate
+from api.models import CaseMessage, HandoffCase, ServiceCentre, StaffSession, StaffUser, Ticket
 from api.workdays import is_workday
 
 OPEN_STATES = ("waiting", "claimed")
 QUEUE_STATES = OPEN_STATES + ("callback",)  # call-backs wait in the queue for the next shift
-PRIORITY = {"sensitive": 2, "angry": 2, "misunderstood": 1, "asked": 0}
+PRIORITY = {"sensitive": 2, "angry": 2, "dispute": 1, "misunderstood": 1, "asked": 0}
 DEFAULT_MINUTES_PER_CASE = 3
 CLAIM_TIMEOUT = dt.timedelta(minutes=int(os.environ.get("RSA_CLAIM_TIMEOUT_MINUTES", "10")))
 NOBODY_CAME = ("抱歉，工作人员暂时都在忙，没能及时接入。您的问题和我们的对话都已登记为回电请求，"
@@ -177,6 +179,46 @@ def close(session: Session, user: StaffUser, case: HandoffCase, how: str, reason
     case.messages.append(CaseMessage(at=now(), author="staff", staff_id=user.id, text=text))
     audit(session, user, "resolve" if how == "resolved" else "hand back", case.id, reason)
     session.commit()
+
+
+def file_ticket(session: Session, user: StaffUser, case: HandoffCase, classifier, *, description: str, address: str,
+                phone: str) -> Optional[str]:
+    """File a work order on the resident's behalf, link it to the case and tell the resident its
+    number (returns what they were told; None when this was filed already: the same text from
+    one case gives the same work order)."""
+    _must_hold(case, user)
+    key = "case{}:{}".format(case.id, hashlib.sha256(f"{description.strip()}|{address.strip()}".encode()).hexdigest()[:24])
+    try:
+        t, _ = tickets.file_ticket(session, classifier, description=description, address=address,
+                                   located=locate(session, address), phone=phone, channel="console",
+                                   idempotency_key=key, sender=case.sender)
+    except tickets.TicketError as e:
+        raise CaseError(str(e), 422)
+    return _attach(session, user, case, t, "file ticket",
+                   f"工作人员已为您登记工单{t.number}（{t.category.name if t.category else '待指挥中心分类'}），"
+                   f"由{t.department.name}办理，办理时限到{t.deadline:%m月%d日%H:%M}。以后问我“{t.number}进度”就能查到。")
+
+
+def link_ticket(session: Session, user: StaffUser, case: HandoffCase, number: str) -> Optional[str]:
+    """Link an existing work order (e.g. the same problem reported before) to the case."""
+    _must_hold(case, user)
+    t = session.scalars(select(Ticket).where(Ticket.number == number.strip().upper())).first()
+    if t is None:
+        raise CaseError("没有这个工单号，请核对（格式如WG202611230001）", 404)
+    return _attach(session, user, case, t, "link ticket",
+                   f"您反映的问题已有工单{t.number}在办理（当前状态：{t.status}，承办：{t.department.name}），"
+                   f"我们会一并跟进。以后问我“{t.number}进度”就能查到。")
+
+
+def _attach(session: Session, user: StaffUser, case: HandoffCase, t: Ticket, action: str, tell: str) -> Optional[str]:
+    if t in case.tickets:
+        return None
+    case.tickets.append(t)
+    case.messages.append(CaseMessage(at=now(), author="staff", staff_id=user.id, text=tell))
+    case.first_response_at = case.first_response_at or now()
+    audit(session, user, action, case.id, t.number)
+    session.commit()
+    return tell
 
 
 def timers(case: HandoffCase, at: dt.datetime = None) -> dict:

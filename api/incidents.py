@@ -40,6 +40,7 @@ class CategoryIn(Strict):
     lead_department: str
     co_departments: List[str] = []
     handled_by_grid: bool
+    mediation: bool = False
     time_limits: dict
 
     @validator("default_grade")
@@ -98,6 +99,7 @@ class CategoryInfo:
     default_grade: str
     raise_keywords: dict
     handled_by_grid: bool
+    mediation: bool
     time_limits: dict
     lead_department_code: str
     lead_department_name: str
@@ -105,7 +107,7 @@ class CategoryInfo:
 
     @classmethod
     def of(cls, c: IncidentCategory) -> "CategoryInfo":
-        return cls(c.id, c.code, c.name, c.default_grade, c.raise_keywords, c.handled_by_grid, c.time_limits,
+        return cls(c.id, c.code, c.name, c.default_grade, c.raise_keywords, c.handled_by_grid, c.mediation, c.time_limits,
                    c.lead_department.code, c.lead_department.name, tuple(c.keywords))
 
 

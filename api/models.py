@@ -1,5 +1,5 @@
 """The system of record: service catalogue and the district's places."""
-from sqlalchemy import JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import relationship
 
 from api.db import Base
@@ -107,6 +107,7 @@ class IncidentCategory(Base):
     lead_department_id = Column(Integer, ForeignKey("departments.id"), nullable=False)
     co_departments = Column(JSON, nullable=False, default=list)  # department codes
     handled_by_grid = Column(Boolean, nullable=False)
+    mediation = Column(Boolean, nullable=False, default=False)  # a dispute people mediate: staff take the report
     time_limits = Column(JSON, nullable=False)  # grade → {"value": n, "unit": "hours" | "working_days"}
     lead_department = relationship(Department)
 
@@ -198,7 +199,7 @@ class HandoffCase(Base):
     sender = Column(String(100), nullable=False, index=True)  # the conversation on its channel
     channel = Column(String(20), nullable=False)
     centre_id = Column(Integer, ForeignKey("service_centres.id"), nullable=False)
-    reason = Column(String(20), nullable=False)  # asked | misunderstood | sensitive | angry
+    reason = Column(String(20), nullable=False)  # asked | misunderstood | sensitive | angry | dispute
     priority = Column(Integer, nullable=False, default=0)  # higher first
     status = Column(String(12), nullable=False)  # waiting | claimed | resolved | returned | callback
     context = Column(JSON, nullable=False, default=dict)  # what the bot understood
@@ -212,6 +213,7 @@ class HandoffCase(Base):
     centre = relationship(ServiceCentre)
     assignee = relationship(StaffUser)
     messages = relationship("CaseMessage", back_populates="case", order_by="CaseMessage.id")
+    tickets = relationship(Ticket, secondary="case_tickets", order_by=Ticket.id)
 
 
 class CaseMessage(Base):
@@ -223,7 +225,14 @@ class CaseMessage(Base):
     staff_id = Column(Integer, ForeignKey("staff_users.id"), nullable=True)
     text = Column(Text, nullable=False)
     delivered = Column(Boolean, nullable=False, default=False)  # staff text picked up by the resident's channel
+    asr_confidence = Column(Float, nullable=True)  # resident lines that came through speech recognition
     case = relationship(HandoffCase, back_populates="messages")
+
+
+# Work orders filed or linked by staff while handling a case.
+case_tickets = Table("case_tickets", Base.metadata,
+                     Column("case_id", Integer, ForeignKey("handoff_cases.id"), primary_key=True),
+                     Column("ticket_id", Integer, ForeignKey("tickets.id"), primary_key=True))
 
 
 class AuditEntry(Base):
@@ -236,3 +245,4 @@ class AuditEntry(Base):
     action = Column(String(30), nullable=False)
     target = Column(String(50), nullable=False, default="")
     detail = Column(Text, nullable=False, default="")
+    user = relationship(StaffUser)

@@ -222,3 +222,80 @@ def test_canned_replies_come_from_the_item_the_resident_asked_about():
     place = next(r["text"] for r in replies if r["title"] == "居住证申领·办理地点")
     assert "柳岸社区" in place
     assert signed_in("hehua").get(f"/console/api/cases/{cid}/canned").status_code == 404
+
+
+def claimed_case_with_report(community="柳岸社区", user="liuan"):
+    with SessionLocal() as s:
+        c = handoff.open_case(s, sender=f"resident-report-{dt.datetime.now().timestamp()}", channel="h5",
+                              reason="dispute", community=community,
+                              context={"incident": {"description": "楼上邻居家卫生间漏水到我家，说了好几次都不修"}},
+                              transcript=[], at=OPEN_TIME)
+        cid, sender = c.id, c.sender
+    staff = signed_in(user)
+    assert staff.post(f"/console/api/cases/{cid}/claim").status_code == 200
+    return staff, cid, sender
+
+
+def test_staff_file_a_work_order_for_the_resident_who_is_told_its_number():
+    staff, cid, sender = claimed_case_with_report()
+    body = {"description": "柳岸新村3幢402楼上卫生间漏水到401，协商未果，请社区调解", "address": "柳岸新村3幢",
+            "phone": "13800138000"}
+    view = staff.post(f"/console/api/cases/{cid}/tickets", json=body).json()
+    assert len(view["tickets"]) == 1
+    number = view["tickets"][0]["number"]
+    assert number.startswith("WG") and view["tickets"][0]["category"].endswith("邻里纠纷")
+    told = view["messages"][-1]
+    assert told["author"] == "staff" and number in told["text"]
+    # A second click files nothing new and tells the resident nothing twice.
+    again = staff.post(f"/console/api/cases/{cid}/tickets", json=body).json()
+    assert [t["number"] for t in again["tickets"]] == [number] and len(again["messages"]) == len(view["messages"])
+    # The resident's conversation owns the work order: they see its details when they ask.
+    mine = TestClient(app).get("/api/tickets", params={"sender": sender}).json()
+    assert [t["number"] for t in mine] == [number] and "卫生间漏水" in mine[0]["description"]
+    with SessionLocal() as s:
+        assert s.scalars(select(AuditEntry).where(AuditEntry.action == "file ticket",
+                                                  AuditEntry.target == str(cid))).first().detail == number
+
+
+def test_filing_refuses_bad_input_clearly():
+    staff, cid, _ = claimed_case_with_report()
+    r = staff.post(f"/console/api/cases/{cid}/tickets", json={"description": "路灯不亮", "address": "柳岸新村", "phone": "123"})
+    assert r.status_code == 422 and "联系电话" in r.json()["detail"]
+    r = staff.post(f"/console/api/cases/{cid}/tickets", json={"description": " ", "address": "柳岸新村", "phone": "13800138000"})
+    assert r.status_code == 422 and "发生了什么" in r.json()["detail"]
+    assert staff.get(f"/console/api/cases/{cid}").json()["tickets"] == []
+
+
+def test_link_an_existing_work_order():
+    staff, first, _ = claimed_case_with_report()
+    number = staff.post(f"/console/api/cases/{first}/tickets", json={
+        "description": "柳岸新村5幢门口路灯不亮一个星期了", "address": "柳岸新村5幢", "phone": "13900139000"}).json()["tickets"][0]["number"]
+    staff, second, _ = claimed_case_with_report()
+    assert staff.post(f"/console/api/cases/{second}/tickets", json={"link": "WG000000000000"}).status_code == 404
+    view = staff.post(f"/console/api/cases/{second}/tickets", json={"link": number.lower()}).json()
+    assert [t["number"] for t in view["tickets"]] == [number] and number in view["messages"][-1]["text"]
+    # Other centres cannot touch the case; nobody can before claiming it.
+    assert signed_in("hehua").post(f"/console/api/cases/{second}/tickets", json={"link": number}).status_code == 404
+    unclaimed = new_case("柳岸社区", sender="resident-not-yet-claimed")
+    assert signed_in("liuan").post(f"/console/api/cases/{unclaimed}/tickets", json={"link": number}).status_code == 409
+
+
+def test_colleagues_list_and_transfer_to_a_named_colleague():
+    cid = new_case("柳岸社区", sender="resident-to-a-colleague")
+    liuan = signed_in("liuan")
+    signed_in("hehua")
+    people = {p["name"]: p for p in liuan.get("/console/api/staff").json()}
+    assert people["hehua"]["online"] and people["hehua"]["centre"] == "荷花社区党群服务中心"
+    liuan.post(f"/console/api/cases/{cid}/claim")
+    moved = liuan.post(f"/console/api/cases/{cid}/transfer", json={"staff_id": people["hehua"]["id"]}).json()
+    assert moved["assignee"] == "hehua" and moved["centre"] == "荷花社区党群服务中心"
+    assert liuan.get(f"/console/api/cases/{cid}").status_code == 404  # no longer liuan's centre
+    assert signed_in("hehua").post(f"/console/api/cases/{cid}/reply", json={"text": "您好"}).status_code == 200
+
+
+def test_audit_log_names_who_did_what_and_pages():
+    boss = signed_in("boss")
+    page = boss.get("/console/api/audit", params={"limit": 5}).json()
+    assert len(page) == 5 and all(e["user"] or e["action"] == "sign-in failed" for e in page)
+    older = boss.get("/console/api/audit", params={"limit": 5, "before": page[-1]["id"]}).json()
+    assert older and max(e["id"] for e in older) < page[-1]["id"]

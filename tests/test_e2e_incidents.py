@@ -94,3 +94,15 @@ def test_status_for_the_reporter_and_for_a_stranger(stack, talk):
     other = text_of(r.json())
     assert t.number in other and "当前状态" in other
     assert "您反映的内容" not in other and "松竹苑5幢" not in other and "1385711" not in other
+
+
+@pytest.mark.parametrize("text", ["楼上邻居天天半夜吵，说了也不听，想请社区来调解一下",
+                                  "房东不退押金，找他好几次都不理"])
+def test_a_dispute_goes_to_the_community_mediators_with_the_report(talk, text):
+    from api.models import HandoffCase
+    reply = text_of(talk(text))
+    assert "调解员" in reply and ("已为您转接" in reply or "工作人员上班后" in reply)
+    assert not tickets_of(talk.sender)  # people file it, from the console, after talking to the resident
+    with SessionLocal() as s:
+        case = s.scalars(select(HandoffCase).where(HandoffCase.sender == talk.sender)).one()
+        assert case.reason == "dispute" and case.context["incident"]["description"] == text

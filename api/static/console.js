@@ -4,7 +4,7 @@
   var csrf = null, current = null;
   var $ = function (id) { return document.getElementById(id); };
   var AUTHOR = { resident: "居民", bot: "助手", staff: "工作人员", note: "内部备注" };
-  var REASON = { asked: "居民要求", misunderstood: "助手没听懂", sensitive: "敏感事项", angry: "情绪激动" };
+  var REASON = { asked: "居民要求", misunderstood: "助手没听懂", sensitive: "敏感事项", angry: "情绪激动", dispute: "纠纷待调解" };
   var STATUS = { waiting: "等待中", claimed: "处理中", callback: "待回电", resolved: "已结束", returned: "已交回助手" };
 
   function api(method, path, body) {
