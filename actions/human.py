@@ -11,10 +11,16 @@ TRANSCRIPT_EVENTS = 40
 
 
 def transcript(tracker: Tracker) -> List[dict]:
+    """The conversation so far; lines heard over the phone carry the speech gateway's
+    confidence (message metadata `asr_confidence`) so staff know what may be misheard."""
     out = []
     for e in tracker.events:
         if e.get("event") == "user" and e.get("text") and not e["text"].startswith("/"):
-            out.append({"author": "resident", "text": e["text"]})
+            line = {"author": "resident", "text": e["text"]}
+            confidence = (e.get("metadata") or {}).get("asr_confidence")
+            if confidence is not None:
+                line["asr_confidence"] = confidence
+            out.append(line)
         elif e.get("event") == "bot" and e.get("text"):
             out.append({"author": "bot", "text": e["text"]})
     return out[-TRANSCRIPT_EVENTS:]

@@ -69,10 +69,20 @@ def open_case(session: Session, *, sender: str, channel: str, reason: str, commu
     case = HandoffCase(sender=sender, channel=channel, centre=centre, reason=reason, priority=PRIORITY.get(reason, 0),
                        status="waiting" if on_duty(session, centre, at) else "callback", context=context, created_at=at)
     for m in transcript[-50:]:
-        case.messages.append(CaseMessage(at=at, author=m["author"], text=str(m["text"])[:2000], delivered=True))
+        case.messages.append(CaseMessage(at=at, author=m["author"], text=str(m["text"])[:2000], delivered=True,
+                                         asr_confidence=_confidence(m.get("asr_confidence"))))
     session.add(case)
     session.commit()
     return case
+
+
+def _confidence(value) -> Optional[float]:
+    """A speech recogniser's 0..1 confidence, or None when absent or not a number."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if 0.0 <= v <= 1.0 else None
 
 
 def queue(session: Session, user: StaffUser) -> List[HandoffCase]:

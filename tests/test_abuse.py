@@ -9,7 +9,7 @@ import requests
 from sqlalchemy import select
 
 from api.auth import hash_password
-from api.db import SessionLocal
+from api.db import WriteSession
 from api.models import Community, StaffUser
 from api.ratelimit import RateLimiter
 
@@ -32,7 +32,7 @@ def test_forgets_idle_conversations_beyond_its_size():
 
 @pytest.fixture(scope="module")
 def officers():
-    with SessionLocal() as s:
+    with WriteSession() as s:
         centre = s.scalars(select(Community).where(Community.name == "翠苑社区")).one().centre_id
         for name, role, centre_id in [("cuiyuan", "staff", centre), ("abuse-boss", "supervisor", None)]:
             if not s.scalars(select(StaffUser).where(StaffUser.username == name)).first():

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from api import handoff
 from api.auth import hash_password, verify_password
-from api.db import SessionLocal
+from api.db import WriteSession
 from api.main import app
 from api.models import AuditEntry, Community, HandoffCase, ServiceCentre, StaffSession, StaffUser
 
@@ -17,13 +17,13 @@ PASSWORD = "correct horse battery"
 
 
 def centre_id(community):
-    with SessionLocal() as s:
+    with WriteSession() as s:
         return s.scalars(select(Community).where(Community.name == community)).one().centre_id
 
 
 @pytest.fixture(scope="module", autouse=True)
 def users():
-    with SessionLocal() as s:
+    with WriteSession() as s:
         for name, role, community in [("liuan", "staff", "柳岸社区"), ("hehua", "staff", "荷花社区"), ("boss", "supervisor", None)]:
             if not s.scalars(select(StaffUser).where(StaffUser.username == name)).first():
                 s.add(StaffUser(username=name, display_name=name, password_hash=hash_password(PASSWORD), role=role,
@@ -40,7 +40,7 @@ def signed_in(username):
 
 
 def new_case(community, reason="asked", sender=None, at=OPEN_TIME):
-    with SessionLocal() as s:
+    with WriteSession() as s:
         c = handoff.open_case(s, sender=sender or f"resident-{community}-{reason}-{at.timestamp()}", channel="h5",
                               reason=reason, community=community, context={"intent": "request_human"},
                               transcript=[{"author": "resident", "text": "<script>alert(1)</script>我要找人"},
@@ -67,7 +67,7 @@ def test_session_cookie_is_http_only_and_expires():
     r = c.post("/console/api/login", json={"username": "liuan", "password": PASSWORD})
     cookie = r.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie and "max-age" in cookie
-    with SessionLocal() as s:
+    with WriteSession() as s:
         for row in s.scalars(select(StaffSession)):
             row.expires_at = dt.datetime.now() - dt.timedelta(minutes=1)
         s.commit()
@@ -98,7 +98,7 @@ def test_queue_orders_by_priority_then_waiting_time():
     later_sensitive = new_case("南湖社区", "sensitive", at=OPEN_TIME + dt.timedelta(minutes=5))
     ids = [x["id"] for x in signed_in("boss").get("/console/api/queue").json()]
     assert ids.index(later_sensitive) < ids.index(early)
-    with SessionLocal() as s:
+    with WriteSession() as s:
         assert handoff.position(s, s.get(HandoffCase, later_sensitive)) < handoff.position(s, s.get(HandoffCase, early))
 
 
@@ -118,7 +118,7 @@ def test_claim_reply_note_resolve_with_timers_and_audit():
     assert done["status"] == "resolved" and done["timers"]["resolution_seconds"] is not None
     assert "打分" in done["messages"][-1]["text"]
     assert c.post(f"/console/api/cases/{cid}/reply", json={"text": "还在吗"}).status_code == 409  # closed
-    with SessionLocal() as s:
+    with WriteSession() as s:
         actions = [a.action for a in s.scalars(select(AuditEntry).where(AuditEntry.target == str(cid)))]
     assert {"claim", "reply", "note", "resolve"} <= set(actions)
     assert signed_in("liuan").get("/console/api/audit").status_code == 403
@@ -141,14 +141,14 @@ def test_transfer_to_another_centre():
     (dt.datetime(2026, 10, 2, 10, 0), False),     # National Day holiday
 ])
 def test_opening_hours(at, expected):
-    with SessionLocal() as s:
+    with WriteSession() as s:
         centre = s.scalars(select(ServiceCentre).where(ServiceCentre.name == "柳岸社区党群服务中心")).one()
         assert handoff.is_open(centre, at) is expected
 
 
 def test_outside_hours_becomes_a_call_back_and_keeps_the_transcript():
     cid = new_case("翠苑社区", at=dt.datetime(2026, 11, 28, 20, 0))
-    with SessionLocal() as s:
+    with WriteSession() as s:
         c = s.get(HandoffCase, cid)
         assert c.status == "callback" and len(c.messages) == 2
 
@@ -163,13 +163,13 @@ def test_handoff_endpoint_for_the_action_server():
 
 def test_unclaimed_case_turns_into_a_call_back_and_the_resident_is_told():
     cid = new_case("文昌社区", sender="resident-timeout", at=dt.datetime.now() - dt.timedelta(minutes=30))
-    with SessionLocal() as s:
+    with WriteSession() as s:
         c = s.get(HandoffCase, cid)
         if c.status != "waiting":  # opened outside hours: already a call-back, nothing to time out
             return
     updates = TestClient(app).get("/api/chat/updates", params={"sender": "resident-timeout"}).json()
     assert any("登记为回电" in m["text"] for m in updates["messages"]) and updates["with_staff"] is False
-    with SessionLocal() as s:
+    with WriteSession() as s:
         assert s.get(HandoffCase, cid).status == "callback"
 
 
@@ -180,7 +180,7 @@ def test_satisfaction_rating_after_resolution_is_recorded():
     c.post(f"/console/api/cases/{cid}/resolve", json={"reason": "已解答"})
     r = TestClient(app).post("/api/chat", json={"sender": "resident-rating", "text": "5"}).json()
     assert "谢谢您的评价" in r["messages"][0]["text"]
-    with SessionLocal() as s:
+    with WriteSession() as s:
         assert s.get(HandoffCase, cid).satisfaction == 5
 
 
@@ -210,7 +210,7 @@ def test_messages_people_should_answer(text, reason):
 
 
 def test_canned_replies_come_from_the_item_the_resident_asked_about():
-    with SessionLocal() as s:
+    with WriteSession() as s:
         from api.models import ServiceItem
         code = s.scalars(select(ServiceItem).where(ServiceItem.name == "居住证申领")).one().code
         c = handoff.open_case(s, sender="resident-canned", channel="h5", reason="asked", community="柳岸社区",
@@ -225,7 +225,7 @@ def test_canned_replies_come_from_the_item_the_resident_asked_about():
 
 
 def claimed_case_with_report(community="柳岸社区", user="liuan"):
-    with SessionLocal() as s:
+    with WriteSession() as s:
         c = handoff.open_case(s, sender=f"resident-report-{dt.datetime.now().timestamp()}", channel="h5",
                               reason="dispute", community=community,
                               context={"incident": {"description": "楼上邻居家卫生间漏水到我家，说了好几次都不修"}},
@@ -252,7 +252,7 @@ def test_staff_file_a_work_order_for_the_resident_who_is_told_its_number():
     # The resident's conversation owns the work order: they see its details when they ask.
     mine = TestClient(app).get("/api/tickets", params={"sender": sender}).json()
     assert [t["number"] for t in mine] == [number] and "卫生间漏水" in mine[0]["description"]
-    with SessionLocal() as s:
+    with WriteSession() as s:
         assert s.scalars(select(AuditEntry).where(AuditEntry.action == "file ticket",
                                                   AuditEntry.target == str(cid))).first().detail == number
 
@@ -299,3 +299,15 @@ def test_audit_log_names_who_did_what_and_pages():
     assert len(page) == 5 and all(e["user"] or e["action"] == "sign-in failed" for e in page)
     older = boss.get("/console/api/audit", params={"limit": 5, "before": page[-1]["id"]}).json()
     assert older and max(e["id"] for e in older) < page[-1]["id"]
+
+
+def test_voice_lines_show_how_sure_speech_recognition_was():
+    with WriteSession() as s:
+        c = handoff.open_case(s, sender="caller-0571", channel="voice", reason="misunderstood", community="柳岸社区",
+                              context={}, at=OPEN_TIME,
+                              transcript=[{"author": "resident", "text": "我要办居主正", "asr_confidence": 0.41},
+                                          {"author": "resident", "text": "居住证", "asr_confidence": "loud"},
+                                          {"author": "bot", "text": "您是想办居住证吗？"}])
+        cid = c.id
+    lines = signed_in("liuan").get(f"/console/api/cases/{cid}").json()["messages"]
+    assert [m["asr_confidence"] for m in lines] == [0.41, None, None]

@@ -8,7 +8,7 @@ from selenium.common.exceptions import StaleElementReferenceException
 from sqlalchemy import select
 
 from api.auth import hash_password
-from api.db import SessionLocal
+from api.db import WriteSession
 from api.models import Community, StaffUser
 from tests.browser import make_browser
 
@@ -37,7 +37,7 @@ def say(d, text):
 
 @pytest.fixture(scope="module")
 def duty_officer():
-    with SessionLocal() as s:
+    with WriteSession() as s:
         if not s.scalars(select(StaffUser).where(StaffUser.username == "taoyuan")).first():
             centre = s.scalars(select(Community).where(Community.name == "桃源社区")).one().centre_id
             s.add(StaffUser(username="taoyuan", display_name="桃源社区小陈", password_hash=hash_password(PASSWORD),
@@ -104,3 +104,79 @@ def test_resident_to_staff_and_back_to_the_bot(stack, duty_officer, two_browsers
     n = len(bubbles(resident))
     say(resident, "居住证要带什么材料")
     wait_for(lambda: any("居住证申领" in b for b in bubbles(resident)[n:]), what="the bot answering again")
+
+
+SUPERVISOR_PASSWORD = "supervisor-2026"
+
+
+@pytest.fixture(scope="module")
+def supervisor():
+    with WriteSession() as s:
+        if not s.scalars(select(StaffUser).where(StaffUser.username == "zhuguan")).first():
+            s.add(StaffUser(username="zhuguan", display_name="街道主管老周", password_hash=hash_password(SUPERVISOR_PASSWORD),
+                            role="supervisor"))
+            s.commit()
+    d = make_browser()
+    yield d
+    d.quit()
+
+
+def click_when_ready(d, selector, text):
+    """Click the first element matching selector whose text contains `text` (lists re-render)."""
+    def go():
+        try:
+            for el in d.find_elements("css selector", selector):
+                if text in el.text:
+                    el.click()
+                    return True
+        except StaleElementReferenceException:
+            pass
+        return False
+    wait_for(go, what=f"{text!r} in {selector}")
+
+
+def test_supervisor_files_a_work_order_transfers_and_reads_the_audit_log(stack, duty_officer, supervisor, var_dir):
+    from api import handoff
+    d = supervisor
+    d.get(stack["api"] + "/console")
+    wait_for(lambda: d.find_element("id", "login").is_displayed(), what="login form")
+    d.find_element("id", "username").send_keys("zhuguan")
+    d.find_element("id", "password").send_keys(SUPERVISOR_PASSWORD)
+    d.find_element("css selector", "#login-form button").click()
+    wait_for(lambda: d.find_element("id", "desk").is_displayed(), what="the desk")
+
+    # A phone caller's dispute, handed over by the assistant (a supervisor is signed in: on duty).
+    with WriteSession() as s:
+        handoff.open_case(s, sender="caller-dispute-01", channel="voice", reason="dispute", community="桃源社区",
+                          context={"intent": "report_incident", "confidence": 0.83,
+                                   "incident": {"description": "楼上卫生间漏水到我家，找了几次都不修", "category": "楼上漏水邻里纠纷"}},
+                          transcript=[{"author": "resident", "text": "楼上卫生间漏水到我家<b>找了几次都不修</b>", "asr_confidence": 0.52},
+                                      {"author": "bot", "text": "我把您说的情况转给社区工作人员。"}])
+    click_when_ready(d, "#queue li", "纠纷待调解")
+    wait_for(lambda: d.find_element("id", "case").is_displayed(), what="case view")
+    assert "反映的问题" in d.find_element("id", "understood").text and "83%" in d.find_element("id", "understood").text
+    assert "语音识别置信度 52%" in d.find_element("id", "transcript").text
+    assert "<b>找了几次都不修</b>" in d.find_element("id", "transcript").text  # markup shown as text
+    d.find_element("id", "claim").click()
+    wait_for(lambda: "处理中" in d.find_element("id", "case-title").text, what="claimed")
+
+    assert d.find_element("id", "ticket-description").get_attribute("value") == "楼上卫生间漏水到我家，找了几次都不修"
+    d.find_element("id", "ticket-address").send_keys("桃源新村2幢")
+    d.find_element("id", "ticket-phone").send_keys("139")
+    d.find_element("id", "file-ticket").click()
+    wait_for(lambda: "联系电话格式不对" in d.find_element("id", "case-error").text, what="a clear refusal")
+    d.find_element("id", "ticket-phone").send_keys("57112345")
+    d.find_element("id", "file-ticket").click()
+    wait_for(lambda: "WG" in d.find_element("id", "tickets").text, what="the filed work order")
+    number = d.find_element("id", "tickets").text.split(" ")[0]
+    assert number in d.find_element("id", "transcript").text  # the resident was told the number
+    d.save_screenshot(str(var_dir / "console-tools.png"))
+
+    click_when_ready(d, "#transfer-to option", "桃源社区小陈")
+    d.find_element("id", "transfer").click()
+    wait_for(lambda: "桃源社区小陈" in d.find_element("id", "queue").text, what="assigned to the colleague")
+
+    d.find_element("id", "show-audit").click()
+    wait_for(lambda: "file ticket" in d.find_element("id", "audit-rows").text, what="the audit log")
+    rows = d.find_element("id", "audit-rows").text
+    assert number in rows and "街道主管老周" in rows and "transfer" in rows

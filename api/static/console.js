@@ -5,6 +5,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var AUTHOR = { resident: "居民", bot: "助手", staff: "工作人员", note: "内部备注" };
   var REASON = { asked: "居民要求", misunderstood: "助手没听懂", sensitive: "敏感事项", angry: "情绪激动", dispute: "纠纷待调解" };
+  var ROLE = { staff: "工作人员", supervisor: "主管", admin: "管理员" };
   var STATUS = { waiting: "等待中", claimed: "处理中", callback: "待回电", resolved: "已结束", returned: "已交回助手" };
 
   function api(method, path, body) {
@@ -20,16 +21,34 @@
     });
   }
 
-  function showLogin() { $("login").hidden = false; $("desk").hidden = true; $("logout").hidden = true; }
+  function showLogin() {
+    $("login").hidden = false; $("desk").hidden = true; $("audit").hidden = true;
+    $("logout").hidden = true; $("show-audit").hidden = true; $("show-desk").hidden = true;
+  }
   function showDesk(me) {
     csrf = me.csrf;
-    $("who").textContent = me.user.name + (me.user.centre ? "（" + me.user.centre + "）" : "（" + me.user.role + "）");
-    $("login").hidden = true; $("desk").hidden = false; $("logout").hidden = false;
-    api("GET", "/centres").then(function (list) {
-      var sel = $("transfer-to"); sel.textContent = "";
-      list.forEach(function (c) { var o = document.createElement("option"); o.value = c.id; o.textContent = c.name; sel.appendChild(o); });
-    });
+    $("who").textContent = me.user.name + "（" + (me.user.centre || ROLE[me.user.role] || me.user.role) + "）";
+    $("login").hidden = true; $("desk").hidden = false; $("audit").hidden = true; $("logout").hidden = false;
+    $("show-audit").hidden = me.user.role === "staff";
+    loadTransferTargets();
     refreshQueue();
+  }
+
+  function option(parent, value, text) {
+    var o = document.createElement("option"); o.value = value; o.textContent = text; parent.appendChild(o);
+  }
+  // Transfer to a centre's queue, or straight to a named colleague (signed-in ones marked).
+  function loadTransferTargets() {
+    Promise.all([api("GET", "/centres"), api("GET", "/staff")]).then(function (got) {
+      var sel = $("transfer-to"); sel.textContent = "";
+      var centres = document.createElement("optgroup"); centres.label = "服务中心";
+      got[0].forEach(function (c) { option(centres, "centre:" + c.id, c.name); });
+      var people = document.createElement("optgroup"); people.label = "同事";
+      got[1].forEach(function (p) {
+        option(people, "staff:" + p.id, p.name + "（" + (p.centre || "主管") + "）" + (p.online ? " · 在线" : ""));
+      });
+      sel.appendChild(centres); sel.appendChild(people);
+    }).catch(function () {});
   }
 
   function minutes(s) { return s == null ? "—" : Math.floor(s / 60) + "分" + (s % 60) + "秒"; }
@@ -74,8 +93,60 @@
     if (this.value) { $("reply-text").value = this.value; this.selectedIndex = 0; }
   });
 
+  var LABELS = [["intent", "意图"], ["confidence", "置信度"]];
+  var SLOT_LABELS = { service_code: "事项编码", community: "社区", aspect: "问的方面", incident_description: "问题描述",
+    incident_address: "地点", contact_phone: "联系电话" };
+  var INCIDENT_LABELS = { description: "反映的问题", category: "问题类别", grade: "等级", address: "地点", phone: "联系电话" };
+
+  function row(dl, label, value) {
+    if (value == null || value === "") return;
+    var dt = document.createElement("dt"); dt.textContent = label;
+    var dd = document.createElement("dd"); dd.textContent = String(value);
+    dl.appendChild(dt); dl.appendChild(dd);
+  }
+  // What the assistant understood, in words staff read at a glance.
+  function renderUnderstood(ctx) {
+    var dl = $("understood"); dl.textContent = "";
+    ctx = ctx || {};
+    LABELS.forEach(function (l) {
+      var v = ctx[l[0]];
+      row(dl, l[1], typeof v === "number" ? Math.round(v * 100) + "%" : v);
+    });
+    (ctx.entities || []).forEach(function (e) { row(dl, "识别到", e.entity + "：" + e.value); });
+    var slots = ctx.slots || {};
+    Object.keys(slots).forEach(function (k) { row(dl, SLOT_LABELS[k] || k, slots[k]); });
+    var inc = ctx.incident || {};
+    Object.keys(inc).forEach(function (k) { row(dl, INCIDENT_LABELS[k] || k, inc[k]); });
+    if (!dl.firstChild) row(dl, "—", "助手没有记下什么");
+  }
+
+  // The report form starts from what the resident already told the assistant; staff edits
+  // are kept while the case re-renders.
+  var formFor = null;
+  function prefillTicket(c) {
+    if (formFor === c.id) return;
+    formFor = c.id;
+    var ctx = c.context || {}, inc = ctx.incident || {}, slots = ctx.slots || {};
+    var lastResident = c.messages.filter(function (m) { return m.author === "resident"; }).pop();
+    $("ticket-description").value = inc.description || slots.incident_description || (lastResident ? lastResident.text : "");
+    $("ticket-address").value = inc.address || slots.incident_address || "";
+    $("ticket-phone").value = inc.phone || slots.contact_phone || "";
+    $("link-number").value = "";
+    $("ticket-box").open = c.reason === "dispute" || !!inc.description;
+  }
+
+  function renderTickets(list) {
+    var ul = $("tickets"); ul.textContent = "";
+    list.forEach(function (t) {
+      var li = document.createElement("li");
+      li.textContent = t.number + " · " + t.category + " · " + t.status + " · " + t.department + " · 时限 " + t.deadline.replace("T", " ");
+      ul.appendChild(li);
+    });
+  }
+
   function render(c) {
     loadCanned(c.id);
+    prefillTicket(c);
     $("case").hidden = false;
     $("case-title").textContent = "#" + c.id + " " + c.centre + " · " + (STATUS[c.status] || c.status) + " · " + (REASON[c.reason] || c.reason);
     $("case-timers").textContent = "首次响应：" + minutes(c.timers.first_response_seconds) + "　处理时长：" + minutes(c.timers.resolution_seconds);
@@ -84,10 +155,18 @@
       var d = document.createElement("div"); d.className = "msg " + m.author;
       var who = document.createElement("span"); who.className = "who"; who.textContent = (AUTHOR[m.author] || m.author) + " " + m.at.slice(11, 16);
       var body = document.createElement("span"); body.textContent = m.text;
-      d.appendChild(who); d.appendChild(body); t.appendChild(d);
+      d.appendChild(who); d.appendChild(body);
+      if (m.asr_confidence != null) {  // heard on the phone: how sure the speech recognition was
+        var asr = document.createElement("span");
+        asr.className = "asr" + (m.asr_confidence < 0.6 ? " low" : "");
+        asr.textContent = "语音识别置信度 " + Math.round(m.asr_confidence * 100) + "%";
+        d.appendChild(asr);
+      }
+      t.appendChild(d);
     });
     t.scrollTop = t.scrollHeight;
-    $("context").textContent = JSON.stringify(c.context, null, 2);
+    renderUnderstood(c.context);
+    renderTickets(c.tickets || []);
     $("claim").disabled = !(c.status === "waiting" || c.status === "callback");
   }
 
@@ -106,7 +185,15 @@
   $("note").addEventListener("click", function () {
     var text = $("reply-text").value; act("/note", { text: text }).then(function () { $("reply-text").value = ""; });
   });
-  $("transfer").addEventListener("click", function () { act("/transfer", { centre_id: Number($("transfer-to").value) }); });
+  $("transfer").addEventListener("click", function () {
+    var to = $("transfer-to").value.split(":");
+    act("/transfer", to[0] === "staff" ? { staff_id: Number(to[1]) } : { centre_id: Number(to[1]) });
+  });
+  $("file-ticket").addEventListener("click", function () {
+    act("/tickets", { description: $("ticket-description").value, address: $("ticket-address").value,
+      phone: $("ticket-phone").value });
+  });
+  $("link-ticket").addEventListener("click", function () { act("/tickets", { link: $("link-number").value }); });
   $("resolve").addEventListener("click", function () { act("/resolve", { reason: $("resolve-reason").value }); });
   $("handback").addEventListener("click", function () { act("/handback"); });
 
@@ -120,6 +207,31 @@
       .catch(function (err) { $("login-error").textContent = err.message; });
   });
   $("logout").addEventListener("click", function () { api("POST", "/logout").then(showLogin, showLogin); });
+
+  // Audit log (supervisors and admins): newest first, older pages on demand.
+  var oldestShown = null;
+  function loadAudit(more) {
+    if (!more) { $("audit-rows").textContent = ""; oldestShown = null; }
+    api("GET", "/audit?limit=50" + (oldestShown ? "&before=" + oldestShown : "")).then(function (rows) {
+      rows.forEach(function (e) {
+        var tr = document.createElement("tr");
+        [e.at.replace("T", " "), e.user || e.username || "（未知用户）", e.action, e.target, e.detail].forEach(function (v) {
+          var td = document.createElement("td"); td.textContent = v || ""; tr.appendChild(td);
+        });
+        $("audit-rows").appendChild(tr);
+        oldestShown = e.id;
+      });
+      $("audit-more").disabled = rows.length < 50;
+    }).catch(function (e) { $("audit-rows").textContent = e.message; });
+  }
+  $("show-audit").addEventListener("click", function () {
+    $("desk").hidden = true; $("audit").hidden = false; $("show-audit").hidden = true; $("show-desk").hidden = false;
+    loadAudit(false);
+  });
+  $("show-desk").addEventListener("click", function () {
+    $("desk").hidden = false; $("audit").hidden = true; $("show-audit").hidden = false; $("show-desk").hidden = true;
+  });
+  $("audit-more").addEventListener("click", function () { loadAudit(true); });
 
   // New cases and new resident messages show up without reloading.
   setInterval(function () { refreshQueue(); refreshCase(); }, 1500);
