@@ -269,10 +269,26 @@ def expire_unclaimed(session: Session, sender: str, at: dt.datetime = None) -> O
     case = active_case(session, sender)
     if case is None or case.status != "waiting" or at - case.created_at < CLAIM_TIMEOUT:
         return None
-    case.status = "callback"
-    case.messages.append(CaseMessage(at=at, author="staff", text=NOBODY_CAME.format(phone=case.centre.phone)))
+    _to_call_back(case, at)
     session.commit()
     return case
+
+
+def expire_all_unclaimed(session: Session, at: dt.datetime = None) -> List[str]:
+    """expire_unclaimed for every conversation, also those whose page is closed; returns
+    the senders whose assistant must be woken up."""
+    at = at or now()
+    late = session.scalars(select(HandoffCase).where(HandoffCase.status == "waiting",
+                                                     HandoffCase.created_at <= at - CLAIM_TIMEOUT)).all()
+    for case in late:
+        _to_call_back(case, at)
+    session.commit()
+    return [c.sender for c in late]
+
+
+def _to_call_back(case: HandoffCase, at: dt.datetime) -> None:
+    case.status = "callback"
+    case.messages.append(CaseMessage(at=at, author="staff", text=NOBODY_CAME.format(phone=case.centre.phone)))
 
 
 def resident_says(session: Session, case: HandoffCase, text: str) -> None:

@@ -1,4 +1,5 @@
 """The backend's HTTP API, and the resident chat page."""
+import asyncio
 import logging
 import re
 from pathlib import Path
@@ -26,6 +27,34 @@ log = logging.getLogger("api")
 
 app = FastAPI(title="Resident service backend", version="0.1.0")
 app.add_event_handler("startup", install_redaction)  # after uvicorn has set up its handlers
+EXPIRY_CHECK_SECONDS = 30
+
+
+async def _expire_unclaimed_cases():
+    """Unclaimed handoffs become call-backs even when the resident's page is closed."""
+    while True:
+        await asyncio.sleep(EXPIRY_CHECK_SECONDS)
+        try:
+            senders = await run_in_threadpool(_expire_now)
+            for sender in senders:
+                await run_in_threadpool(rasa_client.resume, sender)
+        except Exception:  # a locked database or a restarting Rasa must not end the loop
+            log.exception("expiring unclaimed cases failed; trying again shortly")
+
+
+def _expire_now():
+    with WriteSession() as session:
+        return handoff.expire_all_unclaimed(session)
+
+
+@app.on_event("startup")
+async def _start_timers():
+    app.state.expiry = asyncio.create_task(_expire_unclaimed_cases())
+
+
+@app.on_event("shutdown")
+async def _stop_timers():
+    app.state.expiry.cancel()
 app.include_router(incident_api.router)
 app.include_router(open311.router)
 app.include_router(console_api.router)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from api import handoff
 from api.auth import hash_password, verify_password
-from api.db import WriteSession
+from api.db import SessionLocal, WriteSession
 from api.main import app
 from api.models import AuditEntry, Community, HandoffCase, ServiceCentre, StaffSession, StaffUser
 
@@ -17,7 +17,7 @@ PASSWORD = "correct horse battery"
 
 
 def centre_id(community):
-    with WriteSession() as s:
+    with SessionLocal() as s:
         return s.scalars(select(Community).where(Community.name == community)).one().centre_id
 
 
@@ -311,3 +311,13 @@ def test_voice_lines_show_how_sure_speech_recognition_was():
         cid = c.id
     lines = signed_in("liuan").get(f"/console/api/cases/{cid}").json()["messages"]
     assert [m["asr_confidence"] for m in lines] == [0.41, None, None]
+
+
+def test_unclaimed_cases_expire_even_when_the_resident_page_is_closed():
+    cid = new_case("江畔社区", sender="resident-page-closed", at=dt.datetime.now() - dt.timedelta(minutes=30))
+    with WriteSession() as s:
+        if s.get(HandoffCase, cid).status != "waiting":  # opened outside hours: already a call-back
+            return
+        assert "resident-page-closed" in handoff.expire_all_unclaimed(s)
+        assert s.get(HandoffCase, cid).status == "callback"
+        assert "resident-page-closed" not in handoff.expire_all_unclaimed(s)  # once only
