@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from api import catalogue, config, console_api, handoff, incident_api, open311, places, rasa_client
+from api import catalogue, config, console_api, handoff, incident_api, open311, places, rasa_client, sensitivity
 from api.assist import AnswerRequest, AnswerResponse, answer
 from api.auth import require_admin_token
 from api.db import SessionLocal, WriteSession, reading
@@ -50,6 +50,7 @@ def _expire_now():
 @app.on_event("startup")
 async def _start_timers():
     app.state.expiry = asyncio.create_task(_expire_unclaimed_cases())
+    await run_in_threadpool(sensitivity.classifier)  # trained now, not on a resident's first message
 
 
 @app.on_event("shutdown")

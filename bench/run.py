@@ -6,6 +6,7 @@
 2. service-item top-1 accuracy on a paraphrase set of residents' questions (bench/data/service_paraphrases.yml)
 3. incident category and grade accuracy on residents' descriptions (bench/data/incidents.yml)
 4. turn latency p50/p95 over the REST webhook with all three processes running
+5. handoff triggers (sensitive / angry) on a held-out set, and 5-fold cross-validation on the training set
 """
 import os
 import statistics
@@ -74,6 +75,42 @@ def incidents():
         print("    miss:", *m)
 
 
+def handoff_triggers():
+    import random
+
+    from api import sensitivity
+    from bench.handoff import held_out, score
+
+    def show(title, r, details=False):
+        h = r["handed"]
+        print(f"{title}: to a person: sensitive {h.get('sensitive', 0):.3f}, angry {h.get('angry', 0):.3f}, "
+              f"none (false alarms) {h.get('none', 0):.3f}; exact label {r['exact']:.3f}  (n={r['n']})")
+        if details:
+            for t, label in r["missed"]:
+                print(f"    missed {label}: {t}")
+            for t, p in r["false_alarms"]:
+                print(f"    false alarm ({p}): {t}")
+
+    train, ordinary = sensitivity.load_examples(), sensitivity.ordinary_messages()
+    random.Random(7).shuffle(train)
+    folds, got = 5, []
+    for k in range(folds):
+        test = train[k::folds]
+        rest = [e for i, e in enumerate(train) if i % folds != k]
+        clf = sensitivity.Classifier(*zip(*(rest + ordinary)))
+        got.append(score(test, lambda t: sensitivity.by_pattern(t) or clf.predict(t)))
+    mean = lambda key, label: sum(r[key].get(label, 0) for r in got) / folds
+    print(f"Handoff triggers, 5-fold CV on {len(train)} training examples (+{len(ordinary)} ordinary): to a person: sensitive "
+          f"{mean('handed', 'sensitive'):.3f}, angry {mean('handed', 'angry'):.3f}, none {mean('handed', 'none'):.3f}")
+    examples = held_out()
+    show("Handoff triggers, held-out, patterns only", score(examples, sensitivity.by_pattern))
+    show("Handoff triggers, held-out, patterns + classifier", score(examples, sensitivity.assess), details=True)
+    start = time.perf_counter()
+    for text, _ in examples:
+        sensitivity.assess(text)
+    print(f"    {1000 * (time.perf_counter() - start) / len(examples):.2f} ms per message")
+
+
 def latency(turns=60):
     from scripts.stack import Stack
     stack = Stack(api=28000, actions=25055, rasa=25005).start()
@@ -105,6 +142,7 @@ def _fresh_database():
 
 if __name__ == "__main__":
     _fresh_database()
+    handoff_triggers()
     nlu()
     paraphrases()
     incidents()

@@ -123,3 +123,22 @@ def test_malformed_webhook_requests_are_refused(stack):
     assert requests.post(url, data="not json", headers={"Content-Type": "application/json"}).status_code == 400
     assert requests.post(url, json={"message": "你好"}).status_code == 400
     assert requests.post(url, json={"sender": "<x>", "message": "你好"}).status_code == 400
+
+
+@pytest.mark.parametrize("text, intro", [
+    ("你好，我老公喝了酒又打我", "如果有人身危险"),
+    ("谢谢，可是我真的活不下去了", "如果有人身危险"),
+    ("你们这个破系统到底能不能用！！！", None),  # angry, or read as asking for a person: either way, a person
+    ("你这个机器人脑子进水了吧，答非所问", "非常抱歉"),
+    ("窗口那个工作人员故意刁难我，跑了三趟都不给办", "如果有人身危险"),
+])
+def test_residents_at_risk_and_angry_residents_get_a_person(talk, text, intro):
+    reply = text_of(talk(text))
+    assert (intro is None or intro in reply) and ("已为您转接" in reply or "工作人员上班后" in reply), reply
+    assert talk("还在吗") == []  # paused: the assistant stays quiet while people take over
+
+
+@pytest.mark.parametrize("text", ["你好", "谢谢你！", "好的 再见", "对 我就是这个意思"])
+def test_small_talk_is_not_handed_over(talk, text):
+    reply = text_of(talk(text))
+    assert reply and "转接" not in reply and "工作人员上班后" not in reply
