@@ -60,3 +60,15 @@ def test_buttons_are_clickable(stack, browser):
     while len(bot_bubbles(browser)) == before and time.time() < deadline:
         time.sleep(0.2)
     assert "材料" in bot_bubbles(browser)[-1]
+
+
+def test_too_fast_says_so_and_keeps_the_text(stack, browser):
+    import requests
+    browser.get(stack["api"] + "/")
+    sender = browser.execute_script("return localStorage.getItem('rsa-sender')")
+    for _ in range(12):  # another tab (or a stuck key) has used up this conversation's burst
+        requests.post(stack["api"] + "/api/chat", json={"sender": sender, "text": "你好"}, timeout=60)
+    answer = "\n".join(ask(browser, "居住证在哪办"))
+    assert "太快" in answer and "没有发出" in answer
+    assert browser.find_element("id", "text").get_attribute("value") == "居住证在哪办"
+    assert browser.find_elements("css selector", ".row.me.failed")
