@@ -139,14 +139,18 @@ async def import_(request: Request, replace: bool = False):
     except ValueError:
         raise HTTPException(422, "不是合法的 JSON")
     try:
-        with WriteSession() as session:
-            counts = catalogue.import_catalogue(session, doc, replace=replace)
+        counts = await run_in_threadpool(_import, doc, replace)  # long, and may wait for the write lock
     except catalogue.CatalogueError as e:
         raise HTTPException(422, str(e))
     except IntegrityError as e:
         raise HTTPException(422, f"导入与现有数据冲突，未做任何修改：{e.orig}")
     app.state.index = None  # rebuilt on next use
     return counts
+
+
+def _import(doc, replace: bool) -> dict:
+    with WriteSession() as session:
+        return catalogue.import_catalogue(session, doc, replace=replace)
 
 
 # ---- resident chat page -------------------------------------------------------------------

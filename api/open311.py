@@ -12,9 +12,10 @@ from typing import List, Optional
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from api import tickets
-from api.db import reading, writing
+from api.db import WriteSession, reading
 from api.incident_api import classifier
 from api.locate import locate
 from api.models import IncidentCategory, Ticket
@@ -115,10 +116,19 @@ def service_definition(code: str, fmt: str, session=Depends(reading)):
 
 
 @router.post("/requests.{fmt}")
-async def post_request(fmt: str, request: Request, session=Depends(writing)):
+async def post_request(fmt: str, request: Request):
     form = dict(await request.form()) if "form" in request.headers.get("content-type", "") else {}
     form.update(request.query_params)
-    fmt = _fmt(fmt)
+    # Filing may queue for the database's write lock: in a worker thread, not the event loop.
+    return await run_in_threadpool(_file_request, _fmt(fmt), form)
+
+
+def _file_request(fmt: str, form: dict):
+    with WriteSession() as session:
+        return _file(session, fmt, form)
+
+
+def _file(session, fmt: str, form: dict):
     keys = [k for k in os.environ.get("RSA_OPEN311_KEYS", "").split(",") if k]
     if not form.get("api_key") or form["api_key"] not in keys:
         raise Open311Error(403, "invalid or missing api_key")

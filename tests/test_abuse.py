@@ -88,3 +88,24 @@ def test_a_hundred_messages_in_a_second(stack, officers):
     got = requests.get(api + "/api/chat/updates", params={"sender": sender}, timeout=10).json()
     assert [m["text"] for m in got["messages"]] == ["您好，我来了"]
     staff.post(f"{api}/console/api/cases/{case['id']}/handback")
+
+
+@pytest.mark.e2e
+def test_racing_staff_actions_never_fail_with_a_locked_database(stack, officers):
+    """Two people click 认领 on the same case at once while residents keep writing: one claim
+    wins, the others are told clearly, nothing errors."""
+    from api import handoff
+    api = stack["api"]
+    with WriteSession() as s:
+        cid = handoff.open_case(s, sender="race-" + str(int(time.time())), channel="h5", reason="asked",
+                                community="翠苑社区", context={}, transcript=[]).id
+    staff, boss = console(api, "cuiyuan"), console(api, "abuse-boss")
+    jobs = [lambda c=c: c.post(f"{api}/console/api/cases/{cid}/claim") for c in (staff, boss) * 10]
+    jobs += [lambda i=i: requests.post(api + "/api/chat", json={"sender": f"race-resident-{i:04d}", "text": "你好"},
+                                       timeout=60) for i in range(20)]
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        results = list(pool.map(lambda job: job(), jobs))
+    claims = [r.status_code for r in results[:20]]
+    assert sorted(claims) == [200] + [409] * 19, claims
+    assert all("已被认领" in r.json()["detail"] for r in results[:20] if r.status_code == 409)
+    assert all(r.status_code == 200 for r in results[20:])
