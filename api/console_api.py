@@ -143,7 +143,10 @@ def canned(case_id: int, s=Depends(current_session), db=Depends(get_db)):
 
 @router.post("/cases/{case_id}/claim")
 def claim(case_id: int, s=Depends(current_session), db=Depends(get_db)):
-    return _do(db, s, case_id, handoff.claim)
+    view, was = _run(db, s, case_id, handoff.claim)
+    if was == "callback":  # the assistant was answering meanwhile; now the person is
+        rasa_client.pause(view["sender"])
+    return view
 
 
 @router.post("/cases/{case_id}/reply")

@@ -127,12 +127,15 @@ def _must_hold(case: HandoffCase, user: StaffUser) -> None:
         raise CaseError("请先认领这个会话")
 
 
-def claim(session: Session, user: StaffUser, case: HandoffCase) -> None:
-    if case.status not in ("waiting", "callback"):
+def claim(session: Session, user: StaffUser, case: HandoffCase) -> str:
+    """Returns the status it was claimed from."""
+    was = case.status
+    if was not in ("waiting", "callback"):
         raise CaseError("这个会话已被认领或已结束")
     case.status, case.assignee, case.claimed_at = "claimed", user, now()
     audit(session, user, "claim", case.id)
     session.commit()
+    return was
 
 
 def reply(session: Session, user: StaffUser, case: HandoffCase, text: str) -> CaseMessage:
@@ -245,6 +248,14 @@ def active_case(session: Session, sender: str) -> Optional[HandoffCase]:
     """The case that currently holds this conversation (the bot is paused for it)."""
     return session.scalars(select(HandoffCase).where(HandoffCase.sender == sender,
                                                      HandoffCase.status.in_(OPEN_STATES))).first()
+
+
+def listening_case(session: Session, sender: str) -> Optional[HandoffCase]:
+    """The case that should see what the resident writes now: the active one, or a call-back
+    still waiting for staff (the assistant answers meanwhile, and staff will read it all)."""
+    return session.scalars(select(HandoffCase).where(HandoffCase.sender == sender,
+                                                     HandoffCase.status.in_(QUEUE_STATES))
+                           .order_by(HandoffCase.id.desc())).first()
 
 
 def has_news(session: Session, sender: str, at: dt.datetime = None) -> bool:

@@ -187,7 +187,7 @@ async def chat(msg: ChatIn):
     text = msg.text.strip()
     # The database work runs in a worker thread: it may queue for SQLite's write lock, and the
     # lock is let go before the (slow) call to the assistant.
-    rated, case_id = await run_in_threadpool(_record_resident_message, msg.sender, text)
+    rated, with_staff = await run_in_threadpool(_record_resident_message, msg.sender, text)
     if rated:
         return {"messages": [{"text": "谢谢您的评价！还有其他问题，随时问我。"}]}
     try:
@@ -195,7 +195,7 @@ async def chat(msg: ChatIn):
             r = await client.post(f"{config.RASA_URL}/webhooks/h5/webhook",
                                   json={"sender": msg.sender, "message": msg.text})
             r.raise_for_status()
-            return {"messages": r.json(), "with_staff": case_id is not None}
+            return {"messages": r.json(), "with_staff": with_staff}
     except (httpx.HTTPError, ValueError) as e:
         log.warning("assistant unreachable: %s", type(e).__name__)
         return JSONResponse({"messages": [{"text": f"抱歉，助手暂时无法回复，请稍后再试，或拨打热线{config.HOTLINE}。"}]},
@@ -203,15 +203,16 @@ async def chat(msg: ChatIn):
 
 
 def _record_resident_message(sender: str, text: str) -> tuple:
-    """(was it a satisfaction rating, id of the case holding the conversation or None)."""
+    """(was it a satisfaction rating, do staff hold the conversation). Call-backs still waiting
+    for staff also keep what the resident writes."""
     with WriteSession() as session:
         if handoff.take_rating(session, sender, text):
             return True, None
-        case = handoff.active_case(session, sender)
+        case = handoff.listening_case(session, sender)
         if case is not None and text and len(text) <= config.MAX_MESSAGE_CHARS:
             handoff.resident_says(session, case, text)
         session.commit()
-        return False, case.id if case is not None else None
+        return False, case is not None and case.status in handoff.OPEN_STATES
 
 
 @app.get("/api/chat/updates")

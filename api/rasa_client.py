@@ -28,6 +28,11 @@ def record_staff_reply(sender: str, text: str) -> bool:
     return _post_events(sender, [{"event": "bot", "text": text, "metadata": {"from": "staff"}}])
 
 
+def pause(sender: str) -> bool:
+    """Staff took up a call-back: the assistant stays quiet while they talk to the resident."""
+    return _post_events(sender, [{"event": "pause"}])
+
+
 def resume(sender: str) -> bool:
     # The paused conversation stopped right after action_request_human; without the listen
     # Rasa would take the next message as arriving mid-turn and its rules would not match.

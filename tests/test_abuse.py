@@ -109,3 +109,24 @@ def test_racing_staff_actions_never_fail_with_a_locked_database(stack, officers)
     assert sorted(claims) == [200] + [409] * 19, claims
     assert all("已被认领" in r.json()["detail"] for r in results[:20] if r.status_code == 409)
     assert all(r.status_code == 200 for r in results[20:])
+
+
+@pytest.mark.e2e
+def test_a_call_back_keeps_what_the_resident_writes_and_claiming_it_quiets_the_assistant(stack, officers):
+    import datetime as dt
+
+    from api import handoff
+    api, sender = stack["api"], "callback-" + str(int(time.time()))
+    with WriteSession() as s:  # asked on a Saturday night: a call-back
+        cid = handoff.open_case(s, sender=sender, channel="h5", reason="asked", community="翠苑社区", context={},
+                                transcript=[], at=dt.datetime(2026, 11, 28, 21, 0)).id
+    chat = lambda text: requests.post(api + "/api/chat", json={"sender": sender, "text": text}, timeout=60).json()
+    answered = chat("居住证要带什么材料")
+    assert "居住证" in "".join(m.get("text", "") for m in answered["messages"]) and not answered["with_staff"]
+    staff = console(api, "cuiyuan")
+    assert staff.post(f"{api}/console/api/cases/{cid}/claim").status_code == 200
+    later = chat("你好，我还想问问孩子上学的事")
+    assert later["messages"] == [] and later["with_staff"]  # the person answers now, not the assistant
+    texts = [m["text"] for m in staff.get(f"{api}/console/api/cases/{cid}").json()["messages"]]
+    assert texts[:2] == ["居住证要带什么材料", "你好，我还想问问孩子上学的事"]
+    staff.post(f"{api}/console/api/cases/{cid}/handback")
