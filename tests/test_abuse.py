@@ -71,7 +71,7 @@ def test_a_hundred_messages_in_a_second(stack, officers):
     assert set(statuses) <= {200, 429}, statuses
     accepted = {i for i, s, _ in results if s == 200}
     refused = [body for _, s, body in results if s == 429]
-    assert 5 <= len(accepted) <= 15, len(accepted)  # the burst, plus what refills in about a second
+    assert 5 <= len(accepted) <= 20, len(accepted)  # the burst, plus what refills while they arrive
     assert all("太快" in b["detail"] and "没有发出" in b["detail"] and b["retry_after"] >= 1 for b in refused)
 
     # Nothing accepted is lost or doubled: staff see exactly the accepted messages.
