@@ -169,13 +169,13 @@ def transfer(session: Session, user: StaffUser, case: HandoffCase, centre_id: Op
             raise CaseError("没有这位工作人员", 404)
         case.assignee, case.status, case.centre_id = to, "claimed", to.centre_id or case.centre_id
         case.claimed_at = case.claimed_at or now()
-        audit(session, user, "transfer", case.id, f"to staff {to.username}")
+        audit(session, user, "transfer", case.id, f"转给{to.display_name}（{to.username}）")
     elif centre_id is not None:
         centre = session.get(ServiceCentre, centre_id)
         if centre is None:
             raise CaseError("没有这个服务中心", 404)
         case.centre, case.assignee, case.status = centre, None, "waiting"
-        audit(session, user, "transfer", case.id, f"to centre {centre.name}")
+        audit(session, user, "transfer", case.id, f"转到{centre.name}")
     else:
         raise CaseError("请指定转交的服务中心或工作人员", 422)
     session.commit()

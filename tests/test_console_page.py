@@ -177,6 +177,7 @@ def test_supervisor_files_a_work_order_transfers_and_reads_the_audit_log(stack, 
     wait_for(lambda: "桃源社区小陈" in d.find_element("id", "queue").text, what="assigned to the colleague")
 
     d.find_element("id", "show-audit").click()
-    wait_for(lambda: "file ticket" in d.find_element("id", "audit-rows").text, what="the audit log")
+    wait_for(lambda: "代登记工单" in d.find_element("id", "audit-rows").text, what="the audit log")
+    assert not d.find_element("id", "desk").is_displayed()
     rows = d.find_element("id", "audit-rows").text
-    assert number in rows and "街道主管老周" in rows and "transfer" in rows
+    assert number in rows and "街道主管老周" in rows and "转给桃源社区小陈" in rows

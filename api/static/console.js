@@ -5,6 +5,9 @@
   var $ = function (id) { return document.getElementById(id); };
   var AUTHOR = { resident: "居民", bot: "助手", staff: "工作人员", note: "内部备注" };
   var REASON = { asked: "居民要求", misunderstood: "助手没听懂", sensitive: "敏感事项", angry: "情绪激动", dispute: "纠纷待调解" };
+  var ACTION = { "sign-in": "登录", "sign-out": "退出", "sign-in failed": "登录失败", view: "查看会话", claim: "认领",
+    reply: "回复", note: "内部备注", transfer: "转交", resolve: "结束会话", "hand back": "交回助手",
+    "file ticket": "代登记工单", "link ticket": "关联工单" };
   var ROLE = { staff: "工作人员", supervisor: "主管", admin: "管理员" };
   var STATUS = { waiting: "等待中", claimed: "处理中", callback: "待回电", resolved: "已结束", returned: "已交回助手" };
 
@@ -215,7 +218,7 @@
     api("GET", "/audit?limit=50" + (oldestShown ? "&before=" + oldestShown : "")).then(function (rows) {
       rows.forEach(function (e) {
         var tr = document.createElement("tr");
-        [e.at.replace("T", " "), e.user || e.username || "（未知用户）", e.action, e.target, e.detail].forEach(function (v) {
+        [e.at.replace("T", " "), e.user || e.username || "（未知用户）", ACTION[e.action] || e.action, e.target, e.detail].forEach(function (v) {
           var td = document.createElement("td"); td.textContent = v || ""; tr.appendChild(td);
         });
         $("audit-rows").appendChild(tr);
