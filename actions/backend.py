@@ -72,5 +72,10 @@ def open_handoff(**payload) -> dict:
     return _call("POST", "/api/handoff", json=payload)
 
 
+def callback_phone(sender: str, phone: str) -> Optional[dict]:
+    """Note the number staff should call back on; None when no call-back is waiting."""
+    return _call("POST", "/api/handoff/callback-phone", json={"sender": sender, "phone": phone})
+
+
 def handoff_reason(text: str) -> Optional[str]:
     return _call("POST", "/api/handoff/assess", json={"text": text[:5000]})["reason"]

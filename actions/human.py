@@ -59,7 +59,7 @@ class ActionRequestHuman(Action):
             dispatcher.utter_message(
                 text=(f"现在不在{case['centre']}的服务时间（{case['centre_hours']}）。您的问题和我们的对话都已记下，"
                       f"工作人员上班后会在这里回复您；着急的话可以拨打{case['centre_phone']}或12345。"
-                      "在这之前，我也可以继续回答办事问题。"))
+                      "希望工作人员打电话给您的话，请留个手机号。在这之前，我也可以继续回答办事问题。"))
             return []
         dispatcher.utter_message(
             text=(f"好的，已为您转接{case['centre']}的工作人员。您前面还有{max(case['position'] - 1, 0)}位，"

@@ -13,23 +13,14 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.human import hand_over_because, people_should_answer
+from actions.phones import mask, phone_in
 from actions.service import first_entity, resident_text
 
 EMERGENCY = "⚠️ 这是紧急情况！请马上拨打119（火警、燃气泄漏、被困）、110（治安）或120（有人受伤），先保证人身安全。\n我同时把情况登记为最高等级（重大），马上派单。"
-PHONE = re.compile(r"(?<!\d)(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
 CORRECTION = ("改成", "改为", "不对", "写错", "错了", "应该是", "换成", "更正")
 FORM_SLOTS = ["incident_description", "incident_address", "contact_phone", "incident_confirm", "incident_draft",
               "incident_address_tries", "requested_slot"]
 MAX_ADDRESS_TRIES = 2
-
-
-def mask(phone: str) -> str:
-    return phone[:3] + "****" + phone[-4:] if phone and len(phone) >= 8 else "****"
-
-
-def phone_in(text: str) -> Optional[str]:
-    m = PHONE.search(re.sub(r"[\s-]", lambda x: "-" if x.group(0) == "-" else "", text or ""))
-    return m.group(1) if m else None
 
 
 def after_correction(text: str) -> str:

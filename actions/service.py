@@ -7,6 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend
 from actions.human import people_should_answer
+from actions.phones import mask, phone_in
 
 VOICE_CHANNELS = {"voice"}
 
@@ -92,6 +93,13 @@ class ActionAnswerService(Action):
         return events
 
     @staticmethod
+    def _noted_for_call_back(sender: str, phone: str) -> bool:
+        try:
+            return backend.callback_phone(sender, phone) is not None
+        except backend.BackendError:  # not a number staff can call: treat it as any other answer
+            return False
+
+    @staticmethod
     def _is_a_report(text: str) -> bool:
         try:
             return bool(backend.classify_incident(text).get("category"))
@@ -102,6 +110,10 @@ class ActionAnswerService(Action):
         # "松竹苑5幢楼下有人摆摊" reads like an address, but it reports a problem.
         if self._is_a_report(text):
             return [FollowupAction("action_start_incident")]
+        phone = first_entity(tracker, "phone") or phone_in(text)
+        if phone and self._noted_for_call_back(tracker.sender_id, phone):
+            dispatcher.utter_message(text=f"好的，已记下您的电话{mask(phone)}。工作人员上班后会打这个电话联系您。")
+            return []
         found = None
         hint = first_entity(tracker, "community") or text
         try:

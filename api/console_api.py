@@ -249,6 +249,22 @@ def assess(body: AssessIn):
     return {"reason": sensitivity.assess(body.text)}
 
 
+class CallbackPhoneIn(BaseModel):
+    sender: str = Field(..., min_length=1, max_length=100)
+    phone: str = Field(..., max_length=40)
+
+
+@handoff_router.post("/handoff/callback-phone")
+def callback_phone(body: CallbackPhoneIn, db=Depends(get_db)):
+    try:
+        case = handoff.set_callback_phone(db, body.sender, body.phone)
+    except handoff.CaseError as e:
+        raise HTTPException(e.status, str(e))
+    if case is None:
+        raise HTTPException(404, "这个会话没有等待回电的请求")
+    return {"case_id": case.id}
+
+
 @handoff_router.post("/handoff")
 def open_handoff(body: HandoffIn, db=Depends(get_db)):
     transcript = [m for m in body.transcript if isinstance(m, dict) and m.get("author") in ("resident", "bot")]

@@ -21,7 +21,8 @@ PRIORITY = {"sensitive": 2, "angry": 2, "dispute": 1, "misunderstood": 1, "asked
 DEFAULT_MINUTES_PER_CASE = 3
 CLAIM_TIMEOUT = dt.timedelta(minutes=int(os.environ.get("RSA_CLAIM_TIMEOUT_MINUTES", "10")))
 NOBODY_CAME = ("抱歉，工作人员暂时都在忙，没能及时接入。您的问题和我们的对话都已登记为回电请求，"
-               "工作人员会尽快在这里回复您；着急的话请拨打{phone}或12345。在这之前，我也可以继续回答办事问题。")
+               "工作人员会尽快在这里回复您；着急的话请拨打{phone}或12345。希望工作人员打电话给您的话，请留个手机号。"
+               "在这之前，我也可以继续回答办事问题。")
 
 
 class CaseError(ValueError):
@@ -300,6 +301,21 @@ def expire_all_unclaimed(session: Session, at: dt.datetime = None) -> List[str]:
 def _to_call_back(case: HandoffCase, at: dt.datetime) -> None:
     case.status = "callback"
     case.messages.append(CaseMessage(at=at, author="staff", text=NOBODY_CAME.format(phone=case.centre.phone)))
+
+
+def set_callback_phone(session: Session, sender: str, phone: str) -> Optional[HandoffCase]:
+    """The number to call back on, for this conversation's waiting call-back (None: there is none)."""
+    case = session.scalars(select(HandoffCase).where(HandoffCase.sender == sender, HandoffCase.status == "callback")
+                           .order_by(HandoffCase.id.desc())).first()
+    if case is None:
+        return None
+    try:
+        phone = tickets.normalise_phone(phone)
+    except tickets.TicketError as e:
+        raise CaseError(str(e), 422)
+    case.context = {**(case.context or {}), "callback_phone": phone}  # a new dict: JSON columns track assignment
+    session.commit()
+    return case
 
 
 def resident_says(session: Session, case: HandoffCase, text: str) -> None:

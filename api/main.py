@@ -2,6 +2,7 @@
 import asyncio
 import logging
 import re
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -25,8 +26,6 @@ from api.search import CatalogueIndex, decide
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("api")
 
-app = FastAPI(title="Resident service backend", version="0.1.0")
-app.add_event_handler("startup", install_redaction)  # after uvicorn has set up its handlers
 EXPIRY_CHECK_SECONDS = 30
 
 
@@ -47,15 +46,16 @@ def _expire_now():
         return handoff.expire_all_unclaimed(session)
 
 
-@app.on_event("startup")
-async def _start_timers():
-    app.state.expiry = asyncio.create_task(_expire_unclaimed_cases())
+@asynccontextmanager
+async def lifespan(_app):
+    install_redaction()  # after uvicorn has set up its log handlers
+    expiry = asyncio.create_task(_expire_unclaimed_cases())
     await run_in_threadpool(sensitivity.classifier)  # trained now, not on a resident's first message
+    yield
+    expiry.cancel()
 
 
-@app.on_event("shutdown")
-async def _stop_timers():
-    app.state.expiry.cancel()
+app = FastAPI(title="Resident service backend", version="0.1.0", lifespan=lifespan)
 app.include_router(incident_api.router)
 app.include_router(open311.router)
 app.include_router(console_api.router)

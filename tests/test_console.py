@@ -321,3 +321,15 @@ def test_unclaimed_cases_expire_even_when_the_resident_page_is_closed():
         assert "resident-page-closed" in handoff.expire_all_unclaimed(s)
         assert s.get(HandoffCase, cid).status == "callback"
         assert "resident-page-closed" not in handoff.expire_all_unclaimed(s)  # once only
+
+
+def test_a_call_back_records_the_number_to_call():
+    with WriteSession() as s:
+        cid = handoff.open_case(s, sender="resident-wants-a-call", channel="h5", reason="asked", community="柳岸社区",
+                                context={"intent": "request_human"}, transcript=[], at=dt.datetime(2026, 11, 28, 20, 0)).id
+    api = TestClient(app)
+    assert api.post("/api/handoff/callback-phone", json={"sender": "resident-wants-a-call", "phone": "12345"}).status_code == 422
+    assert api.post("/api/handoff/callback-phone", json={"sender": "nobody-waiting", "phone": "13800001234"}).status_code == 404
+    assert api.post("/api/handoff/callback-phone", json={"sender": "resident-wants-a-call", "phone": "138 0000 1234"}).json() == {"case_id": cid}
+    context = signed_in("liuan").get(f"/console/api/cases/{cid}").json()["context"]
+    assert context == {"intent": "request_human", "callback_phone": "13800001234"}

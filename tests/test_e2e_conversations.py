@@ -142,3 +142,19 @@ def test_residents_at_risk_and_angry_residents_get_a_person(talk, text, intro):
 def test_small_talk_is_not_handed_over(talk, text):
     reply = text_of(talk(text))
     assert reply and "转接" not in reply and "工作人员上班后" not in reply
+
+
+def test_out_of_hours_the_resident_can_leave_a_number_to_be_called_back(talk):
+    import datetime as dt
+
+    from api import handoff
+    from api.db import WriteSession
+    from api.models import HandoffCase
+    talk("你好")
+    with WriteSession() as s:  # asked for a person on a Saturday night
+        cid = handoff.open_case(s, sender=talk.sender, channel="h5", reason="asked", community="柳岸社区", context={},
+                                transcript=[], at=dt.datetime(2026, 11, 28, 21, 0)).id
+    reply = text_of(talk("13800001234"))
+    assert "已记下您的电话138****1234" in reply and "13800001234" not in reply
+    with WriteSession() as s:
+        assert s.get(HandoffCase, cid).context["callback_phone"] == "13800001234"

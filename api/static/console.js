@@ -118,6 +118,7 @@
     (ctx.entities || []).forEach(function (e) { row(dl, "识别到", e.entity + "：" + e.value); });
     var slots = ctx.slots || {};
     Object.keys(slots).forEach(function (k) { row(dl, SLOT_LABELS[k] || k, slots[k]); });
+    row(dl, "回电号码", ctx.callback_phone);
     var inc = ctx.incident || {};
     Object.keys(inc).forEach(function (k) { row(dl, INCIDENT_LABELS[k] || k, inc[k]); });
     if (!dl.firstChild) row(dl, "—", "助手没有记下什么");
