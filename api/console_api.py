@@ -3,7 +3,7 @@ the CSRF token; staff see their own centre's cases, supervisors and admins all."
 import datetime as dt
 from typing import Optional
 
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -12,6 +12,7 @@ from api.auth import COOKIE, SESSION_HOURS, current_session, get_db
 from api.db import WriteSession
 from api.incident_api import classifier
 from api.models import AuditEntry, HandoffCase, ServiceCentre, ServiceItem, StaffSession, StaffUser
+from api.ratelimit import RateLimiter
 
 router = APIRouter(prefix="/console/api")
 
@@ -54,11 +55,19 @@ def _case_summary(c: HandoffCase) -> dict:
             "message_count": len(c.messages), "timers": handoff.timers(c)}
 
 
+# Password guessing: five tries per name and address, then one a minute; success starts afresh.
+sign_in_limiter = RateLimiter(burst=5, per_second=1 / 60)
+
+
 @router.post("/login")
-def login(body: LoginIn, response: Response, db=Depends(get_db)):
+def login(body: LoginIn, request: Request, response: Response, db=Depends(get_db)):
+    key = f"{body.username}|{request.client.host if request.client else ''}"
+    if not sign_in_limiter.allow(key):
+        raise HTTPException(429, f"登录失败次数太多，请{sign_in_limiter.retry_after(key)}秒后再试")
     got = auth.sign_in(db, body.username, body.password)
     if got is None:
         raise HTTPException(401, "用户名或密码不对")
+    sign_in_limiter.forget(key)
     token, csrf, user = got
     response.set_cookie(COOKIE, token, max_age=int(SESSION_HOURS * 3600), httponly=True, samesite="strict",
                         path="/console")

@@ -25,6 +25,10 @@ class RateLimiter:
                 self._buckets.popitem(last=False)
             return ok
 
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._buckets.pop(key, None)
+
     def retry_after(self, key: str) -> int:
         """Whole seconds until the next message would be accepted."""
         with self._lock:

@@ -333,3 +333,16 @@ def test_a_call_back_records_the_number_to_call():
     assert api.post("/api/handoff/callback-phone", json={"sender": "resident-wants-a-call", "phone": "138 0000 1234"}).json() == {"case_id": cid}
     context = signed_in("liuan").get(f"/console/api/cases/{cid}").json()["context"]
     assert context == {"intent": "request_human", "callback_phone": "13800001234"}
+
+
+def test_password_guessing_is_slowed_down():
+    with WriteSession() as s:
+        s.add(StaffUser(username="guessed", display_name="guessed", password_hash=hash_password(PASSWORD), role="staff",
+                        centre_id=centre_id("荷花社区")))
+        s.commit()
+    c = TestClient(app)
+    codes = [c.post("/console/api/login", json={"username": "guessed", "password": f"guess-{i}"}).status_code for i in range(7)]
+    assert codes == [401] * 5 + [429] * 2
+    r = c.post("/console/api/login", json={"username": "guessed", "password": PASSWORD})
+    assert r.status_code == 429 and "秒后再试" in r.json()["detail"]  # even the right password waits
+    assert signed_in("liuan").get("/console/api/me").status_code == 200  # others are not locked out
