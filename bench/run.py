@@ -7,6 +7,7 @@
 3. incident category and grade accuracy on residents' descriptions (bench/data/incidents.yml)
 4. turn latency p50/p95 over the REST webhook with all three processes running
 5. handoff triggers (sensitive / angry) on a held-out set, and 5-fold cross-validation on the training set
+6. the staff console and residents' pages under load (bench/console_load.py)
 """
 import os
 import statistics
@@ -130,6 +131,16 @@ def latency(turns=60):
         stack.stop()
 
 
+def console_load():
+    from bench.console_load import run
+    from scripts.stack import Stack
+    stack = Stack(api=28000, actions=25055, rasa=25005).start()
+    try:
+        run(stack.api_url)
+    finally:
+        stack.stop()
+
+
 def _fresh_database():
     """A throw-away database seeded from the repository, like the tests use."""
     var = Path(tempfile.mkdtemp(prefix="rsa-bench-"))
@@ -147,3 +158,4 @@ if __name__ == "__main__":
     paraphrases()
     incidents()
     latency()
+    console_load()
