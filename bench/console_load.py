@@ -94,6 +94,6 @@ def run(api: str, seconds: int = 30, residents: int = 60):
         t.join()
     print(f"Console under load ({residents} resident pages, {len(staff_names)} staff desks, {seconds} s, SQLite):")
     for kind, ms in sorted(times.items()):
-        q = statistics.quantiles(ms, n=20) if len(ms) > 1 else ms * 19
+        q = statistics.quantiles(ms, n=20, method="inclusive") if len(ms) > 1 else ms * 19
         print(f"    {kind:20s} n={len(ms):5d}  p50 {statistics.median(ms):6.0f} ms  p95 {q[18]:6.0f} ms  max {max(ms):6.0f} ms")
     print("    unexpected statuses:", dict(surprises) or "none")
