@@ -19,8 +19,8 @@ from api.assist import AnswerRequest, AnswerResponse, answer
 from api.auth import require_admin_token
 from api.db import SessionLocal, WriteSession, reading
 from api.logsafe import install_redaction
-from api.ratelimit import RateLimiter
 from api.models import Community, ServiceItem
+from api.ratelimit import RateLimiter
 from api.search import CatalogueIndex, decide
 
 STATIC = Path(__file__).parent / "static"
