@@ -1,23 +1,29 @@
 """The backend's HTTP API as seen from the actions."""
 import logging
-import os
+import time
 from typing import Optional
 
 import requests
 
-BACKEND_URL = os.environ.get("RSA_BACKEND_URL", "http://127.0.0.1:8000")
-TIMEOUT = float(os.environ.get("RSA_BACKEND_TIMEOUT", "10"))
-UNAVAILABLE = "抱歉，办事指南系统暂时连接不上，请稍后再试，或拨打政务服务热线12345。"
+from shared.settings import get_settings
+
+UNAVAILABLE = "抱歉，办事指南系统暂时连接不上，请稍后再试，或拨打政务服务热线{hotline}。"
+DISTRICT_TTL_SECONDS = 300
 log = logging.getLogger(__name__)
+_district = {"at": None, "value": None}
 
 
 class BackendError(Exception):
     pass
 
 
+def _url(path: str) -> str:
+    return get_settings().backend_url + path
+
+
 def _call(method: str, path: str, **kw) -> Optional[dict]:
     try:
-        r = requests.request(method, BACKEND_URL + path, timeout=TIMEOUT, **kw)
+        r = requests.request(method, _url(path), timeout=get_settings().backend_timeout, **kw)
     except requests.RequestException as e:
         log.error("backend unreachable: %s", type(e).__name__)
         raise BackendError from e
@@ -27,6 +33,27 @@ def _call(method: str, path: str, **kw) -> Optional[dict]:
         log.error("backend %s %s → %s", method, path, r.status_code)
         raise BackendError(r.status_code)
     return r.json()
+
+
+def district() -> dict:
+    """The district's name and hotline, as the backend has them (kept for a few minutes). When
+    the backend cannot be reached, the hotline this process was configured with."""
+    now = time.monotonic()
+    if _district["value"] is None or now - _district["at"] > DISTRICT_TTL_SECONDS:
+        try:
+            _district["value"], _district["at"] = _call("GET", "/api/district"), now
+        except BackendError:
+            return _district["value"] or {"name": "本区", "hotline": get_settings().hotline}
+    return _district["value"]
+
+
+def hotline() -> str:
+    return district()["hotline"]
+
+
+def unavailable() -> str:
+    """What to say when the backend cannot be reached."""
+    return UNAVAILABLE.format(hotline=hotline())
 
 
 def service_answer(**payload) -> dict:
@@ -48,7 +75,7 @@ def locate(text: str) -> dict:
 def file_ticket(**payload) -> dict:
     """POST /api/tickets; a refusal (bad phone, other district ...) comes back as {'error': message}."""
     try:
-        r = requests.post(BACKEND_URL + "/api/tickets", json=payload, timeout=TIMEOUT)
+        r = requests.post(_url("/api/tickets"), json=payload, timeout=get_settings().backend_timeout)
     except requests.RequestException as e:
         log.error("backend unreachable: %s", type(e).__name__)
         raise BackendError from e

@@ -53,12 +53,12 @@ class ActionRequestHuman(Action):
                                         context={**understood(tracker), **(context or {})},
                                         transcript=transcript(tracker))
         except backend.BackendError:
-            dispatcher.utter_message(text="抱歉，人工服务暂时连接不上。请拨打政务服务热线12345（24小时）。")
+            dispatcher.utter_message(text=f"抱歉，人工服务暂时连接不上。请拨打政务服务热线{backend.hotline()}（24小时）。")
             return []
         if case["status"] == "callback":
             dispatcher.utter_message(
                 text=(f"现在不在{case['centre']}的服务时间（{case['centre_hours']}）。您的问题和我们的对话都已记下，"
-                      f"工作人员上班后会在这里回复您；着急的话可以拨打{case['centre_phone']}或12345。"
+                      f"工作人员上班后会在这里回复您；着急的话可以拨打{case['centre_phone']}或{backend.hotline()}。"
                       "希望工作人员打电话给您的话，请留个手机号。在这之前，我也可以继续回答办事问题。"))
             return []
         dispatcher.utter_message(

@@ -2,9 +2,8 @@
 
 The backend classifies, locates, files and keeps the work order; these actions only collect
 what is missing, read it back, and pass it on."""
-import re
 import uuid
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
@@ -13,8 +12,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.human import hand_over_because, people_should_answer
-from actions.phones import mask, phone_in
 from actions.service import first_entity, resident_text
+from shared.patterns import PHONE_FORMAT_HELP, TICKET_EXAMPLE, mask, phone_in, ticket_number_in
 
 EMERGENCY = "⚠️ 这是紧急情况！请马上拨打119（火警、燃气泄漏、被困）、110（治安）或120（有人受伤），先保证人身安全。\n我同时把情况登记为最高等级（重大），马上派单。"
 CORRECTION = ("改成", "改为", "不对", "写错", "错了", "应该是", "换成", "更正")
@@ -46,7 +45,7 @@ class ActionStartIncident(Action):
             c = backend.classify_incident(text)
             where = backend.locate(text)
         except backend.BackendError:
-            dispatcher.utter_message(text=backend.UNAVAILABLE)
+            dispatcher.utter_message(text=backend.unavailable())
             return [ActiveLoop(None)]
         phone = first_entity(tracker, "phone") or phone_in(text)
         # People take it from here, with the report so far: staff file it from the console.
@@ -113,12 +112,12 @@ class ValidateIncidentForm(FormValidationAction):
         try:
             where = backend.locate(value)
         except backend.BackendError:
-            dispatcher.utter_message(text=backend.UNAVAILABLE)
+            dispatcher.utter_message(text=backend.unavailable())
             return {"incident_address": None}
         if where["status"] == "found":
             return {"incident_address": value, "incident_address_tries": 0}
         if where["status"] == "outside":
-            dispatcher.utter_message(text=where["question"] + "如果问题在明湖区，请告诉我具体地点；不需要了可以回复“取消”。")
+            dispatcher.utter_message(text=where["question"] + f"如果问题在{backend.district()['name']}，请告诉我具体地点；不需要了可以回复“取消”。")
             return {"incident_address": None, "incident_address_tries": tries}
         if tries > MAX_ADDRESS_TRIES:
             # Never guessed: the words are kept and the command centre confirms the place.
@@ -133,7 +132,7 @@ class ValidateIncidentForm(FormValidationAction):
         phone = phone_in(value or "")
         if phone:
             return {"contact_phone": phone}
-        dispatcher.utter_message(text="这个号码好像不对。请提供11位手机号（如138开头）或带区号的固定电话（如0571-86012345）。")
+        dispatcher.utter_message(text="这个号码好像不对。" + PHONE_FORMAT_HELP)
         return {"contact_phone": None}
 
 
@@ -180,7 +179,7 @@ class ActionSubmitIncident(Action):
                 idempotency_key=f"{tracker.sender_id}:{tracker.get_slot('incident_draft')}")
         except backend.BackendError:
             # Nothing is lost: the slots stay filled, so "确认提交" can be sent again.
-            dispatcher.utter_message(text="抱歉，提交时系统出了点问题，您的信息我还留着。请稍后回复“确认提交”再试，或拨打12345。",
+            dispatcher.utter_message(text=f"抱歉，提交时系统出了点问题，您的信息我还留着。请稍后回复“确认提交”再试，或拨打{backend.hotline()}。",
                                      buttons=[{"title": "确认提交", "payload": "/affirm"}])
             return [SlotSet("incident_confirm", None)]
         if "error" in res:
@@ -215,22 +214,21 @@ class ActionIncidentStatus(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         text = resident_text(tracker)
         number = first_entity(tracker, "ticket_id")
-        m = re.search(r"WG\d{12}", text.upper())
-        number = (number or (m.group(0) if m else "")).upper()
+        number = (number or ticket_number_in(text) or "").upper()
         try:
             if number:
                 t = backend.ticket(number, tracker.sender_id)
                 if t is None:
-                    dispatcher.utter_message(text=f"没有找到工单{number}，请核对一下号码（格式如WG202611150023）。")
+                    dispatcher.utter_message(text=f"没有找到工单{number}，请核对一下号码（格式如{TICKET_EXAMPLE}）。")
                     return []
             else:
                 mine = backend.my_tickets(tracker.sender_id, text)
                 if not mine:
-                    dispatcher.utter_message(text="在这个对话里没有查到您反映过的问题。如果有工单号，请直接告诉我（如WG202611150023）。")
+                    dispatcher.utter_message(text=f"在这个对话里没有查到您反映过的问题。如果有工单号，请直接告诉我（如{TICKET_EXAMPLE}）。")
                     return []
                 t = mine[0]
         except backend.BackendError:
-            dispatcher.utter_message(text=backend.UNAVAILABLE)
+            dispatcher.utter_message(text=backend.unavailable())
             return []
         lines = [f"工单{t['number']}（{t['category']}）", f"当前状态：{t['status']}",
                  f"承办单位：{t['department']}", f"最新进展：{t['latest_note']}",

@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend
 from actions.human import people_should_answer
-from actions.phones import mask, phone_in
+from shared.patterns import mask, phone_in
 
 VOICE_CHANNELS = {"voice"}
 
@@ -68,7 +68,7 @@ class ActionAnswerService(Action):
                 community=community, answers_question=bool(awaiting),
                 channel="voice" if tracker.get_latest_input_channel() in VOICE_CHANNELS else "text")
         except backend.BackendError:
-            dispatcher.utter_message(text=backend.UNAVAILABLE)
+            dispatcher.utter_message(text=backend.unavailable())
             return []
 
         if res["status"] == "unknown" and not awaiting and self._is_a_report(text):

@@ -18,9 +18,10 @@ COMMUNITIES = ["柳岸社区", "荷花社区", "桃源社区", "翠苑社区"]
 def _staff_users():
     from sqlalchemy import select
 
-    from api.auth import hash_password
-    from api.db import WriteSession
-    from api.models import Community, StaffUser
+    from api.core.db import WriteSession
+    from api.places.models import Community
+    from api.staff.auth import hash_password
+    from api.staff.models import StaffUser
     with WriteSession() as s:
         names = []
         for i, community in enumerate(COMMUNITIES * 2):
@@ -79,7 +80,7 @@ def run(api: str, seconds: int = 30, residents: int = 60):
         chat(f"我住{COMMUNITIES[i % len(COMMUNITIES)]}")
         chat("转人工")
         while not stop.is_set():
-            timed("resident: poll", lambda: requests.get(api + "/api/chat/updates", params={"sender": sender}, timeout=60))
+            timed("resident: poll", lambda: requests.post(api + "/api/chat/updates", json={"sender": sender}, timeout=60))
             if rnd.random() < 0.25:
                 timed("resident: message", lambda: chat(f"我再补充一点：第{rnd.randint(1, 99)}条情况"), (200, 429))
             time.sleep(2)

@@ -31,8 +31,8 @@ def nlu():
 
 
 def paraphrases():
-    from api.db import SessionLocal
-    from api.search import CatalogueIndex, decide
+    from api.core.db import SessionLocal
+    from api.guide.search import CatalogueIndex, decide
     with SessionLocal() as s:
         index = CatalogueIndex.from_db(s)
     cases = yaml.safe_load((ROOT / "bench" / "data" / "service_paraphrases.yml").read_text(encoding="utf-8"))
@@ -56,8 +56,8 @@ def paraphrases():
 
 
 def incidents():
-    from api.db import SessionLocal
-    from api.incidents import IncidentClassifier
+    from api.core.db import SessionLocal
+    from api.incidents.categories import IncidentClassifier
     with SessionLocal() as s:
         clf = IncidentClassifier.from_db(s)
     cases = yaml.safe_load((ROOT / "bench" / "data" / "incidents.yml").read_text(encoding="utf-8"))
@@ -79,7 +79,7 @@ def incidents():
 def handoff_triggers():
     import random
 
-    from api import sensitivity
+    from api.handoff import sensitivity
     from bench.handoff import held_out, score
 
     def show(title, r, details=False):

@@ -116,6 +116,8 @@ def _ok(url):
 
 
 if __name__ == "__main__":
+    from shared.settings import get_settings
+    get_settings()  # a wrong RSA_* variable stops here, named, before anything starts
     try:
         stack = Stack().start()
     except RuntimeError as e:

@@ -1,6 +1,9 @@
 """Test set-up: one throw-away data directory per test session, migrated and seeded once.
 
-The environment is set before anything imports `api`, because settings are read at import.
+The environment is set before anything imports `api`. No test reads the real clock: the
+district clock of this process and of the three processes the end-to-end tests start begins
+at a fixed Tuesday morning (RSA_CLOCK_START), and tests that need another time freeze it.
+The hotline is not the default, so tests show that the setting reaches every place.
 """
 import os
 import shutil
@@ -17,6 +20,8 @@ os.environ["RSA_TRACKER_DIALECT"] = "sqlite"
 os.environ["RSA_ADMIN_TOKEN"] = "test-admin-token"
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 os.environ["RASA_TELEMETRY_ENABLED"] = "false"
+os.environ["RSA_CLOCK_START"] = "2026-11-24T09:00:00"  # a Tuesday, centres open 8:30-11:30
+os.environ["RSA_HOTLINE"] = "96345"
 
 from api import cli  # noqa: E402
 
@@ -63,3 +68,13 @@ def talk(stack):
     send.sender = sender
     return send
 
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """Settings are read once per process; a test that changes the environment with
+    monkeypatch gets them read again, and the next test gets them back."""
+    from shared.settings import get_settings
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

@@ -8,10 +8,11 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from api.auth import hash_password
-from api.db import WriteSession
-from api.models import Community, StaffUser
-from api.ratelimit import RateLimiter
+from api.core.db import WriteSession
+from api.core.ratelimit import RateLimiter
+from api.places.models import Community
+from api.staff.auth import hash_password
+from api.staff.models import StaffUser
 
 PASSWORD = "abuse-test-2026"
 
@@ -85,7 +86,7 @@ def test_a_hundred_messages_in_a_second(stack, officers):
     assert chat("我还在").status_code == 200
     assert staff.post(f"{api}/console/api/cases/{case['id']}/claim").status_code == 200
     assert staff.post(f"{api}/console/api/cases/{case['id']}/reply", json={"text": "您好，我来了"}).status_code == 200
-    got = requests.get(api + "/api/chat/updates", params={"sender": sender}, timeout=10).json()
+    got = requests.post(api + "/api/chat/updates", json={"sender": sender}, timeout=10).json()
     assert [m["text"] for m in got["messages"]] == ["您好，我来了"]
     staff.post(f"{api}/console/api/cases/{case['id']}/handback")
 
@@ -94,7 +95,7 @@ def test_a_hundred_messages_in_a_second(stack, officers):
 def test_racing_staff_actions_never_fail_with_a_locked_database(stack, officers):
     """Two people click 认领 on the same case at once while residents keep writing: one claim
     wins, the others are told clearly, nothing errors."""
-    from api import handoff
+    from api.handoff import cases as handoff
     api = stack["api"]
     with WriteSession() as s:
         cid = handoff.open_case(s, sender="race-" + str(int(time.time())), channel="h5", reason="asked",
@@ -115,7 +116,7 @@ def test_racing_staff_actions_never_fail_with_a_locked_database(stack, officers)
 def test_a_call_back_keeps_what_the_resident_writes_and_claiming_it_quiets_the_assistant(stack, officers):
     import datetime as dt
 
-    from api import handoff
+    from api.handoff import cases as handoff
     api, sender = stack["api"], "callback-" + str(int(time.time()))
     with WriteSession() as s:  # asked on a Saturday night: a call-back
         cid = handoff.open_case(s, sender=sender, channel="h5", reason="asked", community="翠苑社区", context={},

@@ -1,18 +1,25 @@
 """Staff console API: sign-in, sessions, CSRF, who may see which case, the queue, timers,
 routing by centre and opening hours, and the audit log."""
 import datetime as dt
+import uuid
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api import handoff
-from api.auth import hash_password, verify_password
-from api.db import SessionLocal, WriteSession
+from api.core import clock
+from api.core.db import SessionLocal, WriteSession
+from api.handoff import cases as handoff
+from api.handoff import relay
+from api.handoff.models import HandoffCase
 from api.main import app
-from api.models import AuditEntry, Community, HandoffCase, ServiceCentre, StaffSession, StaffUser
+from api.places.models import Community, ServiceCentre
+from api.staff.auth import _token_hash, hash_password, verify_password
+from api.staff.models import AuditEntry, StaffSession, StaffUser
+from shared.settings import get_settings
 
 OPEN_TIME = dt.datetime(2026, 11, 24, 10, 0)   # a Tuesday morning
+HOTLINE = get_settings().hotline
 PASSWORD = "correct horse battery"
 
 
@@ -41,7 +48,7 @@ def signed_in(username):
 
 def new_case(community, reason="asked", sender=None, at=OPEN_TIME):
     with WriteSession() as s:
-        c = handoff.open_case(s, sender=sender or f"resident-{community}-{reason}-{at.timestamp()}", channel="h5",
+        c = handoff.open_case(s, sender=sender or f"resident-{uuid.uuid4().hex}", channel="h5",
                               reason=reason, community=community, context={"intent": "request_human"},
                               transcript=[{"author": "resident", "text": "<script>alert(1)</script>我要找人"},
                                           {"author": "bot", "text": "好的"}], at=at)
@@ -67,9 +74,9 @@ def test_session_cookie_is_http_only_and_expires():
     r = c.post("/console/api/login", json={"username": "liuan", "password": PASSWORD})
     cookie = r.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie and "max-age" in cookie
-    with WriteSession() as s:
-        for row in s.scalars(select(StaffSession)):
-            row.expires_at = dt.datetime.now() - dt.timedelta(minutes=1)
+    with WriteSession() as s:  # this sign-in's session runs out
+        mine = s.scalars(select(StaffSession).where(StaffSession.token_hash == _token_hash(c.cookies["rsa_staff"]))).one()
+        mine.expires_at = clock.now() - dt.timedelta(seconds=1)
         s.commit()
     assert c.get("/console/api/queue").status_code == 401
 
@@ -157,18 +164,21 @@ def test_handoff_endpoint_for_the_action_server():
     r = TestClient(app).post("/api/handoff", json={"sender": "resident-x", "reason": "asked", "community": "松竹",
                                                   "transcript": [{"author": "resident", "text": "转人工"}]})
     body = r.json()
-    assert r.status_code == 200 and body["centre"] == "松竹社区党群服务中心" and body["status"] in ("waiting", "callback")
+    assert r.status_code == 200 and body["centre"] == "松竹社区党群服务中心" and body["status"] == "waiting"
     assert TestClient(app).post("/api/handoff", json={"sender": "x", "reason": "bored"}).status_code == 422
 
 
 def test_unclaimed_case_turns_into_a_call_back_and_the_resident_is_told():
-    cid = new_case("文昌社区", sender="resident-timeout", at=dt.datetime.now() - dt.timedelta(minutes=30))
+    cid = new_case("文昌社区", sender="resident-timeout", at=OPEN_TIME)
     with WriteSession() as s:
-        c = s.get(HandoffCase, cid)
-        if c.status != "waiting":  # opened outside hours: already a call-back, nothing to time out
-            return
-    updates = TestClient(app).get("/api/chat/updates", params={"sender": "resident-timeout"}).json()
-    assert any("登记为回电" in m["text"] for m in updates["messages"]) and updates["with_staff"] is False
+        assert s.get(HandoffCase, cid).status == "waiting"
+    page = TestClient(app)
+    with clock.freeze(OPEN_TIME + dt.timedelta(minutes=9)):
+        assert page.post("/api/chat/updates", json={"sender": "resident-timeout"}).json()["with_staff"] is True
+    with clock.freeze(OPEN_TIME + dt.timedelta(minutes=10)):
+        updates = page.post("/api/chat/updates", json={"sender": "resident-timeout"}).json()
+    assert any("登记为回电" in m["text"] and HOTLINE in m["text"] for m in updates["messages"])
+    assert updates["with_staff"] is False
     with WriteSession() as s:
         assert s.get(HandoffCase, cid).status == "callback"
 
@@ -190,10 +200,10 @@ def test_resident_page_receives_staff_replies_once():
     c.post(f"/console/api/cases/{cid}/claim")
     c.post(f"/console/api/cases/{cid}/reply", json={"text": "您好，我来帮您"})
     page = TestClient(app)
-    first = page.get("/api/chat/updates", params={"sender": "resident-poll"}).json()
+    first = page.post("/api/chat/updates", json={"sender": "resident-poll"}).json()
     assert [m["text"] for m in first["messages"]] == ["您好，我来帮您"] and first["with_staff"]
-    assert page.get("/api/chat/updates", params={"sender": "resident-poll"}).json()["messages"] == []
-    assert page.get("/api/chat/updates", params={"sender": "<bad>"}).status_code == 422
+    assert page.post("/api/chat/updates", json={"sender": "resident-poll"}).json()["messages"] == []
+    assert page.post("/api/chat/updates", json={"sender": "<bad>"}).status_code == 422
 
 
 @pytest.mark.parametrize("text, reason", [
@@ -211,7 +221,7 @@ def test_messages_people_should_answer(text, reason):
 
 def test_canned_replies_come_from_the_item_the_resident_asked_about():
     with WriteSession() as s:
-        from api.models import ServiceItem
+        from api.guide.models import ServiceItem
         code = s.scalars(select(ServiceItem).where(ServiceItem.name == "居住证申领")).one().code
         c = handoff.open_case(s, sender="resident-canned", channel="h5", reason="asked", community="柳岸社区",
                               context={"slots": {"service_code": code, "community": "柳岸社区"}}, transcript=[], at=OPEN_TIME)
@@ -226,7 +236,7 @@ def test_canned_replies_come_from_the_item_the_resident_asked_about():
 
 def claimed_case_with_report(community="柳岸社区", user="liuan"):
     with WriteSession() as s:
-        c = handoff.open_case(s, sender=f"resident-report-{dt.datetime.now().timestamp()}", channel="h5",
+        c = handoff.open_case(s, sender=f"resident-report-{uuid.uuid4().hex}", channel="h5",
                               reason="dispute", community=community,
                               context={"incident": {"description": "楼上邻居家卫生间漏水到我家，说了好几次都不修"}},
                               transcript=[], at=OPEN_TIME)
@@ -294,6 +304,8 @@ def test_colleagues_list_and_transfer_to_a_named_colleague():
 
 
 def test_audit_log_names_who_did_what_and_pages():
+    for _ in range(5):
+        signed_in("liuan")  # five sign-ins on record at least
     boss = signed_in("boss")
     page = boss.get("/console/api/audit", params={"limit": 5}).json()
     assert len(page) == 5 and all(e["user"] or e["action"] == "sign-in failed" for e in page)
@@ -314,13 +326,14 @@ def test_voice_lines_show_how_sure_speech_recognition_was():
 
 
 def test_unclaimed_cases_expire_even_when_the_resident_page_is_closed():
-    cid = new_case("江畔社区", sender="resident-page-closed", at=dt.datetime.now() - dt.timedelta(minutes=30))
+    cid = new_case("江畔社区", sender="resident-page-closed", at=OPEN_TIME)
+    later = OPEN_TIME + dt.timedelta(minutes=30)
     with WriteSession() as s:
-        if s.get(HandoffCase, cid).status != "waiting":  # opened outside hours: already a call-back
-            return
-        assert "resident-page-closed" in handoff.expire_all_unclaimed(s)
+        assert s.get(HandoffCase, cid).status == "waiting"
+        assert "resident-page-closed" not in relay.expire_all_unclaimed(s, at=OPEN_TIME + dt.timedelta(minutes=5))
+        assert "resident-page-closed" in relay.expire_all_unclaimed(s, at=later)
         assert s.get(HandoffCase, cid).status == "callback"
-        assert "resident-page-closed" not in handoff.expire_all_unclaimed(s)  # once only
+        assert "resident-page-closed" not in relay.expire_all_unclaimed(s, at=later)  # once only
 
 
 def test_a_call_back_records_the_number_to_call():

@@ -7,9 +7,10 @@ import pytest
 from selenium.common.exceptions import StaleElementReferenceException
 from sqlalchemy import select
 
-from api.auth import hash_password
-from api.db import WriteSession
-from api.models import Community, StaffUser
+from api.core.db import WriteSession
+from api.places.models import Community
+from api.staff.auth import hash_password
+from api.staff.models import StaffUser
 from tests.browser import make_browser
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -136,7 +137,7 @@ def click_when_ready(d, selector, text):
 
 
 def test_supervisor_files_a_work_order_transfers_and_reads_the_audit_log(stack, duty_officer, supervisor, var_dir):
-    from api import handoff
+    from api.handoff import cases as handoff
     d = supervisor
     d.get(stack["api"] + "/console")
     wait_for(lambda: d.find_element("id", "login").is_displayed(), what="login form")
@@ -147,11 +148,11 @@ def test_supervisor_files_a_work_order_transfers_and_reads_the_audit_log(stack, 
 
     # A phone caller's dispute, handed over by the assistant (a supervisor is signed in: on duty).
     with WriteSession() as s:
-        handoff.open_case(s, sender="caller-dispute-01", channel="voice", reason="dispute", community="桃源社区",
+        cid = handoff.open_case(s, sender="caller-dispute-01", channel="voice", reason="dispute", community="桃源社区",
                           context={"intent": "report_incident", "confidence": 0.83,
                                    "incident": {"description": "楼上卫生间漏水到我家，找了几次都不修", "category": "楼上漏水邻里纠纷"}},
                           transcript=[{"author": "resident", "text": "楼上卫生间漏水到我家<b>找了几次都不修</b>", "asr_confidence": 0.52},
-                                      {"author": "bot", "text": "我把您说的情况转给社区工作人员。"}])
+                                      {"author": "bot", "text": "我把您说的情况转给社区工作人员。"}]).id
     click_when_ready(d, "#queue li", "找了几次都不修</b>")  # other tests leave disputes in the queue too
     wait_for(lambda: d.find_element("id", "case").is_displayed(), what="case view")
     assert "反映的问题" in d.find_element("id", "understood").text and "83%" in d.find_element("id", "understood").text
@@ -181,3 +182,5 @@ def test_supervisor_files_a_work_order_transfers_and_reads_the_audit_log(stack, 
     assert not d.find_element("id", "desk").is_displayed()
     rows = d.find_element("id", "audit-rows").text
     assert number in rows and "街道主管老周" in rows and "转给桃源社区小陈" in rows
+    # Opening the case is on record once, however often the open case was refreshed since.
+    assert len([r for r in rows.splitlines() if "查看会话" in r and r.split()[-1] == str(cid)]) == 1

@@ -7,9 +7,9 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from api.db import SessionLocal
-from api.models import Ticket
-from api.tickets import reporter_ref
+from api.core.db import SessionLocal
+from api.incidents.models import Ticket
+from api.incidents.tickets import reporter_ref
 
 pytestmark = pytest.mark.e2e
 
@@ -99,7 +99,7 @@ def test_status_for_the_reporter_and_for_a_stranger(stack, talk):
 @pytest.mark.parametrize("text", ["楼上邻居天天半夜吵，说了也不听，想请社区来调解一下",
                                   "房东不退押金，找他好几次都不理"])
 def test_a_dispute_goes_to_the_community_mediators_with_the_report(talk, text):
-    from api.models import HandoffCase
+    from api.handoff.models import HandoffCase
     reply = text_of(talk(text))
     assert "调解员" in reply and ("已为您转接" in reply or "工作人员上班后" in reply)
     assert not tickets_of(talk.sender)  # people file it, from the console, after talking to the resident

@@ -1,7 +1,7 @@
 """Phone and ID numbers never reach log files in clear."""
 import logging
 
-from api.logsafe import RedactingFilter, redact
+from api.core.logsafe import RedactingFilter, redact
 
 
 def test_numbers_are_masked():

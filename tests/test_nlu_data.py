@@ -58,8 +58,8 @@ def test_every_entity_annotation_aligns_with_jieba_tokens():
     from rasa.shared.nlu.training_data.loading import load_data
 
     from api.cli import dictionary_words
-    from api.db import SessionLocal
-    from api.textnorm import normalise
+    from api.core.db import SessionLocal
+    from shared.textnorm import normalise
 
     tok = jieba.Tokenizer()
     with SessionLocal() as s:
@@ -70,7 +70,7 @@ def test_every_entity_annotation_aligns_with_jieba_tokens():
         for msg in load_data(str(f)).nlu_examples:
             text = msg.get("text")
             bounds = set()
-            for w, start, end in tok.tokenize(normalise(text)):
+            for _word, start, end in tok.tokenize(normalise(text)):
                 bounds |= {start, end}
             for e in msg.get("entities") or []:
                 if e["start"] not in bounds or e["end"] not in bounds:

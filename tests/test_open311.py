@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import app
+from shared.settings import get_settings
 
 client = TestClient(app)
 BASE = "/open311/v2"
@@ -14,6 +15,7 @@ BASE = "/open311/v2"
 @pytest.fixture(autouse=True)
 def api_key(monkeypatch):
     monkeypatch.setenv("RSA_OPEN311_KEYS", "key-1,key-2")
+    get_settings.cache_clear()
 
 
 def post(**form):

@@ -3,9 +3,9 @@ and full-width digits resolve to the right item; unrelated questions resolve to 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.db import SessionLocal
+from api.core.db import SessionLocal
+from api.guide.search import CatalogueIndex, decide, prepare_query
 from api.main import app
-from api.search import CatalogueIndex, decide, prepare_query
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 the held-out set, and the assistant's own held-out NLU test messages (ordinary ones)."""
 import pytest
 
-from api import sensitivity
+from api.handoff import sensitivity
 from bench.handoff import held_out, score
 
 

@@ -1,7 +1,7 @@
 """Deadlines skip weekends and statutory holidays, and count the weekend days worked in exchange."""
 import datetime as dt
 
-from api.workdays import add_working_days, deadline
+from api.core.workdays import add_working_days, deadline
 
 
 def test_national_day_holiday_is_skipped():

@@ -1,9 +1,13 @@
-"""Alembic environment: the schema is api.models' metadata."""
+"""Alembic environment: the schema is the metadata of every domain's models."""
 from alembic import context
 from sqlalchemy import create_engine
 
-from api import models  # noqa: F401  (registers the tables)
-from api.db import Base
+import api.guide.models  # noqa: F401  (each import registers its tables)
+import api.handoff.models  # noqa: F401
+import api.incidents.models  # noqa: F401
+import api.places.models  # noqa: F401
+import api.staff.models  # noqa: F401
+from api.core.db import Base
 
 url = context.config.get_main_option("sqlalchemy.url")
 

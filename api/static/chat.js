@@ -12,6 +12,8 @@
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return "r" + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
   }
+  // The district's name and hotline come from the backend (settings and data), never from here.
+  var district = { name: "", hotline: "12345" };
   var sender = localStorage.getItem("rsa-sender");
   if (!sender) { sender = newId(); localStorage.setItem("rsa-sender", sender); }
 
@@ -71,13 +73,13 @@
         return;
       }
       var msgs = (data && data.messages) || [];
-      if (!msgs.length) add("bot", "抱歉，我暂时没有回复，请换个说法试试，或拨打12345。");
+      if (!msgs.length) add("bot", "抱歉，我暂时没有回复，请换个说法试试，或拨打" + district.hotline + "。");
       msgs.forEach(function (m) {
         if (m.text) add("bot", m.text);
         if (m.buttons && m.buttons.length) addChoices(m.buttons);
       });
     }).catch(function () {
-      add("bot", "网络好像断了，请稍后再试，或拨打政务服务热线12345。");
+      add("bot", "网络好像断了，请稍后再试，或拨打政务服务热线" + district.hotline + "。");
     }).then(function () { busy(false); input.focus(); });
   }
 
@@ -91,12 +93,24 @@
 
   // Replies from service-centre staff arrive outside the request/response cycle: poll for them.
   function poll() {
-    fetch("/api/chat/updates?sender=" + encodeURIComponent(sender)).then(function (r) { return r.json(); })
+    fetch("/api/chat/updates", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: sender })
+    }).then(function (r) { return r.json(); })
       .then(function (data) {
         ((data && data.messages) || []).forEach(function (m) { add("staff", m.text); });
       }).catch(function () { /* offline for a moment: try again next tick */ });
   }
   setInterval(poll, 2000);
 
-  add("bot", "您好！我是明湖区便民服务助手。\n可以问我：居住证要带什么材料、低保怎么申请、社保卡丢了怎么补……\n也可以告诉我小区、街面上的问题。");
+  function greet() {
+    add("bot", "您好！我是" + district.name + "便民服务助手。\n可以问我：居住证要带什么材料、低保怎么申请、社保卡丢了怎么补……\n" +
+      "也可以告诉我小区、街面上的问题。急事请拨打政务服务热线" + district.hotline + "。");
+  }
+  fetch("/api/chat/info").then(function (r) { return r.json(); }).then(function (info) {
+    district = info;
+    document.title = info.name + "便民服务助手";
+    document.getElementById("title").textContent = info.name + "便民服务助手";
+  }).catch(function () { /* the defaults above */ }).then(greet);
 })();

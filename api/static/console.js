@@ -3,13 +3,13 @@
   "use strict";
   var csrf = null, current = null;
   var $ = function (id) { return document.getElementById(id); };
-  var AUTHOR = { resident: "居民", bot: "助手", staff: "工作人员", note: "内部备注" };
-  var REASON = { asked: "居民要求", misunderstood: "助手没听懂", sensitive: "敏感事项", angry: "情绪激动", dispute: "纠纷待调解" };
-  var ACTION = { "sign-in": "登录", "sign-out": "退出", "sign-in failed": "登录失败", view: "查看会话", claim: "认领",
-    reply: "回复", note: "内部备注", transfer: "转交", resolve: "结束会话", "hand back": "交回助手",
-    "file ticket": "代登记工单", "link ticket": "关联工单" };
-  var ROLE = { staff: "工作人员", supervisor: "主管", admin: "管理员" };
-  var STATUS = { waiting: "等待中", claimed: "处理中", callback: "待回电", resolved: "已结束", returned: "已交回助手" };
+  // Labels for stored codes come from the backend (GET /labels), defined there once.
+  var AUTHOR = {}, REASON = {}, ACTION = {}, ROLE = {}, STATUS = {};
+  function loadLabels() {
+    return api("GET", "/labels").then(function (l) {
+      AUTHOR = l.Author; REASON = l.Reason; ACTION = l.AuditAction; ROLE = l.Role; STATUS = l.CaseStatus;
+    });
+  }
 
   function api(method, path, body) {
     var opts = { method: method, headers: {}, credentials: "same-origin" };
@@ -30,6 +30,7 @@
   }
   function showDesk(me) {
     csrf = me.csrf;
+    loadLabels().then(refreshQueue, function () {});
     $("who").textContent = me.user.name + "（" + (me.user.centre || ROLE[me.user.role] || me.user.role) + "）";
     $("login").hidden = true; $("desk").hidden = false; $("audit").hidden = true; $("logout").hidden = false;
     $("show-audit").hidden = me.user.role === "staff";
@@ -71,10 +72,15 @@
         var meta = document.createElement("div"); meta.className = "meta";
         meta.textContent = c.centre + " · 已等待" + minutes(c.timers.waiting_seconds) + (c.assignee ? " · " + c.assignee : "");
         li.appendChild(title); li.appendChild(last); li.appendChild(meta);
-        li.addEventListener("click", function () { current = c.id; refreshCase(); refreshQueue(); });
+        li.addEventListener("click", function () { current = c.id; openCase(); refreshQueue(); });
         q.appendChild(li);
       });
     }).catch(function () {});
+  }
+
+  // Opening a case is recorded in the audit log; the refreshes that follow only read.
+  function openCase() {
+    api("POST", "/cases/" + current + "/open").then(render).catch(function (e) { $("case-error").textContent = e.message; });
   }
 
   function refreshCase() {

@@ -13,8 +13,8 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from api.config import HOTLINE, MAX_MESSAGE_CHARS
-from api.textnorm import clean
+from shared.settings import get_settings
+from shared.textnorm import clean
 
 logger = logging.getLogger(__name__)
 SENDER = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -22,8 +22,8 @@ TAG = re.compile(r"</?[A-Za-z][^<>]{0,500}>")
 READABLE = re.compile(r"[\w\u4e00-\u9fff]")
 
 EMPTY = "您好像还没有输入内容。请直接告诉我您想办什么事，比如“居住证要带什么材料”。"
-TOO_LONG = f"您的消息有点长（超过{MAX_MESSAGE_CHARS}字），我怕理解错。请分几句、简要地说说您要办的事。"
-FAILED = f"抱歉，系统暂时出了点问题，请稍后再试，或拨打政务服务热线{HOTLINE}。"
+TOO_LONG = "您的消息有点长（超过{limit}字），我怕理解错。请分几句、简要地说说您要办的事。"
+FAILED = "抱歉，系统暂时出了点问题，请稍后再试，或拨打政务服务热线{hotline}。"
 UNREADABLE = "我只能看懂文字哦。请用文字说说您想办理或咨询的事情。"
 
 
@@ -40,8 +40,9 @@ def screen(text: Any) -> tuple:
     text = clean(TAG.sub(" ", clean(text)))
     if not text:
         return None, EMPTY
-    if len(text) > MAX_MESSAGE_CHARS:
-        return None, TOO_LONG
+    limit = get_settings().max_message_chars
+    if len(text) > limit:
+        return None, TOO_LONG.format(limit=limit)
     if not READABLE.search(text):
         return None, UNREADABLE
     return text, None
@@ -78,7 +79,7 @@ class H5Input(RestInput):
                 await on_new_message(UserMessage(text, collector, sender, input_channel=self.name()))
             except Exception:  # the resident still gets an answer; details are in Rasa's log
                 logger.exception("h5 message failed")
-                return response.json([{"recipient_id": sender, "text": FAILED}])
+                return response.json([{"recipient_id": sender, "text": FAILED.format(hotline=get_settings().hotline)}])
             return response.json(collector.messages)
 
         return bp

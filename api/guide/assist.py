@@ -1,0 +1,108 @@
+"""What the assistant says about a service question: resolve the item, the aspect and the
+place, keeping the item from context for follow-ups, and never guessing an unrelated item."""
+import re
+from typing import List, Optional
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.guide import answers
+from api.guide.answers import ASPECT_CUES
+from api.guide.models import ServiceItem
+from api.guide.search import CatalogueIndex, decide, prepare_query
+from api.places import directory as places
+from shared.settings import get_settings
+
+# Words that carry no subject: with only these (and aspect cues) left, a question is a
+# follow-up about the item already under discussion.
+FOLLOW_UP_WORDS = set("""
+那 那个 这个 这 那么 还有 还 再 就是 嗯 啊 呀 吧 吗 呢 哦 哈 噢 额 呃 的 了 么 嘛 哪 我 我们 咱 咱们 你 你们 您 他 她 想 想问 问 问一下 请问 一下
+要 需要 得 能 能不能 可以 可不可以 会 办 办理 去 到 弄 申请 做 拿 给 交 带 是 不是 有 没有 多少 什么 啥 怎么 怎样 如何 几 个 都 也 又 就 先 然后
+操作 搞 准备 东西 情况 问题 事 事情 一样 还是 怎么样 样
+现在 今天 大概 一般 总共 一共 最 好 行 还要 这边 那边 自己 本人 帮 帮忙 请 谢谢 麻烦 具体 详细 说说 讲讲 告诉 知道 清楚 一次 次 趟 天 钱 时候
+""".split())
+_FOLLOW_UP_LONGEST_FIRST = sorted(FOLLOW_UP_WORDS, key=len, reverse=True)
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+class AnswerRequest(BaseModel):
+    text: str = Field("", max_length=2000)
+    service_hint: Optional[str] = Field(None, max_length=100)   # NLU's service_item entity
+    aspect_hint: Optional[str] = Field(None, max_length=20)     # NLU's aspect entity
+    context_code: Optional[str] = Field(None, max_length=32)    # item under discussion
+    community: Optional[str] = Field(None, max_length=50)
+    # The message answers the assistant's own question (which community?) about context_code.
+    answers_question: bool = False
+    channel: str = Field("text", regex="^(text|voice)$")
+
+
+class Candidate(BaseModel):
+    code: str
+    name: str
+    score: float
+
+
+class AnswerResponse(BaseModel):
+    status: str  # answered | ambiguous | unknown | need_community
+    text: str
+    aspect: str
+    service_code: Optional[str] = None
+    service_name: Optional[str] = None
+    community: Optional[str] = None
+    candidates: List[Candidate] = []
+
+
+def names_no_subject(text: str) -> bool:
+    """True when the question names nothing beyond question words and aspect cues."""
+    t = prepare_query(text)
+    for _, cues in ASPECT_CUES:
+        for c in cues:
+            t = t.replace(c, " ")
+    for w in _FOLLOW_UP_LONGEST_FIRST:
+        t = t.replace(w, " ")
+    return len(HAN.findall(t)) < 2
+
+
+def unknown_text() -> str:
+    return ("抱歉，这个问题我没能对应到具体的办事事项，怕给您说错，就不乱回答了。"
+            f"您可以换个说法再问一次，或者拨打政务服务热线{get_settings().hotline}，也可以回复“转人工”找社区工作人员。")
+
+
+def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> AnswerResponse:
+    aspect = answers.detect_aspect(req.text, req.aspect_hint)
+    matches = index.search(req.text)
+    status, chosen = decide(matches)
+    if status != "confident" and req.service_hint:
+        hint_status, hint_chosen = decide(index.search(req.service_hint))
+        if hint_status == "confident" or status == "unknown":
+            status, chosen = hint_status, hint_chosen
+    code = None
+    if status == "confident":
+        code = chosen[0].code
+    elif status == "ambiguous" and req.context_code in {m.code for m in chosen}:
+        code = req.context_code
+    elif status == "unknown" and req.context_code and not req.service_hint and (
+            req.answers_question or names_no_subject(places.strip_community_names(session, req.text))):
+        code = req.context_code
+    if code is None and status == "ambiguous":
+        text = (f"您是想问【{chosen[0].name}】吗？是的话请点一下：" if len(chosen) == 1
+                else "您想问的是下面哪一项？请点选或直接回复名称：")
+        return AnswerResponse(status="ambiguous", aspect=aspect, text=text,
+                              candidates=[Candidate(code=m.code, name=m.name, score=round(m.score, 3)) for m in chosen])
+    item = session.scalars(select(ServiceItem).where(ServiceItem.code == code)).first() if code else None
+    if item is None:
+        return AnswerResponse(status="unknown", aspect=aspect, text=unknown_text())
+    community = places.find_community(session, req.community or "")
+    centre = places.centre_for(session, item.handled_at, community)
+    base = dict(aspect=aspect, service_code=item.code, service_name=item.name,
+                community=community.name if community else None)
+    if aspect == "place" and centre is None:
+        if req.community:
+            text = f"没有找到这个社区。{places.district(session).name}的社区有：{'、'.join(places.community_names(session))}。请问您住在哪个社区？"
+        else:
+            text = (f"【{item.name}】在{answers.LEVEL_NAME[item.handled_at]}办理。请问您住在哪个社区？"
+                    "告诉我社区名称（例如“柳岸社区”），我把具体地址、窗口和电话发给您。")
+        return AnswerResponse(status="need_community", text=text, **base)
+    return AnswerResponse(status="answered", **base,
+                          text=answers.compose(item, aspect, centre, community, req.channel))

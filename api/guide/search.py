@@ -1,0 +1,212 @@
+"""Catalogue search: free resident text → ranked service items with scores in [0, 1].
+
+Each item is indexed by its name, aliases (old and folk names) and keywords (indirect
+descriptions). A term matches the query
+  - literally, after normalisation (simplified characters, half-width digits, numbers as
+    Chinese numerals so '85岁' meets the keyword '八十'),
+  - by sound: the same toneless pinyin syllables (居住正 → 居住证, 低宝 → 低保),
+  - or partly: the share of the term found in the query (typos, partial names).
+When the part of the question one item explains lies inside what another item explains
+(居住证 inside 居住证签注, or inside 居住证 + 到期 + 续签), the fuller explanation wins.
+"""
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Set, Tuple
+
+import cn2an
+import jieba
+from pypinyin import lazy_pinyin
+from rapidfuzz import fuzz
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.guide.models import ServiceItem
+from api.guide.terms import derived_terms, strip_verb
+from shared.textnorm import clean, normalise
+
+WEIGHT = {"name": 1.0, "alias": 0.95, "keyword": 0.8}
+SOUND_FACTOR = 0.9       # a homophone is almost as good as the right characters
+PARTIAL_FACTOR = 0.8     # partial or misspelt names count for less
+INSIDE_FACTOR = 0.8      # the question is only part of a name
+SUBSUMED_FACTOR = 0.4    # a match inside another item's longer match
+CONFIDENT = 0.7          # top score needed to answer without asking
+MARGIN = 0.15            # ... and its lead over the runner-up
+CANDIDATE = 0.5          # lowest score worth offering as a choice
+
+
+def _syllables(text: str) -> List[str]:
+    """One pinyin syllable (or the character itself) per character of `text`."""
+    return lazy_pinyin(text, errors=lambda chunk: list(chunk))
+
+
+def prepare_query(text: str) -> str:
+    t = normalise(clean(text))
+    try:
+        # '85岁' → '八十五岁', so digits meet keywords written in characters.
+        t = cn2an.transform(t, "an2cn")
+    except Exception:  # cn2an rejects some mixed strings; the plain text still works
+        pass
+    return re.sub(r"\s+", "", t)
+
+
+@dataclass
+class Term:
+    text: str
+    kind: str
+    syl: List[str] = field(default_factory=list)
+    words: List[str] = field(default_factory=list)  # a keyword's content words (2+ characters)
+
+
+@dataclass
+class Match:
+    code: str
+    name: str
+    score: float
+    term: str
+    how: str
+    kind: str = ""
+    covered: Set[int] = field(default_factory=set)  # query positions explained by this item
+
+
+def _find_syllables(needle: List[str], hay: List[str]) -> Optional[int]:
+    n = len(needle)
+    for i in range(len(hay) - n + 1):
+        if hay[i:i + n] == needle:
+            return i
+    return None
+
+
+def _longest_common(a: str, b: str) -> Tuple[int, int]:
+    """Length of the longest substring of `a` found in `b`, and where it starts in `b`."""
+    best, where = 0, -1
+    for i in range(len(a)):
+        for j in range(i + best + 1, len(a) + 1):
+            pos = b.find(a[i:j])
+            if pos < 0:
+                break
+            best, where = j - i, pos
+    return best, where
+
+
+def _match_term(term: Term, q: str, q_syl: List[str]) -> Optional[Tuple[float, str, Set[int]]]:
+    """(score, how, query positions covered) or None."""
+    w = WEIGHT[term.kind]
+    pos = q.find(term.text)
+    if pos >= 0:
+        return w, "text", set(range(pos, pos + len(term.text)))
+    if len(term.text) >= 2:
+        pos = _find_syllables(term.syl, q_syl)
+        if pos is not None:
+            return w * SOUND_FACTOR, "sound", set(range(pos, pos + len(term.text)))
+    if len(term.words) >= 2:
+        # 居住证快到期 meets 居住证到期了: every content word present, in any order.
+        found = [q.find(x) for x in term.words]
+        if all(p >= 0 for p in found):
+            return w * SOUND_FACTOR, "words", {i for x, p in zip(term.words, found) for i in range(p, p + len(x))}
+    if term.kind == "keyword":
+        return None
+    if len(q) >= 2 and q in term.text and strip_verb(q) == q:
+        # The whole question is a fragment of a name (医保): a hint at every item so named.
+        return w * INSIDE_FACTOR, "inside", set(range(len(q)))
+    if len(term.text) >= 3:
+        # Share of the name present in the query, or a near-miss spelling of a longer name.
+        length, _ = _longest_common(term.text, q)
+        share = length / len(term.text)
+        near = fuzz.partial_ratio(term.text, q) / 100 if len(q) >= len(term.text) >= 4 else 0.0
+        part = max(share if share >= 0.5 else 0.0, near if near >= 0.8 else 0.0)
+        if part:
+            return w * PARTIAL_FACTOR * part, "partial", set()  # weak evidence: explains nothing
+    return None
+
+
+@dataclass
+class Entry:
+    """Anything findable by words: a service item, an incident category."""
+    code: str
+    name: str
+    aliases: List[str] = field(default_factory=list)
+    keywords: List[str] = field(default_factory=list)
+
+
+class TermIndex:
+    def __init__(self, entries: List[Entry]):
+        self.items: Dict[str, Tuple[str, List[Term]]] = {}
+        for e in entries:
+            terms = [Term(normalise(e.name), "name")]
+            terms += [Term(normalise(a), "alias") for a in e.aliases]
+            terms += [Term(prepare_query(k), "keyword") for k in e.keywords]
+            for t in terms:
+                t.syl = _syllables(t.text)
+                if t.kind == "keyword":
+                    t.words = [x for x in jieba.cut(t.text) if len(x) >= 2]
+            self.items[e.code] = (e.name, [t for t in terms if t.text])
+
+    def search(self, text: str, limit: int = 5) -> List[Match]:
+        q = prepare_query(text)
+        if not q:
+            return []
+        q_syl = _syllables(q)
+        best: Dict[str, Match] = {}
+        keyword_hits: Dict[str, int] = {}
+        for code, (name, terms) in self.items.items():
+            for t in terms:
+                m = _match_term(t, q, q_syl)
+                if not m:
+                    continue
+                score, how, covered = m
+                if t.kind == "keyword":
+                    keyword_hits[code] = keyword_hits.get(code, 0) + 1
+                cur = best.get(code)
+                if cur is None:
+                    cur = best[code] = Match(code, name, score, t.text, how, t.kind)
+                elif score > cur.score:
+                    cur.score, cur.term, cur.how, cur.kind = score, t.text, how, t.kind
+                cur.covered |= covered
+        matches = list(best.values())
+        for m in matches:
+            # Several indirect hints together are stronger than one.
+            extra = min(keyword_hits.get(m.code, 0), 3) - 1
+            if extra > 0:
+                m.score = min(1.0, m.score + 0.05 * extra)
+        self._prefer_fuller(matches)
+        matches.sort(key=lambda m: (-m.score, m.name))
+        return matches[:limit]
+
+    @staticmethod
+    def _prefer_fuller(matches: List[Match]) -> None:
+        """An item whose explained part of the question is strictly inside another strong
+        item's explained part loses to it."""
+        strong = [m for m in matches if m.covered and m.score >= CANDIDATE]
+        for m in matches:
+            if m.covered and any(o is not m and m.covered < o.covered for o in strong):
+                m.score *= SUBSUMED_FACTOR
+
+
+class CatalogueIndex(TermIndex):
+    """The service catalogue, with the names derived from residents' aliases (api.terms)."""
+
+    @classmethod
+    def from_db(cls, session: Session) -> "CatalogueIndex":
+        items = session.scalars(select(ServiceItem)).all()
+        extra_aliases, extra_keywords = derived_terms(items)
+        return cls([Entry(it.code, it.name, [*it.aliases, *extra_aliases.get(it.code, [])],
+                          [*it.keywords, *extra_keywords.get(it.code, [])]) for it in items])
+
+
+def _named(m: Match) -> bool:
+    return m.kind in ("name", "alias") and m.how in ("text", "sound")
+
+
+def decide(matches: List[Match]) -> Tuple[str, List[Match]]:
+    """'confident' (one item), 'ambiguous' (ask which) or 'unknown' (say so honestly)."""
+    top = [m for m in matches if m.score >= CANDIDATE]
+    if not top:
+        return "unknown", []
+    if top[0].score >= CONFIDENT and (len(top) == 1 or top[0].score - top[1].score >= MARGIN
+                                      or (_named(top[0]) and not any(_named(m) for m in top[1:]))):
+        # Clearly ahead, or the only item the resident named (the others are only hinted at).
+        return "confident", top[:1]
+    close = [m for m in top if top[0].score - m.score < MARGIN * 2]
+    if len(close) == 1:
+        return ("confident" if top[0].score >= CONFIDENT else "ambiguous"), close
+    return "ambiguous", close[:5]

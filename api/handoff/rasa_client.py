@@ -1,0 +1,38 @@
+"""The few calls the backend makes to the Rasa server's HTTP API (enabled on loopback with a
+token): wake a paused conversation when staff hand it back, and keep staff replies in the
+conversation's transcript."""
+import logging
+from typing import List
+
+import httpx
+
+from shared.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+def _post_events(sender: str, events: List[dict]) -> bool:
+    settings = get_settings()
+    try:
+        r = httpx.post(f"{settings.rasa_url}/conversations/{sender}/tracker/events", params={"token": settings.rasa_token},
+                       json=events, timeout=10)
+        r.raise_for_status()
+        return True
+    except httpx.HTTPError as e:
+        log.error("Rasa API call failed: %s", type(e).__name__)
+        return False
+
+
+def record_staff_reply(sender: str, text: str) -> bool:
+    return _post_events(sender, [{"event": "bot", "text": text, "metadata": {"from": "staff"}}])
+
+
+def pause(sender: str) -> bool:
+    """Staff took up a call-back: the assistant stays quiet while they talk to the resident."""
+    return _post_events(sender, [{"event": "pause"}])
+
+
+def resume(sender: str) -> bool:
+    # The paused conversation stopped right after action_request_human; without the listen
+    # Rasa would take the next message as arriving mid-turn and its rules would not match.
+    return _post_events(sender, [{"event": "resume"}, {"event": "action", "name": "action_listen"}])

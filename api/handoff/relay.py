@@ -1,0 +1,135 @@
+"""The resident's side of a handoff: what they write reaches the case, staff replies reach
+their page, ratings are taken, and cases nobody claims in time become call-backs."""
+import datetime as dt
+from typing import List, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.core import clock
+from api.core.errors import Kind
+from api.handoff.cases import CaseError
+from api.handoff.models import CaseMessage, HandoffCase
+from api.handoff.states import OPEN_STATES, QUEUE_STATES, Author, CaseStatus
+from shared.patterns import PHONE_FORMAT_HELP, normalise_phone
+from shared.settings import get_settings
+
+NOBODY_CAME = ("抱歉，工作人员暂时都在忙，没能及时接入。您的问题和我们的对话都已登记为回电请求，"
+               "工作人员会尽快在这里回复您；着急的话请拨打{phone}或{hotline}。希望工作人员打电话给您的话，请留个手机号。"
+               "在这之前，我也可以继续回答办事问题。")
+RATING_WINDOW = dt.timedelta(hours=1)
+
+
+def claim_timeout() -> dt.timedelta:
+    return dt.timedelta(minutes=get_settings().claim_timeout_minutes)
+
+
+def active_case(session: Session, sender: str) -> Optional[HandoffCase]:
+    """The case that currently holds this conversation (the bot is paused for it)."""
+    return session.scalars(select(HandoffCase).where(HandoffCase.sender == sender,
+                                                     HandoffCase.status.in_(OPEN_STATES))).first()
+
+
+def listening_case(session: Session, sender: str) -> Optional[HandoffCase]:
+    """The case that should see what the resident writes now: the active one, or a call-back
+    still waiting for staff (the assistant answers meanwhile, and staff will read it all)."""
+    return session.scalars(select(HandoffCase).where(HandoffCase.sender == sender,
+                                                     HandoffCase.status.in_(QUEUE_STATES))
+                           .order_by(HandoffCase.id.desc())).first()
+
+
+def record_resident_message(session: Session, sender: str, text: str) -> tuple:
+    """(was it a satisfaction rating, do staff hold the conversation). Call-backs still waiting
+    for staff also keep what the resident writes."""
+    if take_rating(session, sender, text):
+        return True, None
+    case = listening_case(session, sender)
+    if case is not None and text and len(text) <= get_settings().max_message_chars:
+        case.messages.append(CaseMessage(at=clock.now(), author=Author.RESIDENT, text=text[:2000], delivered=True))
+    session.commit()
+    return False, case is not None and case.status in OPEN_STATES
+
+
+def has_news(session: Session, sender: str, at: dt.datetime = None) -> bool:
+    """Is there a staff message to deliver, or a case to expire, for this conversation?"""
+    at = at or clock.now()
+    case = active_case(session, sender)
+    if case is not None and case.status == CaseStatus.WAITING and at - case.created_at >= claim_timeout():
+        return True
+    return session.scalars(_undelivered(sender)).first() is not None
+
+
+def _undelivered(sender: str):
+    return (select(CaseMessage).join(HandoffCase)
+            .where(HandoffCase.sender == sender, CaseMessage.author == Author.STAFF, CaseMessage.delivered.is_(False))
+            .order_by(CaseMessage.id))
+
+
+def expire_unclaimed(session: Session, sender: str, at: dt.datetime = None) -> Optional[HandoffCase]:
+    """A case nobody claimed within the claim timeout becomes a call-back, and the resident is
+    told; returns the case when that just happened (the caller wakes the assistant up again)."""
+    at = at or clock.now()
+    case = active_case(session, sender)
+    if case is None or case.status != CaseStatus.WAITING or at - case.created_at < claim_timeout():
+        return None
+    _to_call_back(case, at)
+    session.commit()
+    return case
+
+
+def expire_all_unclaimed(session: Session, at: dt.datetime = None) -> List[str]:
+    """expire_unclaimed for every conversation, also those whose page is closed; returns
+    the senders whose assistant must be woken up."""
+    at = at or clock.now()
+    late = session.scalars(select(HandoffCase).where(HandoffCase.status == CaseStatus.WAITING,
+                                                     HandoffCase.created_at <= at - claim_timeout())).all()
+    for case in late:
+        _to_call_back(case, at)
+    session.commit()
+    return [c.sender for c in late]
+
+
+def _to_call_back(case: HandoffCase, at: dt.datetime) -> None:
+    case.status = CaseStatus.CALLBACK.value
+    case.messages.append(CaseMessage(at=at, author=Author.STAFF,
+                                     text=NOBODY_CAME.format(phone=case.centre.phone, hotline=get_settings().hotline)))
+
+
+def set_callback_phone(session: Session, sender: str, phone: str) -> Optional[HandoffCase]:
+    """The number to call back on, for this conversation's waiting call-back (None: there is none)."""
+    case = session.scalars(select(HandoffCase).where(HandoffCase.sender == sender,
+                                                     HandoffCase.status == CaseStatus.CALLBACK)
+                           .order_by(HandoffCase.id.desc())).first()
+    if case is None:
+        return None
+    number = normalise_phone(phone)
+    if number is None:
+        raise CaseError("联系电话格式不对：" + PHONE_FORMAT_HELP, Kind.INVALID)
+    case.context = {**(case.context or {}), "callback_phone": number}  # a new dict: JSON columns track assignment
+    session.commit()
+    return case
+
+
+def take_rating(session: Session, sender: str, text: str) -> bool:
+    """A 1-5 answer to the satisfaction question of a case resolved in the last hour."""
+    if text.strip() not in ("1", "2", "3", "4", "5"):
+        return False
+    case = session.scalars(select(HandoffCase).where(HandoffCase.sender == sender,
+                                                     HandoffCase.status == CaseStatus.RESOLVED,
+                                                     HandoffCase.satisfaction.is_(None),
+                                                     HandoffCase.closed_at > clock.now() - RATING_WINDOW)
+                           .order_by(HandoffCase.id.desc())).first()
+    if case is None:
+        return False
+    case.satisfaction = int(text.strip())
+    session.commit()
+    return True
+
+
+def deliver(session: Session, sender: str) -> List[str]:
+    """Staff messages not yet shown to the resident; marked delivered as they are handed out."""
+    rows = session.scalars(_undelivered(sender)).all()
+    for m in rows:
+        m.delivered = True
+    session.commit()
+    return [m.text for m in rows]

@@ -1,0 +1,53 @@
+"""Routes the action server calls when the assistant hands a conversation to people."""
+from typing import Optional
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel, Field
+
+from api.core.deps import writing
+from api.handoff import cases, relay, sensitivity
+from api.handoff.states import Author, Reason
+
+router = APIRouter(prefix="/api/handoff")
+
+
+class HandoffIn(BaseModel):
+    sender: str = Field(..., min_length=1, max_length=100)
+    channel: str = Field("h5", regex="^[a-z0-9_]{1,20}$")
+    reason: Reason = Reason.ASKED
+    community: Optional[str] = Field(None, max_length=50)
+    context: dict = {}
+    transcript: list = []
+
+
+class AssessIn(BaseModel):
+    text: str = Field("", max_length=5000)
+
+
+class CallbackPhoneIn(BaseModel):
+    sender: str = Field(..., min_length=1, max_length=100)
+    phone: str = Field(..., max_length=40)
+
+
+@router.post("/assess")
+def assess(body: AssessIn):
+    """Should people take this message? {'reason': 'sensitive' | 'angry' | None}"""
+    return {"reason": sensitivity.assess(body.text)}
+
+
+@router.post("/callback-phone")
+def callback_phone(body: CallbackPhoneIn, db=Depends(writing)):
+    case = relay.set_callback_phone(db, body.sender, body.phone)
+    if case is None:
+        raise HTTPException(404, "这个会话没有等待回电的请求")
+    return {"case_id": case.id}
+
+
+@router.post("")
+def open_handoff(body: HandoffIn, db=Depends(writing)):
+    transcript = [m for m in body.transcript if isinstance(m, dict) and m.get("author") in (Author.RESIDENT, Author.BOT)]
+    c = cases.open_case(db, sender=body.sender, channel=body.channel, reason=body.reason, community=body.community,
+                        context=body.context, transcript=transcript)
+    return {"case_id": c.id, "status": c.status, "centre": c.centre.name, "centre_phone": c.centre.phone,
+            "centre_hours": c.centre.hours, "position": cases.position(db, c),
+            "expected_wait_minutes": cases.expected_wait_minutes(db, c)}

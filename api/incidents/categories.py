@@ -1,0 +1,173 @@
+"""Incident categories (事项分类分级清单): loading, and classifying a resident's words into a
+category and grade. Text that fits no category goes to the command centre (首问负责制)."""
+import json
+from dataclasses import dataclass
+from typing import List, Optional
+
+from pydantic import Field, ValidationError, validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.guide.catalogue import CatalogueError, Strict
+from api.guide.search import Entry, TermIndex
+from api.incidents.models import IncidentCategory
+from api.places.models import Department
+from shared.textnorm import clean, normalise
+
+GRADES = ("小微", "一般", "较大", "重大")
+COMMAND_CENTRE = "ZH"
+GRID_STATION = "WG"
+# Said anywhere, these make an emergency: the resident is told to call 119/110/120 first.
+DANGER = ["起火", "着火", "失火", "火灾", "烧起来", "冒火", "煤气泄漏", "燃气泄漏", "煤气味", "燃气味", "漏气",
+          "有人受伤", "受伤了", "流血", "昏倒", "晕倒", "触电", "电到人", "被困", "困在电梯", "关在电梯",
+          "倒塌", "塌了", "塌陷", "爆炸", "掉进去了", "溺水", "有人落水"]
+CONFIDENT = 0.6
+
+
+class TimeLimit(Strict):
+    value: int = Field(..., ge=1, le=60)
+    unit: str = Field(..., regex="^(hours|working_days)$")
+
+
+class CategoryIn(Strict):
+    code: str = Field(..., min_length=1, max_length=16)
+    group: str = Field(..., min_length=2, max_length=20)
+    name: str = Field(..., min_length=2, max_length=50)
+    open311_code: str = Field(..., regex=r"^[a-z0-9][a-z0-9-]{1,49}$")
+    description: str = Field(..., min_length=1)
+    keywords: List[str] = Field(..., min_items=1)
+    default_grade: str
+    raise_keywords: dict = {}
+    lead_department: str
+    co_departments: List[str] = []
+    handled_by_grid: bool
+    mediation: bool = False
+    time_limits: dict
+
+    @validator("default_grade")
+    def _grade(cls, v):
+        if v not in GRADES:
+            raise ValueError(f"grade must be one of {GRADES}")
+        return v
+
+    @validator("raise_keywords")
+    def _raise(cls, v):
+        for grade, words in v.items():
+            if grade not in GRADES or not isinstance(words, list):
+                raise ValueError(f"bad raise_keywords entry {grade!r}")
+        return v
+
+    @validator("time_limits")
+    def _limits(cls, v):
+        if set(v) != set(GRADES):
+            raise ValueError("time_limits needs all four grades")
+        return {g: TimeLimit.parse_obj(x).dict() for g, x in v.items()}
+
+
+def load_categories(session: Session, path) -> int:
+    """Validate and upsert the category catalogue in one transaction."""
+    records = json.loads(path.read_text(encoding="utf-8"))
+    cats = []
+    for i, rec in enumerate(records):
+        try:
+            cats.append(CategoryIn.parse_obj(rec))
+        except ValidationError as e:
+            err = e.errors()[0]
+            raise CatalogueError(f"categories[{i}] ({rec.get('code', '?')!r}), field "
+                                 f"{'.'.join(map(str, err['loc']))!r}: {err['msg']}") from None
+    with session.begin():
+        deps = {d.code: d for d in session.scalars(select(Department))}
+        existing = {c.code: c for c in session.scalars(select(IncidentCategory))}
+        for i, c in enumerate(cats):
+            for code in [c.lead_department, *c.co_departments]:
+                if code not in deps:
+                    raise CatalogueError(f"categories[{i}] ({c.code!r}): unknown department {code!r}")
+            row = existing.get(c.code) or IncidentCategory(code=c.code)
+            data = c.dict()
+            row.lead_department = deps[data.pop("lead_department")]
+            for k, v in data.items():
+                setattr(row, k, v)
+            session.add(row)
+    return len(cats)
+
+
+@dataclass(frozen=True)
+class CategoryInfo:
+    """A snapshot of a category: safe to keep in a cache across sessions."""
+    id: int
+    code: str
+    name: str
+    default_grade: str
+    raise_keywords: dict
+    handled_by_grid: bool
+    mediation: bool
+    time_limits: dict
+    lead_department_code: str
+    lead_department_name: str
+    keywords: tuple
+
+    @classmethod
+    def of(cls, c: IncidentCategory) -> "CategoryInfo":
+        return cls(c.id, c.code, c.name, c.default_grade, c.raise_keywords, c.handled_by_grid, c.mediation, c.time_limits,
+                   c.lead_department.code, c.lead_department.name, tuple(c.keywords))
+
+
+@dataclass
+class Classified:
+    category: Optional[CategoryInfo]
+    grade: str
+    confidence: float
+    emergency: bool
+    department_code: str  # who gets the work order first
+
+
+def danger_words(text: str) -> List[str]:
+    t = normalise(clean(text))
+    return [w for w in DANGER if w in t]
+
+
+class IncidentClassifier:
+    def __init__(self, categories: List[CategoryInfo]):
+        self.by_code = {c.code: c for c in categories}
+        self.index = TermIndex([Entry(c.code, c.name, [], c.keywords) for c in categories])
+
+    @classmethod
+    def from_db(cls, session: Session) -> "IncidentClassifier":
+        return cls([CategoryInfo.of(c) for c in session.scalars(select(IncidentCategory))])
+
+    def classify(self, text: str) -> Classified:
+        matches = self.index.search(text, limit=2)
+        top = matches[0] if matches and matches[0].score >= CONFIDENT else None
+        category = self.by_code[top.code] if top else None
+        danger = danger_words(text)
+        grade = category.default_grade if category else "一般"
+        if category:
+            t = normalise(clean(text))
+            for g, words in category.raise_keywords.items():
+                if any(normalise(w) in t for w in words) and GRADES.index(g) > GRADES.index(grade):
+                    grade = g
+        if danger:
+            grade = "重大"
+        if category is None:
+            dept = COMMAND_CENTRE
+        elif grade == "小微" and category.handled_by_grid:
+            dept = GRID_STATION
+        else:
+            dept = category.lead_department_code
+        return Classified(category, grade, round(top.score, 3) if top else 0.0, bool(danger), dept)
+
+
+_cached: dict = {}
+
+
+def classifier(session: Session = None) -> IncidentClassifier:
+    """The process's classifier, built on first use; with the caller's session when given, so
+    a request that already holds SQLite's write lock does not wait on a second connection."""
+    if "c" not in _cached:
+        if session is not None:
+            _cached["c"] = IncidentClassifier.from_db(session)
+        else:
+            from api.core.db import SessionLocal
+            with SessionLocal() as s:
+                _cached["c"] = IncidentClassifier.from_db(s)
+    return _cached["c"]

@@ -1,0 +1,216 @@
+"""Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) over the work orders, so
+existing civic-tech clients can list categories, file and follow requests.
+
+The richer lifecycle maps onto open/closed; the latest event's note is the status_notes.
+Requests never carry the reporter's phone or name.
+"""
+import datetime as dt
+import xml.etree.ElementTree as ET
+from typing import List, Optional
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from api.core import clock
+from api.core.db import WriteSession
+from api.core.deps import reading
+from api.incidents import tickets
+from api.incidents.categories import classifier
+from api.incidents.models import IncidentCategory, Ticket
+from api.places.locate import locate
+from shared.settings import get_settings
+
+router = APIRouter(prefix="/open311/v2")
+FORMATS = ("json", "xml")
+
+
+class Open311Error(Exception):
+    def __init__(self, code: int, description: str):
+        self.code, self.description = code, description
+
+
+def _xml(root: str, item: str, rows: List[dict]) -> bytes:
+    top = ET.Element(root)
+    for row in rows:
+        el = ET.SubElement(top, item)
+        for k, v in row.items():
+            child = ET.SubElement(el, k)
+            if isinstance(v, list):
+                for x in v:
+                    ET.SubElement(child, "value").text = str(x)
+            elif v is not None:
+                child.text = str(v).lower() if isinstance(v, bool) else str(v)
+    return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8")
+
+
+def _reply(fmt: str, root: str, item: str, rows: List[dict], status: int = 200) -> Response:
+    if fmt == "xml":
+        return Response(_xml(root, item, rows), status_code=status, media_type="text/xml; charset=utf-8")
+    return JSONResponse(rows, status_code=status)
+
+
+def error(fmt: str, code: int, description: str) -> Response:
+    return _reply(fmt if fmt in FORMATS else "json", "errors", "error", [{"code": code, "description": description}], code)
+
+
+def _fmt(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise Open311Error(400, f"unsupported format '{fmt}': use .json or .xml")
+    return fmt
+
+
+def _iso(t: Optional[dt.datetime]) -> Optional[str]:
+    """A stored district time in W3C form with the district's offset (2026-12-02T17:30:00+08:00)."""
+    return clock.aware(t).isoformat() if t else None
+
+
+def _service(c: IncidentCategory) -> dict:
+    return {"service_code": c.open311_code, "service_name": c.name, "description": c.description,
+            "metadata": False, "type": "realtime", "keywords": ",".join(c.keywords[:8]), "group": c.group}
+
+
+def _request(t: Ticket) -> dict:
+    last = t.events[-1] if t.events else None
+    return {
+        "service_request_id": t.number,
+        "status": "open" if t.status in tickets.OPEN else "closed",
+        "status_notes": f"{t.status}：{last.note}" if last else t.status,
+        "service_name": t.category.name if t.category else "待分类",
+        "service_code": t.category.open311_code if t.category else None,
+        "description": t.description,
+        "agency_responsible": t.department.name,
+        "service_notice": f"办理时限至{t.deadline:%Y-%m-%d %H:%M}",
+        "requested_datetime": _iso(t.created_at),
+        "updated_datetime": _iso(t.updated_at),
+        "expected_datetime": _iso(t.deadline),
+        "address": t.address,
+        "address_id": t.grid.name if t.grid else None,
+        "zipcode": None,
+        "lat": t.lat if t.lat is not None else (t.grid.lat if t.grid else None),
+        "long": t.lon if t.lon is not None else (t.grid.lon if t.grid else None),
+        "media_url": None,
+    }
+
+
+def error_handler(request: Request, exc: Open311Error) -> Response:
+    """Installed on the app: every Open311 error in the GeoReport format, in the asked format."""
+    return error("xml" if request.url.path.endswith(".xml") else "json", exc.code, exc.description)
+
+
+@router.get("/services.{fmt}")
+def services(fmt: str, session=Depends(reading)):
+    fmt = _fmt(fmt)
+    rows = session.scalars(select(IncidentCategory).order_by(IncidentCategory.code)).all()
+    return _reply(fmt, "services", "service", [_service(c) for c in rows])
+
+
+@router.get("/services/{code}.{fmt}")
+def service_definition(code: str, fmt: str, session=Depends(reading)):
+    fmt = _fmt(fmt)
+    c = session.scalars(select(IncidentCategory).where(IncidentCategory.open311_code == code)).first()
+    if c is None:
+        raise Open311Error(404, f"service_code '{code}' not found")
+    body = {"service_code": c.open311_code, "attributes": []}
+    if fmt == "xml":
+        return Response(_xml("service_definition", "service", [body]), media_type="text/xml; charset=utf-8")
+    return JSONResponse(body)
+
+
+@router.post("/requests.{fmt}")
+async def post_request(fmt: str, request: Request):
+    form = dict(await request.form()) if "form" in request.headers.get("content-type", "") else {}
+    form.update(request.query_params)
+    # Filing may queue for the database's write lock: in a worker thread, not the event loop.
+    return await run_in_threadpool(_file_request, _fmt(fmt), form)
+
+
+def _file_request(fmt: str, form: dict):
+    with WriteSession() as session:
+        return _file(session, fmt, form)
+
+
+def _file(session, fmt: str, form: dict):
+    if not form.get("api_key") or form["api_key"] not in get_settings().open311_key_list:
+        raise Open311Error(403, "invalid or missing api_key")
+    code = form.get("service_code")
+    if not code:
+        raise Open311Error(400, "service_code is required")
+    cat = session.scalars(select(IncidentCategory).where(IncidentCategory.open311_code == code)).first()
+    if cat is None:
+        raise Open311Error(404, f"service_code '{code}' not found")
+    lat, lon = _coord(form.get("lat")), _coord(form.get("long"))
+    address = (form.get("address_string") or "").strip()
+    if (lat is None or lon is None) and not address:
+        raise Open311Error(400, "a location is required: lat and long, or address_string")
+    located = locate(session, address, lat, lon)
+    if located.status != "found":
+        raise Open311Error(400, f"location not resolved to a grid ({located.status}): give lat/long or a full address")
+    description = (form.get("description") or "").strip() or cat.name
+    phone = form.get("phone") or ""
+    try:
+        t, _ = tickets.file_ticket(session, classifier(session), description=f"【{cat.name}】{description}", address=address,
+                                   located=located, phone=phone, channel="open311",
+                                   idempotency_key=("open311:" + form["device_id"] + ":" + form.get("account_id", "")
+                                                    if form.get("device_id") else None),
+                                   lat=lat, lon=lon)
+    except tickets.TicketError as e:
+        raise Open311Error(400, str(e)) from None
+    return _reply(fmt, "service_requests", "request",
+                  [{"service_request_id": t.number, "service_notice": f"办理时限至{t.deadline:%Y-%m-%d %H:%M}",
+                    "account_id": None}])
+
+
+def _coord(v) -> Optional[float]:
+    if v in (None, ""):
+        return None
+    try:
+        return float(v)
+    except ValueError:
+        raise Open311Error(400, f"lat/long must be numbers, got '{v}'") from None
+
+
+def _date(v: Optional[str], name: str) -> Optional[dt.datetime]:
+    if not v:
+        return None
+    try:
+        d = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
+    except ValueError:
+        raise Open311Error(400, f"{name} must be a w3 datetime, e.g. 2026-11-01T00:00:00+08:00") from None
+    return clock.local(d)  # without an offset, a time is the district's own
+
+
+@router.get("/requests.{fmt}")
+def get_requests(fmt: str, service_request_id: str = "", service_code: str = "", start_date: str = "",
+                 end_date: str = "", status: str = "", session=Depends(reading)):
+    fmt = _fmt(fmt)
+    q = select(Ticket).order_by(Ticket.id.desc())
+    if service_request_id:
+        q = q.where(Ticket.number.in_([x.strip() for x in service_request_id.split(",")][:50]))
+    if service_code:
+        q = q.join(IncidentCategory).where(IncidentCategory.open311_code.in_(service_code.split(",")))
+    start, end = _date(start_date, "start_date"), _date(end_date, "end_date")
+    if start:
+        q = q.where(Ticket.created_at >= start)
+    if end:
+        q = q.where(Ticket.created_at <= end)
+    if status:
+        wanted = set(status.split(","))
+        if not wanted <= {"open", "closed"}:
+            raise Open311Error(400, "status must be open or closed")
+        states = (tickets.OPEN if "open" in wanted else ()) + (tickets.CLOSED if "closed" in wanted else ())
+        q = q.where(Ticket.status.in_(states))
+    if not (service_request_id or start or end):
+        q = q.where(Ticket.created_at >= clock.now() - dt.timedelta(days=90))  # spec default window
+    rows = session.scalars(q.limit(1000)).all()
+    return _reply(fmt, "service_requests", "request", [_request(t) for t in rows])
+
+
+@router.get("/requests/{number}.{fmt}")
+def get_request(number: str, fmt: str, session=Depends(reading)):
+    fmt = _fmt(fmt)
+    t = session.scalars(select(Ticket).where(Ticket.number == number)).first()
+    if t is None:
+        raise Open311Error(404, f"service_request_id '{number}' not found")
+    return _reply(fmt, "service_requests", "request", [_request(t)])

@@ -1,0 +1,110 @@
+"""HTTP routes for incidents and work orders, used by the action server and by staff tools.
+Reads never write: overdue supervision (督办) runs on the backend's background loop."""
+from typing import Optional
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from api.core.deps import reading, require_admin_token, writing
+from api.incidents import tickets
+from api.incidents.categories import classifier, danger_words
+from api.incidents.models import Ticket
+from api.places.locate import locate
+from shared.patterns import TICKET_EXAMPLE
+
+router = APIRouter(prefix="/api")
+
+
+class TextIn(BaseModel):
+    text: str = Field(..., max_length=5000)
+
+
+class LocateIn(BaseModel):
+    text: str = Field("", max_length=500)
+    lat: Optional[float] = Field(None, ge=-90, le=90)
+    lon: Optional[float] = Field(None, ge=-180, le=180)
+
+
+class TicketIn(BaseModel):
+    description: str = Field(..., max_length=20000)
+    address: str = Field("", max_length=500)
+    phone: str = Field(..., max_length=40)
+    channel: str = Field("h5", regex="^[a-z0-9_]{1,20}$")
+    sender: Optional[str] = Field(None, max_length=100)
+    idempotency_key: Optional[str] = Field(None, max_length=100)
+    lat: Optional[float] = Field(None, ge=-90, le=90)
+    lon: Optional[float] = Field(None, ge=-180, le=180)
+
+
+class ActionIn(BaseModel):
+    action: str = Field(..., max_length=10)
+    actor: str = Field(..., min_length=1, max_length=50)
+    note: str = Field("", max_length=1000)
+    department: Optional[str] = Field(None, max_length=16)
+    days: Optional[int] = None
+    rating: Optional[int] = None
+
+
+@router.post("/incidents/classify")
+def classify(body: TextIn, session=Depends(reading)):
+    c = classifier(session).classify(body.text)
+    return {"category": c.category.name if c.category else None,
+            "category_code": c.category.code if c.category else None,
+            "grade": c.grade, "confidence": c.confidence, "emergency": c.emergency,
+            "mediation": bool(c.category and c.category.mediation),
+            "danger_words": danger_words(body.text),
+            "lead_department": c.category.lead_department_name if c.category else "区社会治理综合指挥中心",
+            "first_handler": c.department_code}
+
+
+@router.post("/incidents/locate")
+def locate_(body: LocateIn, session=Depends(reading)):
+    r = locate(session, body.text, body.lat, body.lon)
+    g = r.grid
+    return {"status": r.status, "question": r.question,
+            "grid": g.name if g else None,
+            "community": g.community.name if g else None,
+            "street": g.community.street.name if g else None,
+            "candidates": [c.name for c in r.candidates]}
+
+
+@router.post("/tickets")
+def file(body: TicketIn, session=Depends(writing)):
+    located = locate(session, body.address, body.lat, body.lon)
+    t, created = tickets.file_ticket(
+        session, classifier(session), description=body.description, address=body.address, located=located,
+        phone=body.phone, channel=body.channel, idempotency_key=body.idempotency_key, sender=body.sender,
+        lat=body.lat, lon=body.lon)
+    return {"created": created, **tickets.view(t, reporter=True)}
+
+
+@router.get("/tickets/{number}")
+def get_ticket(number: str, phone: Optional[str] = None, sender: Optional[str] = None, session=Depends(reading)):
+    t = tickets.find(session, number)
+    if t is None:
+        raise HTTPException(404, f"没有找到这个工单号，请核对一下（格式如{TICKET_EXAMPLE}）。")
+    return tickets.view(t, reporter=tickets.is_reporter(t, phone, sender))
+
+
+@router.get("/tickets")
+def my_tickets(sender: str, q: str = "", session=Depends(reading)):
+    """The sender's own recent work orders, best match for `q` (我上周报的那个井盖) first."""
+    rows = session.scalars(select(Ticket).where(Ticket.reporter_ref == tickets.reporter_ref(sender))
+                           .order_by(Ticket.id.desc()).limit(20)).all()
+    if q:
+        code = classifier(session).classify(q)
+        wanted = code.category.id if code.category else None
+        rows.sort(key=lambda t: t.category_id != wanted)  # stable: same category first, newest first
+    return [tickets.view(t, reporter=True) for t in rows]
+
+
+@router.post("/tickets/{number}/actions", dependencies=[Depends(require_admin_token)])
+def act(number: str, body: ActionIn, session=Depends(writing)):
+    t = tickets.advance(session, number, body.action, body.actor, body.note, body.department, body.days, body.rating)
+    return tickets.view(t, reporter=True)
+
+
+@router.post("/tickets/supervise", dependencies=[Depends(require_admin_token)])
+def supervise(session=Depends(writing)):
+    return {"flagged": tickets.supervise_overdue(session)}

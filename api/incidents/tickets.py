@@ -1,0 +1,237 @@
+"""Grid incident work orders: filing, numbering, dispatch, the lifecycle of a 12345-style
+work order, duplicates (并单), overdue supervision (督办), and what each viewer may see.
+
+    受理 → 派单 → 签收 → 办理 → 办结 → 回访 → 评价
+              ↘ 退单 → (改派) 派单            办理 ⟲ 延期 (once)
+"""
+import datetime as dt
+import hashlib
+from typing import Optional
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.core import clock
+from api.core.errors import DomainError, Kind
+from api.core.workdays import add_working_days, deadline
+from api.incidents.categories import IncidentClassifier
+from api.incidents.models import Ticket, TicketCounter, TicketEvent
+from api.incidents.states import CLOSED, OPEN  # noqa: F401  (CLOSED: part of this module's vocabulary)
+from api.places.locate import Located
+from api.places.models import Department
+from shared.patterns import PHONE_FORMAT_HELP, mask
+from shared.patterns import normalise_phone as canonical_phone
+from shared.textnorm import normalise
+
+# action → (allowed from, to)
+TRANSITIONS = {
+    "派单": (("受理", "退单"), "派单"),
+    "签收": (("派单",), "签收"),
+    "退单": (("派单",), "退单"),
+    "办理": (("签收",), "办理"),
+    "延期": (("办理",), "办理"),
+    "办结": (("办理",), "办结"),
+    "回访": (("办结",), "回访"),
+    "评价": (("回访",), "评价"),
+}
+DUPLICATE_WINDOW = dt.timedelta(days=7)
+MAX_DESCRIPTION = 1000
+
+
+class TicketError(DomainError):
+    """A request the work-order rules do not allow; the message says why, in Chinese."""
+
+
+def normalise_phone(phone: str) -> str:
+    p = canonical_phone(phone)
+    if p is None:
+        raise TicketError("联系电话格式不对：" + PHONE_FORMAT_HELP)
+    return p
+
+
+def reporter_ref(sender: str) -> str:
+    """A conversation's sender id, hashed: enough to recognise the reporter, useless elsewhere."""
+    return hashlib.sha256(("rsa-reporter:" + sender).encode()).hexdigest()[:32]
+
+
+def _next_number(session: Session, when: dt.datetime) -> str:
+    """WG + yyyymmdd + 4 digits, unique under concurrency: the counter row is updated in the
+    filing transaction (the database serialises writers on it)."""
+    day = when.strftime("%Y%m%d")
+    for _ in range(3):
+        res = session.execute(update(TicketCounter).where(TicketCounter.day == day).values(last=TicketCounter.last + 1))
+        if res.rowcount == 0:
+            try:
+                with session.begin_nested():
+                    session.add(TicketCounter(day=day, last=1))
+            except IntegrityError:
+                continue
+        last = session.scalar(select(TicketCounter.last).where(TicketCounter.day == day))
+        return f"WG{day}{last:04d}"
+    raise TicketError("系统繁忙，请稍后再试。", Kind.UNAVAILABLE)
+
+
+def _event(t: Ticket, actor: str, action: str, to: str, note: str = "", at: dt.datetime = None) -> None:
+    at = at or clock.now()
+    t.events.append(TicketEvent(at=at, actor=actor, action=action, from_status=t.status, to_status=to, note=note))
+    t.status = to
+    t.updated_at = at
+
+
+def find_duplicate(session: Session, category_id, grid_id, at: dt.datetime) -> Optional[Ticket]:
+    if category_id is None or grid_id is None:
+        return None
+    return session.scalars(
+        select(Ticket).where(Ticket.category_id == category_id, Ticket.grid_id == grid_id,
+                             Ticket.status.in_(OPEN), Ticket.created_at >= at - DUPLICATE_WINDOW)
+        .order_by(Ticket.id)).first()
+
+
+def file_ticket(session: Session, classifier: IncidentClassifier, *, description: str, address: str,
+                located: Located, phone: str, channel: str, idempotency_key: Optional[str] = None,
+                sender: Optional[str] = None, lat: float = None, lon: float = None) -> tuple:
+    """File a report; returns (ticket, created). Committed before it returns."""
+    description = (description or "").strip()
+    if not description:
+        raise TicketError("请说明发生了什么问题。")
+    if len(description) > MAX_DESCRIPTION:
+        raise TicketError(f"问题描述太长了（{len(description)}字）：请控制在{MAX_DESCRIPTION}字以内，说清时间、地点和情况即可。")
+    if located.status == "outside":
+        raise TicketError(located.question)
+    phone = normalise_phone(phone)
+    if idempotency_key:
+        existing = session.scalars(select(Ticket).where(Ticket.idempotency_key == idempotency_key)).first()
+        if existing:
+            return existing, False
+    c = classifier.classify(description)
+    at = clock.now()
+    grid_id = located.grid.id if located.grid else None
+    # End the reads so far: the filing transaction starts with its write (the day's counter),
+    # so concurrent filings queue for the lock instead of failing on a stale snapshot.
+    session.commit()
+    with session.begin():
+        number = _next_number(session, at)
+        dept = session.scalars(select(Department).where(Department.code == c.department_code)).one()
+        limit = c.category.time_limits[c.grade] if c.category else {"value": 1, "unit": "working_days"}
+        category_id = c.category.id if c.category else None
+        dup = find_duplicate(session, category_id, grid_id, at) if c.grade != "重大" else None
+        t = Ticket(number=number, idempotency_key=idempotency_key, channel=channel,
+                   category_id=category_id, grade=c.grade, status="受理", description=description,
+                   address=address.strip()[:200], grid_id=grid_id, lat=lat, lon=lon, reporter_phone=phone,
+                   reporter_ref=reporter_ref(sender) if sender else None, department=dept,
+                   deadline=deadline(at, limit), created_at=at, updated_at=at)
+        session.add(t)
+        _event(t, channel, "受理", "受理", "群众反映，系统受理", at)
+        if dup is not None:
+            t.merged_into_id = dup.id
+            _event(t, "系统", "并单", "已并单", f"与{dup.number}为同一问题，并入该工单一并处理", at)
+            dup.events.append(TicketEvent(at=at, actor="系统", action="并单", from_status=dup.status,
+                                          to_status=dup.status, note=f"{t.number}反映同一问题，已并入"))
+        else:
+            note = ("未匹配到事项清单，按首问负责制由区社会治理综合指挥中心分拨" if c.category is None
+                    else f"派至{dept.name}" + ("（小微事件，网格员现场处置）" if c.department_code == "WG" else ""))
+            _event(t, "分拨中心", "派单", "派单", note, at)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        if idempotency_key:  # the same confirmation raced us: hand back the one that won
+            existing = session.scalars(select(Ticket).where(Ticket.idempotency_key == idempotency_key)).first()
+            if existing:
+                return existing, False
+        raise
+    return t, True
+
+
+def advance(session: Session, number: str, action: str, actor: str, note: str = "",
+            department: Optional[str] = None, days: Optional[int] = None, rating: Optional[int] = None) -> Ticket:
+    """Apply one lifecycle step; illegal steps raise TicketError and change nothing."""
+    t = session.scalars(select(Ticket).where(Ticket.number == number)).first()
+    if t is None:
+        raise TicketError("没有这个工单。", Kind.NOT_FOUND)
+    if action not in TRANSITIONS:
+        raise TicketError(f"未知操作：{action}", Kind.CONFLICT)
+    allowed, to = TRANSITIONS[action]
+    if t.status not in allowed:
+        raise TicketError(f"工单当前状态为“{t.status}”，不能执行“{action}”。", Kind.CONFLICT)
+    if action == "派单":
+        code = department or (t.department.code if t.status == "受理" else None)
+        if not code:
+            raise TicketError("改派需要指定新的承办部门。", Kind.CONFLICT)
+        dept = session.scalars(select(Department).where(Department.code == code)).first()
+        if dept is None:
+            raise TicketError(f"没有编码为 {code} 的部门。", Kind.CONFLICT)
+        if t.status == "退单" and dept.id == t.department_id:
+            raise TicketError("改派不能派回退单的部门。", Kind.CONFLICT)
+        t.department = dept
+        note = note or f"派至{dept.name}"
+    if action == "退单" and not note:
+        raise TicketError("退单必须说明理由。", Kind.CONFLICT)
+    if action == "延期":
+        if t.extended:
+            raise TicketError("每张工单只能延期一次。", Kind.CONFLICT)
+        if not days or not 1 <= days <= 15:
+            raise TicketError("延期天数应为1到15个工作日。", Kind.CONFLICT)
+        t.extended = True
+        t.deadline = add_working_days(t.deadline, days)
+        note = f"延期{days}个工作日：{note}" if note else f"延期{days}个工作日"
+    if action == "评价":
+        if rating is None or not 1 <= rating <= 5:
+            raise TicketError("评价为1到5分。", Kind.CONFLICT)
+        t.rating = rating
+    _event(t, actor, action, to, note)
+    session.commit()
+    return t
+
+
+def supervise_overdue(session: Session, at: dt.datetime = None) -> int:
+    """Flag open work orders past their deadline (督办); each is flagged once."""
+    at = at or clock.now()
+    late = session.scalars(select(Ticket).where(Ticket.status.in_(OPEN), Ticket.deadline < at,
+                                                Ticket.supervised.is_(False))).all()
+    for t in late:
+        t.supervised = True
+        t.events.append(TicketEvent(at=at, actor="督办系统", action="督办", from_status=t.status, to_status=t.status,
+                                    note=f"已超过办理时限（{t.deadline:%Y-%m-%d %H:%M}），转督办"))
+    session.commit()
+    return len(late)
+
+
+def find(session: Session, number: str) -> Optional[Ticket]:
+    """The work order with this number, however the resident typed it (全角, lower case)."""
+    return session.scalars(select(Ticket).where(Ticket.number == normalise(number).upper().strip()[:20])).first()
+
+
+def is_reporter(t: Ticket, phone: Optional[str], sender: Optional[str]) -> bool:
+    """Did this conversation, or this phone number, report the work order?"""
+    if sender and t.reporter_ref and reporter_ref(sender) == t.reporter_ref:
+        return True
+    if phone and t.reporter_phone:
+        return canonical_phone(phone) == t.reporter_phone
+    return False
+
+
+def view(t: Ticket, reporter: bool) -> dict:
+    """What a viewer sees. Strangers see the progress, never who reported or their words."""
+    last = t.events[-1] if t.events else None
+    out = {
+        "number": t.number,
+        "category": t.category.name if t.category else "待指挥中心分类",
+        "grade": t.grade,
+        "status": t.status,
+        "open": t.status in OPEN,
+        "department": t.department.name,
+        "deadline": t.deadline.isoformat(timespec="minutes"),
+        "overdue": t.status in OPEN and t.deadline < clock.now(),
+        "supervised": t.supervised,
+        "latest_note": last.note if last else "",
+        "updated_at": t.updated_at.isoformat(timespec="minutes"),
+        "merged_into": t.merged_into.number if t.merged_into else None,
+        "community": t.grid.community.name if t.grid else None,
+    }
+    if reporter:
+        out.update(description=t.description, address=t.address, phone=mask(t.reporter_phone),
+                   events=[{"at": e.at.isoformat(timespec="minutes"), "action": e.action, "note": e.note}
+                           for e in t.events])
+    return out

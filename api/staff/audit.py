@@ -1,0 +1,34 @@
+"""The audit log: every staff action, who did it and when."""
+from typing import Optional
+
+from sqlalchemy.orm import Session
+
+from api.core import clock
+from api.core.labels import Labelled
+from api.staff.models import AuditEntry, StaffUser
+
+
+class AuditAction(Labelled):
+    SIGN_IN = ("sign-in", "登录")
+    SIGN_OUT = ("sign-out", "退出")
+    SIGN_IN_FAILED = ("sign-in failed", "登录失败")
+    VIEW = ("view", "查看会话")
+    CLAIM = ("claim", "认领")
+    REPLY = ("reply", "回复")
+    NOTE = ("note", "内部备注")
+    TRANSFER = ("transfer", "转交")
+    RESOLVE = ("resolve", "结束会话")
+    HAND_BACK = ("hand back", "交回助手")
+    FILE_TICKET = ("file ticket", "代登记工单")
+    LINK_TICKET = ("link ticket", "关联工单")
+
+
+class Role(Labelled):
+    STAFF = ("staff", "工作人员")
+    SUPERVISOR = ("supervisor", "主管")
+    ADMIN = ("admin", "管理员")
+
+
+def audit(session: Session, user: Optional[StaffUser], action: AuditAction, target: str = "", detail: str = "") -> None:
+    session.add(AuditEntry(at=clock.now(), user_id=user.id if user else None,
+                           action=AuditAction(action).value, target=str(target), detail=(detail or "")[:1000]))

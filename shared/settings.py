@@ -1,0 +1,106 @@
+"""Every setting of the three processes, from RSA_* environment variables, validated once.
+
+`get_settings()` is read at call time, not at import, so a process (or a test) that changes
+the environment and calls `get_settings.cache_clear()` sees the new values. The README's
+configuration table is checked against this class by a test.
+"""
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import List, Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseSettings, Field, ValidationError, validator
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    # Where things are
+    var_dir: Path = Field(ROOT / "var", description="data directory: databases, logs")
+    database_url: str = Field("", description="backend database (SQLAlchemy URL) [sqlite:///var/backend.db]")
+    seed_dir: Path = Field(ROOT / "api" / "seed", description="demo district and catalogue to seed from")
+    tracker_dialect: str = Field("sqlite", description="Rasa's SQLTrackerStore dialect")
+    tracker_db: str = Field("", description="Rasa's tracker database [var/tracker.db]")
+    # The processes and how they reach each other (all on loopback)
+    api_port: int = Field(8000, ge=1, le=65535, description="backend port")
+    actions_port: int = Field(5055, ge=1, le=65535, description="action server port")
+    rasa_port: int = Field(5005, ge=1, le=65535, description="Rasa server port")
+    backend_url: str = Field("", description="the backend, as the action server calls it [from RSA_API_PORT]")
+    backend_timeout: float = Field(10, gt=0, description="seconds the action server waits for the backend")
+    rasa_url: str = Field("", description="the Rasa server, as the backend calls it [from RSA_RASA_PORT]")
+    action_url: str = Field("", description="the action server, as Rasa calls it [from RSA_ACTIONS_PORT]")
+    rasa_token: str = Field("", description="token for Rasa's HTTP API (set by scripts/start)")
+    admin_token: str = Field("", description="X-Admin-Token for catalogue import and work-order actions [unset: off]")
+    open311_keys: str = Field("", description="comma-separated Open311 API keys [unset: POST refused]")
+    # The district
+    timezone: str = Field("Asia/Shanghai", description="the district's time zone: hours, deadlines, times shown")
+    clock_start: Optional[dt.datetime] = Field(
+        None, description="start the district clock at this wall-clock time (tests, demonstrations) [unset: real time]")
+    hotline: str = Field("12345", regex=r"^[0-9-]{3,20}$", description="the government service hotline residents are given")
+    # Residents and staff
+    max_message_chars: int = Field(500, ge=10, description="longest resident message the assistant reads")
+    chat_burst: int = Field(10, ge=1, description="messages a resident may send at once")
+    chat_per_second: float = Field(1, gt=0, description="messages per second after the burst")
+    claim_timeout_minutes: float = Field(10, gt=0, description="unclaimed handoffs become call-backs after this")
+    staff_session_hours: float = Field(8, gt=0, description="console sign-ins expire after this")
+
+    class Config:
+        env_prefix = "RSA_"
+
+    @validator("timezone")
+    def _known_zone(cls, v):
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r}; use an IANA name such as Asia/Shanghai") from None
+        return v
+
+    @validator("clock_start")
+    def _naive(cls, v):
+        return v.replace(tzinfo=None) if v else v  # a wall-clock time in the district's zone
+
+    @validator("database_url", always=True)
+    def _database(cls, v, values):
+        return v or f"sqlite:///{values.get('var_dir', ROOT / 'var') / 'backend.db'}"
+
+    @validator("tracker_db", always=True)
+    def _tracker(cls, v, values):
+        return v or str(values.get("var_dir", ROOT / "var") / "tracker.db")
+
+    @validator("backend_url", always=True)
+    def _backend(cls, v, values):
+        return (v or f"http://127.0.0.1:{values.get('api_port', 8000)}").rstrip("/")
+
+    @validator("rasa_url", always=True)
+    def _rasa(cls, v, values):
+        return (v or f"http://127.0.0.1:{values.get('rasa_port', 5005)}").rstrip("/")
+
+    @validator("action_url", always=True)
+    def _actions(cls, v, values):
+        return v or f"http://127.0.0.1:{values.get('actions_port', 5055)}/webhook"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def open311_key_list(self) -> List[str]:
+        return [k.strip() for k in self.open311_keys.split(",") if k.strip()]
+
+
+class SettingsError(SystemExit):
+    """Raised at start-up when an RSA_* variable is wrong; the message names it."""
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as e:
+        lines = [f"  RSA_{'_'.join(map(str, err['loc'])).upper()}: {err['msg']}" for err in e.errors()]
+        raise SettingsError("error: invalid settings in the environment:\n" + "\n".join(lines)) from None
+
+
+def env_names() -> List[str]:
+    return sorted("RSA_" + name.upper() for name in Settings.__fields__)
