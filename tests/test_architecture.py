@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, select
 
 import api.guide.models  # noqa: F401  (each import registers its tables)
 import api.handoff.models  # noqa: F401
@@ -15,8 +15,11 @@ import api.incidents.models  # noqa: F401
 import api.places.models  # noqa: F401
 import api.staff.models  # noqa: F401
 from api import cli
-from api.core.db import Base, engine
+from api.core.db import Base, WriteSession, engine
+from api.handoff import cases
 from api.main import app
+from api.staff.auth import hash_password
+from api.staff.models import StaffUser
 from shared.settings import ROOT
 
 BIN = Path(sys.executable).parent
@@ -46,16 +49,28 @@ def test_reading_routes_do_not_write():
         if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
             writes.append(statement.split()[0:3])
 
+    with WriteSession() as s:
+        if not s.scalars(select(StaffUser).where(StaffUser.username == "get-spy")).first():
+            s.add(StaffUser(username="get-spy", display_name="只读检查", password_hash=hash_password("get-spy-password"),
+                            role="supervisor"))
+            s.commit()
+        case = cases.open_case(s, sender="get-spy-case", channel="h5", reason="asked", community="柳岸社区",
+                               context={}, transcript=[{"author": "resident", "text": "转人工"}])
     event.listen(engine, "before_cursor_execute", spy)
     try:
         c = TestClient(app)
         number = c.post("/api/tickets", json={"description": "路灯不亮了", "address": "柳岸新村5幢",
                                               "phone": "13857100002", "sender": "get-spy-1"}).json()["number"]
+        staff = TestClient(app)
+        assert staff.post("/console/api/login", json={"username": "get-spy", "password": "get-spy-password"}).status_code == 200
         writes.clear()
         for path in (f"/api/tickets/{number}", "/api/tickets?sender=get-spy-1", "/open311/v2/requests.json",
                      f"/open311/v2/requests/{number}.json", "/api/district", "/api/communities", "/api/services",
                      "/api/search?q=居住证", "/api/chat/info", "/healthz"):
             assert c.get(path).status_code == 200, path
+        for path in ("/me", "/queue", f"/cases/{case.id}", f"/cases/{case.id}/canned", "/labels", "/staff", "/centres",
+                     "/audit"):
+            assert staff.get("/console/api" + path).status_code == 200, path
     finally:
         event.remove(engine, "before_cursor_execute", spy)
     assert writes == []

@@ -12,6 +12,11 @@ class Labelled(str, Enum):
         obj.label = label
         return obj
 
+    def __str__(self) -> str:  # the code, wherever the member is written out or stored
+        return self.value
+
+    __format__ = str.__format__
+
     @classmethod
     def labels(cls) -> Dict[str, str]:
         return {m.value: m.label for m in cls}

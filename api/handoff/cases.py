@@ -45,7 +45,7 @@ def is_open(centre: ServiceCentre, at: dt.datetime) -> bool:
 
 
 def on_duty(session: Session, centre: ServiceCentre, at: dt.datetime) -> bool:
-    """Open hours, or someone of this centre (or a supervisor) signed in right now."""
+    """Open hours, or someone of this centre (or a supervisor) signed in at that time."""
     if is_open(centre, at):
         return True
     live = session.scalars(select(StaffSession).where(signed_in_at(at))).all()

@@ -17,23 +17,23 @@ from api.core.errors import DomainError, Kind
 from api.core.workdays import add_working_days, deadline
 from api.incidents.categories import IncidentClassifier
 from api.incidents.models import Ticket, TicketCounter, TicketEvent
-from api.incidents.states import CLOSED, OPEN  # noqa: F401  (CLOSED: part of this module's vocabulary)
+from api.incidents.states import CLOSED, OPEN, TicketStatus  # noqa: F401  (CLOSED: part of this module's vocabulary)
 from api.places.locate import Located
 from api.places.models import Department
 from shared.patterns import PHONE_FORMAT_HELP, mask
 from shared.patterns import normalise_phone as canonical_phone
 from shared.textnorm import normalise
 
-# action → (allowed from, to)
+# action (as staff name it) → (the states it is allowed from, the state it leads to)
 TRANSITIONS = {
-    "派单": (("受理", "退单"), "派单"),
-    "签收": (("派单",), "签收"),
-    "退单": (("派单",), "退单"),
-    "办理": (("签收",), "办理"),
-    "延期": (("办理",), "办理"),
-    "办结": (("办理",), "办结"),
-    "回访": (("办结",), "回访"),
-    "评价": (("回访",), "评价"),
+    "派单": ((TicketStatus.ACCEPTED, TicketStatus.RETURNED), TicketStatus.DISPATCHED),
+    "签收": ((TicketStatus.DISPATCHED,), TicketStatus.SIGNED),
+    "退单": ((TicketStatus.DISPATCHED,), TicketStatus.RETURNED),
+    "办理": ((TicketStatus.SIGNED,), TicketStatus.IN_HAND),
+    "延期": ((TicketStatus.IN_HAND,), TicketStatus.IN_HAND),
+    "办结": ((TicketStatus.IN_HAND,), TicketStatus.DONE),
+    "回访": ((TicketStatus.DONE,), TicketStatus.VISITED),
+    "评价": ((TicketStatus.VISITED,), TicketStatus.RATED),
 }
 DUPLICATE_WINDOW = dt.timedelta(days=7)
 MAX_DESCRIPTION = 1000
@@ -117,21 +117,21 @@ def file_ticket(session: Session, classifier: IncidentClassifier, *, description
         category_id = c.category.id if c.category else None
         dup = find_duplicate(session, category_id, grid_id, at) if c.grade != "重大" else None
         t = Ticket(number=number, idempotency_key=idempotency_key, channel=channel,
-                   category_id=category_id, grade=c.grade, status="受理", description=description,
+                   category_id=category_id, grade=c.grade, status=TicketStatus.ACCEPTED.value, description=description,
                    address=address.strip()[:200], grid_id=grid_id, lat=lat, lon=lon, reporter_phone=phone,
                    reporter_ref=reporter_ref(sender) if sender else None, department=dept,
                    deadline=deadline(at, limit), created_at=at, updated_at=at)
         session.add(t)
-        _event(t, channel, "受理", "受理", "群众反映，系统受理", at)
+        _event(t, channel, "受理", TicketStatus.ACCEPTED, "群众反映，系统受理", at)
         if dup is not None:
             t.merged_into_id = dup.id
-            _event(t, "系统", "并单", "已并单", f"与{dup.number}为同一问题，并入该工单一并处理", at)
+            _event(t, "系统", "并单", TicketStatus.MERGED, f"与{dup.number}为同一问题，并入该工单一并处理", at)
             dup.events.append(TicketEvent(at=at, actor="系统", action="并单", from_status=dup.status,
                                           to_status=dup.status, note=f"{t.number}反映同一问题，已并入"))
         else:
             note = ("未匹配到事项清单，按首问负责制由区社会治理综合指挥中心分拨" if c.category is None
                     else f"派至{dept.name}" + ("（小微事件，网格员现场处置）" if c.department_code == "WG" else ""))
-            _event(t, "分拨中心", "派单", "派单", note, at)
+            _event(t, "分拨中心", "派单", TicketStatus.DISPATCHED, note, at)
     try:
         session.commit()
     except IntegrityError:
@@ -156,7 +156,7 @@ def advance(session: Session, number: str, action: str, actor: str, note: str = 
     if t.status not in allowed:
         raise TicketError(f"工单当前状态为“{t.status}”，不能执行“{action}”。", Kind.CONFLICT)
     if action == "派单":
-        code = department or (t.department.code if t.status == "受理" else None)
+        code = department or (t.department.code if t.status == TicketStatus.ACCEPTED else None)
         if not code:
             raise TicketError("改派需要指定新的承办部门。", Kind.CONFLICT)
         dept = session.scalars(select(Department).where(Department.code == code)).first()

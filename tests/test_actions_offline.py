@@ -1,0 +1,123 @@
+"""The actions on trackers recorded from real conversations, against a stand-in backend on
+loopback (replies recorded from the real one): what they say, the events they return and
+what they ask the backend. No Rasa, action server or backend process is needed; re-record
+with `python -m tests.record` when the trackers' shape changes."""
+import json
+from pathlib import Path
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from shared.settings import get_settings
+from tests.stand_in_backend import StandInBackend, recorded
+
+TRACKERS = Path(__file__).parent / "data" / "trackers"
+
+
+def tracker(name: str) -> Tracker:
+    return Tracker.from_dict(json.loads((TRACKERS / f"{name}.json").read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def backend(monkeypatch):
+    from actions import backend as client
+    monkeypatch.setitem(client._district, "value", None)  # learn the district afresh from this backend
+    with StandInBackend() as b:
+        monkeypatch.setenv("RSA_BACKEND_URL", b.url)
+        get_settings.cache_clear()
+        yield b
+
+
+def run(action, t):
+    d = CollectingDispatcher()
+    events = action.run(d, t, {})
+    return "\n".join(m.get("text") or "" for m in d.messages), d.messages, events
+
+
+def test_a_person_is_asked_for_and_someone_is_on_duty(backend):
+    from actions.human import ActionRequestHuman
+    backend.on("POST", "/api/handoff", recorded("handoff_waiting"))
+    text, _, events = run(ActionRequestHuman(), tracker("ask_for_a_person"))
+    case = recorded("handoff_waiting")
+    assert f"已为您转接{case['centre']}" in text and f"前面还有{case['position'] - 1}位" in text
+    assert [e["event"] for e in events] == ["pause"]
+    (_, _, _, sent), = backend.asked("POST", "/api/handoff")
+    # The staff member gets the conversation so far and what the assistant understood.
+    assert sent["community"] == "柳岸社区" and sent["reason"] == "asked"
+    assert [m["text"] for m in sent["transcript"] if m["author"] == "resident"] == ["你好", "我住柳岸社区", "转人工"]
+    assert sent["context"]["intent"] == "request_human"
+
+
+def test_out_of_hours_the_resident_is_told_when_and_whom_to_call(backend):
+    from actions.human import ActionRequestHuman
+    backend.on("POST", "/api/handoff", recorded("handoff_callback"))
+    text, _, events = run(ActionRequestHuman(), tracker("ask_for_a_person"))
+    case = recorded("handoff_callback")
+    hotline = recorded("district")["hotline"]
+    assert case["status"] == "callback" and case["centre_hours"] in text and case["centre_phone"] in text
+    assert hotline in text and "12345" not in text
+    assert events == []  # the assistant carries on answering meanwhile
+
+
+def test_a_confirmed_report_is_filed_once_and_its_number_told(backend):
+    from actions.incidents import ActionSubmitIncident
+    backend.on("POST", "/api/tickets", recorded("ticket_filed"))
+    t = tracker("report_confirmed")
+    text, _, events = run(ActionSubmitIncident(), t)
+    filed = recorded("ticket_filed")
+    assert filed["number"] in text and filed["department"] in text and filed["deadline"].replace("T", " ") in text
+    (_, _, _, sent), = backend.asked("POST", "/api/tickets")
+    assert sent["phone"] == "13857100003" and sent["address"] == "柳岸新村5幢"
+    assert sent["idempotency_key"] == f"{t.sender_id}:{t.get_slot('incident_draft')}"  # a retry files no second one
+    assert {e["name"]: e["value"] for e in events}["incident_description"] is None  # the form is cleared
+
+
+def test_a_second_report_of_the_same_problem_is_merged_and_said_so(backend):
+    from actions.incidents import ActionSubmitIncident
+    merged = recorded("ticket_merged")
+    backend.on("POST", "/api/tickets", merged)
+    text, _, _ = run(ActionSubmitIncident(), tracker("report_confirmed"))
+    assert merged["merged_into"] and merged["number"] in text and merged["merged_into"] in text and "不会重复派单" in text
+
+
+def test_a_failed_filing_keeps_the_report_for_a_retry(backend):
+    from actions.incidents import ActionSubmitIncident
+    backend.on("POST", "/api/tickets", {"detail": "busy"}, status=503)
+    text, messages, events = run(ActionSubmitIncident(), tracker("report_confirmed"))
+    assert "您的信息我还留着" in text and recorded("district")["hotline"] in text
+    assert messages[0]["buttons"][0]["payload"] == "/affirm"
+    assert [(e["name"], e["value"]) for e in events] == [("incident_confirm", None)]  # the rest stays filled
+
+
+def test_a_refused_report_says_why(backend):
+    from actions.incidents import ActionSubmitIncident
+    backend.on("POST", "/api/tickets", {"detail": "联系电话格式不对：请提供11位手机号"}, status=422)
+    text, _, _ = run(ActionSubmitIncident(), tracker("report_confirmed"))
+    assert text == "没能提交：联系电话格式不对：请提供11位手机号"
+
+
+def test_progress_by_ticket_number(backend):
+    from actions.incidents import ActionIncidentStatus
+    progress = recorded("ticket_progress")
+    backend.on("GET", "/api/tickets/WG202611240001", progress)
+    text, _, _ = run(ActionIncidentStatus(), tracker("status_by_number"))
+    assert f"工单{progress['number']}" in text and progress["status"] in text and progress["department"] in text
+    (_, _, query, _), = backend.asked("GET", "/api/tickets/WG202611240001")
+    assert query["sender"] == [tracker("status_by_number").sender_id]  # the reporter is recognised by the backend
+
+
+def test_an_unknown_ticket_number_is_said_plainly(backend):
+    from actions.incidents import ActionIncidentStatus
+    text, _, _ = run(ActionIncidentStatus(), tracker("status_by_number"))  # the stand-in knows no such ticket
+    assert "没有找到工单WG202611240001" in text
+
+
+def test_with_the_backend_down_the_configured_hotline_is_given(monkeypatch):
+    from actions import backend as client
+    from actions.human import ActionRequestHuman
+    monkeypatch.setitem(client._district, "value", None)
+    monkeypatch.setenv("RSA_BACKEND_URL", "http://127.0.0.1:9")
+    get_settings.cache_clear()
+    text, _, events = run(ActionRequestHuman(), tracker("ask_for_a_person"))
+    assert get_settings().hotline in text and "人工服务暂时连接不上" in text and events == []
