@@ -18,3 +18,15 @@ def make_browser():
                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=1100,860"):
         opts.add_argument(flag)
     return webdriver.Chrome(service=Service(driver_bin), options=opts)
+
+
+def open_chat(d, url: str, wait: float = 15) -> None:
+    """Load the resident chat page and wait for its greeting (it comes after the page has
+    asked the backend for the district's name and hotline)."""
+    import time
+    d.get(url)
+    deadline = time.time() + wait
+    while not d.find_elements("css selector", ".row.bot .bubble"):
+        if time.time() > deadline:
+            raise AssertionError("the chat page showed no greeting")
+        time.sleep(0.1)

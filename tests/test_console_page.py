@@ -11,7 +11,7 @@ from api.core.db import WriteSession
 from api.places.models import Community
 from api.staff.auth import hash_password
 from api.staff.models import StaffUser
-from tests.browser import make_browser
+from tests.browser import make_browser, open_chat
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 PASSWORD = "duty-officer-2026"
@@ -67,7 +67,7 @@ def test_resident_to_staff_and_back_to_the_bot(stack, duty_officer, two_browsers
     staff.find_element("css selector", "#login-form button").click()
     wait_for(lambda: staff.find_element("id", "desk").is_displayed(), what="the desk")
 
-    resident.get(stack["api"] + "/")
+    open_chat(resident, stack["api"] + "/")
     say(resident, "我住桃源社区")
     wait_for(lambda: any("桃源社区党群服务中心" in b for b in bubbles(resident)), what="community noted")
     say(resident, "转人工")
