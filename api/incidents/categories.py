@@ -8,6 +8,7 @@ from pydantic import Field, ValidationError, validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.core.db import SessionLocal
 from api.guide.catalogue import CatalogueError, Strict
 from api.guide.search import Entry, TermIndex
 from api.incidents.models import IncidentCategory
@@ -167,7 +168,6 @@ def classifier(session: Session = None) -> IncidentClassifier:
         if session is not None:
             _cached["c"] = IncidentClassifier.from_db(session)
         else:
-            from api.core.db import SessionLocal
             with SessionLocal() as s:
                 _cached["c"] = IncidentClassifier.from_db(s)
     return _cached["c"]
