@@ -25,6 +25,7 @@ from api.guide.terms import derived_terms, segmentation_terms
 from api.incidents import tickets
 from api.incidents.categories import load_categories
 from api.places.models import Community, Grid, Street
+from api.staff.audit import Role
 from shared.patterns import NLU_REGEXES
 from shared.settings import ROOT, get_settings
 
@@ -126,7 +127,7 @@ def main(argv=None) -> int:
     st = sub.add_parser("add-staff", help="create a console account (password asked on the terminal)")
     st.add_argument("username")
     st.add_argument("--name", required=True, help="name shown to colleagues")
-    st.add_argument("--role", choices=["staff", "supervisor", "admin"], default="staff")
+    st.add_argument("--role", choices=Role.codes(), default="staff")
     st.add_argument("--community", help="the community whose centre this staff member works at")
     a = p.parse_args(argv)
     try:

@@ -9,7 +9,6 @@ class Kind(Enum):
     INVALID = 422      # the request itself is wrong (bad phone, empty reply ...)
     NOT_FOUND = 404    # no such thing (or not one this user may see)
     CONFLICT = 409     # not allowed in the current state (claim a closed case ...)
-    FORBIDDEN = 403    # this user or client may not do this
     UNAVAILABLE = 503  # try again later (busy, switched off)
 
     @property

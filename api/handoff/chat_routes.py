@@ -3,6 +3,7 @@ while staff hold the conversation it also lands in their case, and staff replies
 picked up by the page."""
 import logging
 import re
+from functools import lru_cache
 
 import httpx
 from fastapi import APIRouter, Depends
@@ -20,14 +21,13 @@ from shared.settings import get_settings
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/chat")
 SENDER = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-_limiter = {}
 
 
+@lru_cache(maxsize=1)
 def limiter() -> RateLimiter:
-    if "chat" not in _limiter:
-        s = get_settings()
-        _limiter["chat"] = RateLimiter(s.chat_burst, s.chat_per_second)
-    return _limiter["chat"]
+    """One bucket per conversation, for this process (the settings are read on first use)."""
+    s = get_settings()
+    return RateLimiter(s.chat_burst, s.chat_per_second)
 
 
 class ChatIn(BaseModel):

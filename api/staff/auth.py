@@ -12,12 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.core import clock
-from api.staff.audit import AuditAction, Role, audit
+from api.staff.audit import AuditAction, audit
 from api.staff.models import StaffSession, StaffUser
 from shared.settings import get_settings
 
 COOKIE = "rsa_staff"
-ROLES = Role.codes()
 SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 
 
