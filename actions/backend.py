@@ -21,9 +21,16 @@ def _url(path: str) -> str:
     return get_settings().backend_url + path
 
 
+def _request(method: str, path: str, **kw) -> requests.Response:
+    """Every call carries the service token: the backend's internal routes refuse calls without it."""
+    s = get_settings()
+    return requests.request(method, _url(path), timeout=s.backend_timeout,
+                            headers={"X-Service-Token": s.service_token}, **kw)
+
+
 def _call(method: str, path: str, **kw) -> Optional[dict]:
     try:
-        r = requests.request(method, _url(path), timeout=get_settings().backend_timeout, **kw)
+        r = _request(method, path, **kw)
     except requests.RequestException as e:
         log.error("backend unreachable: %s", type(e).__name__)
         raise BackendError from e
@@ -75,7 +82,7 @@ def locate(text: str) -> dict:
 def file_ticket(**payload) -> dict:
     """POST /api/tickets; a refusal (bad phone, other district ...) comes back as {'error': message}."""
     try:
-        r = requests.post(_url("/api/tickets"), json=payload, timeout=get_settings().backend_timeout)
+        r = _request("POST", "/api/tickets", json=payload)
     except requests.RequestException as e:
         log.error("backend unreachable: %s", type(e).__name__)
         raise BackendError from e

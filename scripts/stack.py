@@ -29,6 +29,11 @@ class Stack:
         # Rasa's HTTP API (for handing conversations back from staff) listens on loopback only,
         # behind a token shared with the backend.
         self.env.setdefault("RSA_RASA_TOKEN", secrets.token_urlsafe(24))
+        # The secret the three processes show each other (actions → backend, Rasa → actions,
+        # backend → Rasa's h5 webhook); a fresh one per start unless given.
+        self.env.setdefault("RSA_SERVICE_TOKEN", secrets.token_urlsafe(24))
+        # rasa_sdk binds to SANIC_HOST, 0.0.0.0 by default: loopback unless told otherwise.
+        self.env.setdefault("SANIC_HOST", "127.0.0.1")
         var = Path(self.env.setdefault("RSA_VAR_DIR", str(ROOT / "var")))
         self.env.setdefault("RSA_TRACKER_DIALECT", "sqlite")
         self.env.setdefault("RSA_TRACKER_DB", str(var / "tracker.db"))

@@ -27,10 +27,17 @@ class Settings(BaseSettings):
     actions_port: int = Field(5055, ge=1, le=65535, description="action server port")
     rasa_port: int = Field(5005, ge=1, le=65535, description="Rasa server port")
     backend_url: str = Field("", description="the backend, as the action server calls it [from RSA_API_PORT]")
-    backend_timeout: float = Field(10, gt=0, description="seconds the action server waits for the backend")
+    db_lock_seconds: float = Field(8, gt=0, description="seconds a backend write queues for SQLite's write lock")
+    backend_timeout: float = Field(
+        20, gt=0, description="seconds the action server waits for the backend (longer than RSA_DB_LOCK_SECONDS)")
     rasa_url: str = Field("", description="the Rasa server, as the backend calls it [from RSA_RASA_PORT]")
     action_url: str = Field("", description="the action server, as Rasa calls it [from RSA_ACTIONS_PORT]")
     rasa_token: str = Field("", description="token for Rasa's HTTP API (set by scripts/start)")
+    service_token: str = Field(
+        "", description="secret the processes show each other: actions → backend /api/, Rasa → actions, "
+                        "backend → Rasa's h5 webhook (set by scripts/start) [unset: internal calls refused]")
+    trusted_proxies: str = Field(
+        "", description="comma-separated addresses/CIDRs of reverse proxies whose X-Forwarded-For/-Proto is believed")
     admin_token: str = Field("", description="X-Admin-Token for catalogue import and work-order actions [unset: off]")
     open311_keys: str = Field("", description="comma-separated Open311 API keys [unset: POST refused]")
     # The district
@@ -44,6 +51,11 @@ class Settings(BaseSettings):
     chat_per_second: float = Field(1, gt=0, description="messages per second after the burst")
     claim_timeout_minutes: float = Field(10, gt=0, description="unclaimed handoffs become call-backs after this")
     staff_session_hours: float = Field(8, gt=0, description="console sign-ins expire after this")
+    address_burst: int = Field(120, ge=1, description="requests one client address may make at once to public routes")
+    address_per_second: float = Field(4, gt=0, description="requests per second per client address after the burst")
+    new_chats_per_hour: int = Field(30, ge=1, description="new conversations one client address may start per hour")
+    open311_per_minute: int = Field(30, ge=1, description="Open311 POSTs per API key per minute")
+    retention_days: int = Field(180, ge=1, description="conversations and closed cases older than this are deleted")
 
     class Config:
         env_prefix = "RSA_"
@@ -54,6 +66,15 @@ class Settings(BaseSettings):
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {v!r}; use an IANA name such as Asia/Shanghai") from None
+        return v
+
+    @validator("backend_timeout")
+    def _longer_than_lock(cls, v, values):
+        # Otherwise the action gives up while the backend still commits: a ticket filed, the
+        # resident told it failed.
+        lock = values.get("db_lock_seconds", 8)
+        if v <= lock:
+            raise ValueError(f"must be longer than RSA_DB_LOCK_SECONDS ({lock:g})")
         return v
 
     @validator("clock_start")
@@ -83,6 +104,10 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def trusted_proxy_list(self) -> List[str]:
+        return [k.strip() for k in self.trusted_proxies.split(",") if k.strip()]
 
     @property
     def open311_key_list(self) -> List[str]:

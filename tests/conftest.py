@@ -22,6 +22,8 @@ os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 os.environ["RSA_CLOCK_START"] = "2026-11-24T09:00:00"  # a Tuesday, centres open 8:30-11:30
 os.environ["RSA_HOTLINE"] = "96345"
+os.environ["RSA_SERVICE_TOKEN"] = "test-service-token"
+SERVICE = {"X-Service-Token": "test-service-token"}  # what the action server sends to /api/
 
 from api import cli  # noqa: E402
 
@@ -61,7 +63,8 @@ def talk(stack):
     sender = "t" + uuid.uuid4().hex[:16]
 
     def send(text):
-        r = requests.post(f"{stack['rasa']}/webhooks/h5/webhook", json={"sender": sender, "message": text}, timeout=60)
+        r = requests.post(f"{stack['rasa']}/webhooks/h5/webhook", json={"sender": sender, "message": text},
+                          headers=SERVICE, timeout=60)
         assert r.status_code == 200, r.text
         return r.json()
 

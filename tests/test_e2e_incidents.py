@@ -10,6 +10,7 @@ from sqlalchemy import select
 from api.core.db import SessionLocal
 from api.incidents.models import Ticket
 from api.incidents.tickets import reporter_ref
+from tests.conftest import SERVICE
 
 pytestmark = pytest.mark.e2e
 
@@ -90,7 +91,7 @@ def test_status_for_the_reporter_and_for_a_stranger(stack, talk):
     mine = text_of(talk("我刚才反映的摆摊的事怎么样了"))
     assert t.number in mine and "当前状态" in mine and "您反映的内容" in mine
     stranger = "s" + uuid.uuid4().hex[:12]
-    r = requests.post(f"{stack['rasa']}/webhooks/h5/webhook", json={"sender": stranger, "message": f"查一下{t.number}"})
+    r = requests.post(f"{stack['rasa']}/webhooks/h5/webhook", json={"sender": stranger, "message": f"查一下{t.number}"}, headers=SERVICE)
     other = text_of(r.json())
     assert t.number in other and "当前状态" in other
     assert "您反映的内容" not in other and "松竹苑5幢" not in other and "1385711" not in other

@@ -13,7 +13,7 @@ def make_engine(url: str = None):
     url = url or get_settings().database_url
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": get_settings().db_lock_seconds})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _):

@@ -27,10 +27,23 @@ def by_method(request: Request):
         yield session
 
 
+SERVICE_HEADER = "X-Service-Token"
+
+
+def require_service_token(x_service_token: Optional[str] = Header(None)) -> None:
+    """Machine-to-machine routes (the action server, staff tools) carry RSA_SERVICE_TOKEN; a
+    proxy mistake that exposes them still exposes nothing without it."""
+    token = get_settings().service_token
+    if not token:
+        raise HTTPException(503, "内部接口未启用：请设置环境变量 RSA_SERVICE_TOKEN")
+    if not x_service_token or not hmac.compare_digest(x_service_token.encode(), token.encode()):
+        raise HTTPException(401, "内部接口需要服务令牌")
+
+
 def require_admin_token(x_admin_token: Optional[str] = Header(None)) -> None:
     """Machine-to-machine admin calls (catalogue import, work-order actions) carry RSA_ADMIN_TOKEN."""
     token = get_settings().admin_token
     if not token:
         raise HTTPException(403, "管理接口未启用：请设置环境变量 RSA_ADMIN_TOKEN")
-    if not x_admin_token or not hmac.compare_digest(x_admin_token, token):
+    if not x_admin_token or not hmac.compare_digest(x_admin_token.encode(), token.encode()):
         raise HTTPException(401, "管理令牌无效")

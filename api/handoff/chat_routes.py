@@ -5,7 +5,6 @@ import logging
 import re
 from functools import lru_cache
 
-import httpx
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -62,16 +61,11 @@ async def chat(msg: ChatIn):
     rated, with_staff = await run_in_threadpool(_record, msg.sender, msg.text.strip())
     if rated:
         return {"messages": [{"text": "谢谢您的评价！还有其他问题，随时问我。"}]}
-    settings = get_settings()
     try:
-        async with httpx.AsyncClient(timeout=30) as client:
-            r = await client.post(f"{settings.rasa_url}/webhooks/h5/webhook",
-                                  json={"sender": msg.sender, "message": msg.text})
-            r.raise_for_status()
-            return {"messages": r.json(), "with_staff": with_staff}
-    except (httpx.HTTPError, ValueError) as e:
-        log.warning("assistant unreachable: %s", type(e).__name__)
-        return JSONResponse({"messages": [{"text": f"抱歉，助手暂时无法回复，请稍后再试，或拨打热线{settings.hotline}。"}]},
+        return {"messages": await rasa_client.send_message(msg.sender, msg.text), "with_staff": with_staff}
+    except rasa_client.AssistantUnavailable:
+        hotline = get_settings().hotline
+        return JSONResponse({"messages": [{"text": f"抱歉，助手暂时无法回复，请稍后再试，或拨打热线{hotline}。"}]},
                             status_code=503)
 
 

@@ -1,9 +1,11 @@
-"""The H5 chat channel: Rasa's REST webhook with a guard in front.
+"""The H5 chat channel: Rasa's REST webhook with a guard in front, private to the backend
+(every call carries RSA_SERVICE_TOKEN).
 
 Bad input (empty, overlong, no readable characters, markup) gets a polite reply and is not
 passed to the assistant, so nothing of it is stored. Replies are collected by an output
 channel that reports the name 'h5', so `channel: h5` response variants match (rasa#7384).
 """
+import hmac
 import logging
 import re
 from typing import Any, Awaitable, Callable, Text
@@ -62,6 +64,12 @@ class H5Input(RestInput):
 
         @bp.route("/webhook", methods=["POST"])
         async def receive(request: Request):
+            # Only the backend talks to this webhook: it guards, rate-limits and records every
+            # resident message first. Anyone else is refused.
+            token = get_settings().service_token
+            given = request.headers.get("X-Service-Token") or ""
+            if not token or not hmac.compare_digest(given.encode(), token.encode()):
+                return response.json({"error": "forbidden"}, status=401)
             try:
                 body = request.json
             except Exception:
