@@ -49,7 +49,9 @@ def stack():
     from scripts.stack import Stack
     if not (ROOT / "models" / "current.tar.gz").exists():
         pytest.fail("no trained model: run scripts/test (it trains one when missing)")
-    s = Stack(api=18000, actions=15055, rasa=15005).start()
+    # RSA_TEST_PORT_OFFSET lets two test runs on one machine start their stacks side by side.
+    off = int(os.environ.get("RSA_TEST_PORT_OFFSET", "0"))
+    s = Stack(api=18000 + off, actions=15055 + off, rasa=15005 + off).start()
     yield {"api": s.api_url, "rasa": s.rasa_url, "log_dir": s.log_dir}
     s.stop()
 
