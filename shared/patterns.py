@@ -11,6 +11,9 @@ TICKET_EXAMPLE = "WG202611150023"
 
 PHONE = re.compile(rf"(?<!\d)({MOBILE}|{LANDLINE})(?!\d)")
 _WHOLE_PHONE = re.compile(rf"^(?:{MOBILE}|{LANDLINE})$")
+# What the backend relays to the assistant instead of a phone number (shared/redact.py): the
+# action server recognises it as the resident's phone; the backend resolves it to the real one.
+MASKED_PHONE = re.compile(r"(?<![\d*])(\d{3}\*{4}\d{4})(?![\d*])")
 _TICKET = re.compile(TICKET_NUMBER)
 PHONE_FORMAT_HELP = "请提供11位手机号（如138开头）或带区号的固定电话（如0571-86012345）。"
 
@@ -26,9 +29,15 @@ def mask(phone: Optional[str]) -> str:
 
 
 def phone_in(text: str) -> Optional[str]:
-    """'138 0000 1234' and '0571-86012345' alike; spaces inside the number are ignored."""
-    m = PHONE.search(re.sub(r"\s", "", text or ""))
+    """'138 0000 1234' and '0571-86012345' alike; spaces inside the number are ignored. A masked
+    number (139****5678, as the backend relays it) counts too."""
+    flat = re.sub(r"\s", "", text or "")
+    m = PHONE.search(flat) or MASKED_PHONE.search(flat)
     return m.group(1) if m else None
+
+
+def is_masked(phone: str) -> bool:
+    return bool(MASKED_PHONE.fullmatch(re.sub(r"\s", "", phone or "")))
 
 
 def normalise_phone(phone: str) -> Optional[str]:

@@ -28,3 +28,15 @@ def normalise(text: str) -> str:
 def clean(text: str) -> str:
     """Drop control and invisible formatting characters and trim (this may change length)."""
     return _CONTROL.sub("", text or "").replace("\r", "").strip()
+
+
+def clean_stored(value):
+    """clean() for what is kept: a text, or every text inside a dict/list (a case's context), so
+    no stored line carries control characters that break a page, a log line or an XML export."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {clean(str(k)): clean_stored(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_stored(v) for v in value]
+    return value

@@ -22,6 +22,7 @@ from api.staff.audit import AuditAction, Role, audit
 from api.staff.auth import signed_in_at
 from api.staff.models import StaffSession, StaffUser
 from shared.patterns import TICKET_EXAMPLE
+from shared.textnorm import clean, clean_stored
 
 DEFAULT_MINUTES_PER_CASE = 3
 
@@ -66,9 +67,9 @@ def open_case(session: Session, *, sender: str, channel: str, reason: str, commu
     reason = Reason(reason)
     case = HandoffCase(sender=sender, channel=channel, centre=centre, reason=reason.value, priority=PRIORITY[reason],
                        status=CaseStatus.WAITING if on_duty(session, centre, at) else CaseStatus.CALLBACK,
-                       context=context, created_at=at)
+                       context=clean_stored(context), created_at=at)
     for m in transcript[-50:]:
-        case.messages.append(CaseMessage(at=at, author=m["author"], text=str(m["text"])[:2000], delivered=True,
+        case.messages.append(CaseMessage(at=at, author=m["author"], text=clean(str(m["text"]))[:2000], delivered=True,
                                          asr_confidence=_confidence(m.get("asr_confidence"))))
     session.add(case)
     session.commit()
@@ -143,7 +144,7 @@ def claim(session: Session, user: StaffUser, case: HandoffCase) -> str:
 
 def reply(session: Session, user: StaffUser, case: HandoffCase, text: str) -> CaseMessage:
     _must_hold(case, user)
-    text = text.strip()
+    text = clean(text)
     if not text:
         raise CaseError("回复不能为空", Kind.INVALID)
     msg = CaseMessage(at=clock.now(), author=Author.STAFF, staff_id=user.id, text=text[:2000])
@@ -155,7 +156,8 @@ def reply(session: Session, user: StaffUser, case: HandoffCase, text: str) -> Ca
 
 
 def note(session: Session, user: StaffUser, case: HandoffCase, text: str) -> None:
-    if not text.strip():
+    text = clean(text)
+    if not text:
         raise CaseError("备注不能为空", Kind.INVALID)
     case.messages.append(CaseMessage(at=clock.now(), author=Author.NOTE, staff_id=user.id, text=text.strip()[:2000],
                                      delivered=True))
@@ -194,7 +196,7 @@ def close(session: Session, user: StaffUser, case: HandoffCase, how: CaseStatus,
     if how == CaseStatus.RESOLVED and not reason.strip():
         raise CaseError("结束会话请填写处理结果", Kind.INVALID)
     at = clock.now()
-    case.status, case.closed_at, case.resolution = how.value, at, reason.strip()[:1000] or None
+    case.status, case.closed_at, case.resolution = how.value, at, clean(reason)[:1000] or None
     text = ("本次人工服务已结束。请您为这次服务打分：回复1到5（5分最满意）。" if how == CaseStatus.RESOLVED
             else "工作人员已把对话交回智能助手，您可以继续提问。")
     case.messages.append(CaseMessage(at=at, author=Author.STAFF, staff_id=user.id, text=text))

@@ -13,6 +13,7 @@ from api.handoff.models import CaseMessage, HandoffCase
 from api.handoff.states import OPEN_STATES, QUEUE_STATES, Author, CaseStatus
 from shared.patterns import PHONE_FORMAT_HELP, normalise_phone
 from shared.settings import get_settings
+from shared.textnorm import clean
 
 NOBODY_CAME = ("抱歉，工作人员暂时都在忙，没能及时接入。您的问题和我们的对话都已登记为回电请求，"
                "工作人员会尽快在这里回复您；着急的话请拨打{phone}或{hotline}。希望工作人员打电话给您的话，请留个手机号。"
@@ -43,6 +44,7 @@ def record_resident_message(session: Session, sender: str, text: str) -> tuple:
     for staff also keep what the resident writes."""
     if take_rating(session, sender, text):
         return True, None
+    text = clean(text)
     case = listening_case(session, sender)
     if case is not None and text and len(text) <= get_settings().max_message_chars:
         case.messages.append(CaseMessage(at=clock.now(), author=Author.RESIDENT, text=text[:2000], delivered=True))

@@ -22,7 +22,7 @@ from api.places.locate import Located
 from api.places.models import Department
 from shared.patterns import PHONE_FORMAT_HELP, mask
 from shared.patterns import normalise_phone as canonical_phone
-from shared.textnorm import normalise
+from shared.textnorm import clean, normalise
 
 # action (as staff name it) → (the states it is allowed from, the state it leads to)
 TRANSITIONS = {
@@ -92,7 +92,7 @@ def file_ticket(session: Session, classifier: IncidentClassifier, *, description
                 located: Located, phone: str, channel: str, idempotency_key: Optional[str] = None,
                 sender: Optional[str] = None, lat: float = None, lon: float = None) -> tuple:
     """File a report; returns (ticket, created). Committed before it returns."""
-    description = (description or "").strip()
+    description, address = clean(description), clean(address)
     if not description:
         raise TicketError("请说明发生了什么问题。")
     if len(description) > MAX_DESCRIPTION:

@@ -1,0 +1,67 @@
+"""Personal data in what residents type: masked before a conversation is stored, and taken out
+altogether from the text the public sees.
+
+- mask_personal: phone numbers become 139****5678 (the resident still recognises their number,
+  the real one stays in the backend's phone vault), ID numbers become asterisks and are never kept.
+- public_text: a description fit for Open311 and for strangers asking about a work order: no
+  phone or ID numbers, no names the resident gave, no flat or room numbers; the problem and the
+  general place stay.
+"""
+import re
+from typing import Dict, Tuple
+
+from shared.patterns import MASKED_PHONE, PHONE, mask
+
+# 18-digit 身份证号 (last character may be X), not part of a longer number.
+ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])")
+ID_MASK = "*" * 18
+
+
+def mask_personal(text: str) -> Tuple[str, Dict[str, str]]:
+    """(the text with phone and ID numbers masked, {masked phone: real phone})."""
+    phones: Dict[str, str] = {}
+    text = ID_NUMBER.sub(ID_MASK, text or "")  # first: an ID number contains phone-like digit runs
+
+    def _phone(m: re.Match) -> str:
+        real = m.group(1).replace("-", "")
+        masked = mask(real)
+        phones[masked] = real
+        return masked
+
+    return PHONE.sub(_phone, text), phones
+
+
+_SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+             "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+_HONORIFIC = "先生|女士|小姐|阿姨|大爷|大妈|大姐|大哥|师傅|老师|奶奶|爷爷|叔叔|老伯|阿婆"
+_CN = r"[\u4e00-\u9fa5]"
+_STOP = r"(?=[，,。；;！!？?\s、]|$)"
+_LABEL = r"(?:我的|本人)?(?:联系)?(?:电话|手机|手机号|号码|联系方式|身份证|身份证号)(?:号码|号)?(?:是|为|:|：)?\s*"
+_RULES = [
+    # 电话13912345678 / 139****5678 / 身份证号…: the number and what introduces it.
+    re.compile(rf"{_LABEL}(?:{PHONE.pattern}|{MASKED_PHONE.pattern}|{ID_NUMBER.pattern}|\*{{18}})"),
+    PHONE, MASKED_PHONE, ID_NUMBER, re.compile(r"\*{18}"),
+    # 我是302的张三 / 我叫李四 / 本人王五: a name (2-4 characters) the resident gave, with its flat.
+    re.compile(rf"(?:我|本人)(?:是|叫|姓)?\s*(?:\d+(?:号楼|幢|栋|座|单元|室|号)?)*\d*的?\s*{_CN}{{2,4}}{_STOP}"),
+    re.compile(rf"(?:我|本人)(?:叫|姓){_CN}{{1,3}}"),
+    # 张先生 / 王阿姨 / 李女士
+    re.compile(rf"[{_SURNAMES}](?:{_HONORIFIC})"),
+    # 302室 / 5幢302 / 3号楼502 / 302的: the flat, not the building.
+    re.compile(r"(?<!\d)\d{3,4}(?:室|房间|号房|房)"),
+    re.compile(r"(?<=[幢栋座楼元])\s*\d{3,4}(?!\d)(?:号)?"),
+    re.compile(r"(?<!\d)\d{3,4}(?=的)"),
+]
+_PUNCT = re.compile(r"[，,；;、]\s*(?=[，,。；;！!？?、]|$)")
+
+
+def public_text(text: str) -> str:
+    """What the resident typed, without the people in it (see the module's docstring)."""
+    out = text or ""
+    for rule in _RULES:
+        out = rule.sub("", out)
+    out = re.sub(r"(?<=[，,。；;！!？?])\s*的\s*", "", out)  # 的 left behind by a removed flat number
+    prev = None
+    while prev != out:
+        prev, out = out, _PUNCT.sub("", out)
+    out = re.sub(r"^[\s，,。；;、]+", "", out).strip()
+    return out
