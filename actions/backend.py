@@ -94,6 +94,11 @@ def file_ticket(**payload) -> dict:
     return r.json()
 
 
+def ticket_by_key(key: str) -> Optional[dict]:
+    """The ticket filed under this idempotency key (the reporter's view), or None."""
+    return _call("GET", "/api/tickets/by-key", params={"key": key})
+
+
 def ticket(number: str, sender: str) -> Optional[dict]:
     return _call("GET", f"/api/tickets/{number}", params={"sender": sender})
 

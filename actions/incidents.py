@@ -18,7 +18,10 @@ from shared.patterns import PHONE_FORMAT_HELP, TICKET_EXAMPLE, mask, phone_in, t
 EMERGENCY = "⚠️ 这是紧急情况！请马上拨打119（火警、燃气泄漏、被困）、110（治安）或120（有人受伤），先保证人身安全。\n我同时把情况登记为最高等级（重大），马上派单。"
 CORRECTION = ("改成", "改为", "不对", "写错", "错了", "应该是", "换成", "更正")
 FORM_SLOTS = ["incident_description", "incident_address", "contact_phone", "incident_confirm", "incident_draft",
-              "incident_address_tries", "requested_slot"]
+              "incident_address_tries", "incident_pending", "requested_slot"]
+PENDING = ("抱歉，系统暂时没能提交，您的信息我还留着，这次还没有生成工单。请稍后回复“确认提交”再试，"
+           "不报了就回复“取消”；着急的话也可以拨打{hotline}。")
+CONFIRM_WORDS = ("确认", "提交")
 MAX_ADDRESS_TRIES = 2
 
 
@@ -39,7 +42,7 @@ class ActionStartIncident(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         text = resident_text(tracker)
         events = [SlotSet("incident_description", text[:1000]), SlotSet("incident_draft", uuid.uuid4().hex),
-                  SlotSet("incident_confirm", None), SlotSet("incident_address", None),
+                  SlotSet("incident_confirm", None), SlotSet("incident_pending", None), SlotSet("incident_address", None),
                   SlotSet("incident_address_tries", 0)]
         try:
             c = backend.classify_incident(text)
@@ -170,18 +173,22 @@ class ActionSubmitIncident(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         if not tracker.get_slot("incident_confirm"):
             return ActionCancelIncident().run(dispatcher, tracker, domain)
+        key = f"{tracker.sender_id}:{tracker.get_slot('incident_draft')}"
         try:
             res = backend.file_ticket(
                 description=tracker.get_slot("incident_description") or "",
                 address=tracker.get_slot("incident_address") or "",
                 phone=tracker.get_slot("contact_phone") or "",
                 channel=tracker.get_latest_input_channel() or "h5", sender=tracker.sender_id,
-                idempotency_key=f"{tracker.sender_id}:{tracker.get_slot('incident_draft')}")
+                idempotency_key=key)
         except backend.BackendError:
-            # Nothing is lost: the slots stay filled, so "确认提交" can be sent again.
-            dispatcher.utter_message(text=f"抱歉，提交时系统出了点问题，您的信息我还留着。请稍后回复“确认提交”再试，或拨打{backend.hotline()}。",
-                                     buttons=[{"title": "确认提交", "payload": "/affirm"}])
-            return [SlotSet("incident_confirm", None)]
+            res = filed_meanwhile(key)
+        if res is None:
+            # Nothing is lost: the slots stay filled and the confirmation stays pending, so the
+            # resident's next "确认提交" files it with the same key (one ticket, however often).
+            dispatcher.utter_message(text=PENDING.format(hotline=backend.hotline()),
+                                     buttons=[{"title": "确认提交", "payload": "/affirm"}, {"title": "取消", "payload": "/deny"}])
+            return [SlotSet("incident_pending", True)]
         if "error" in res:
             dispatcher.utter_message(text=f"没能提交：{res['error']}")
             return [SlotSet(s, None) for s in FORM_SLOTS]
@@ -196,13 +203,23 @@ class ActionSubmitIncident(Action):
         return [SlotSet(s, None) for s in FORM_SLOTS]
 
 
+def filed_meanwhile(key: str):
+    """The ticket filed under this key, or None. A timeout does not mean it was not filed:
+    the backend may have committed it after we stopped waiting."""
+    try:
+        return backend.ticket_by_key(key)
+    except backend.BackendError:
+        return None
+
+
 class ActionCancelIncident(Action):
     def name(self) -> Text:
         return "action_cancel_incident"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         dispatcher.utter_message(text="好的，已取消，这次没有提交。需要时再跟我说就行。")
-        return [ActiveLoop(None)] + [SlotSet(s, None) for s in FORM_SLOTS]
+        events = [ActiveLoop(None)] if tracker.active_loop_name else []
+        return events + [SlotSet(s, None) for s in FORM_SLOTS]
 
 
 class ActionIncidentStatus(Action):
@@ -215,6 +232,9 @@ class ActionIncidentStatus(Action):
         text = resident_text(tracker)
         number = first_entity(tracker, "ticket_id")
         number = (number or ticket_number_in(text) or "").upper()
+        if not number and tracker.get_slot("incident_pending") and any(w in text for w in CONFIRM_WORDS):
+            # "确认提交" typed after a failed filing: the pending report, not a progress query.
+            return ActionSubmitIncident().run(dispatcher, tracker, domain)
         try:
             if number:
                 t = backend.ticket(number, tracker.sender_id)

@@ -2,7 +2,7 @@
 Reads never write: overdue supervision (督办) runs on the backend's background loop."""
 from typing import Optional
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -77,6 +77,16 @@ def file(body: TicketIn, session=Depends(writing)):
         phone=body.phone, channel=body.channel, idempotency_key=body.idempotency_key, sender=body.sender,
         lat=body.lat, lon=body.lon)
     return {"created": created, **tickets.view(t, reporter=True)}
+
+
+@router.get("/tickets/by-key")
+def ticket_by_key(key: str = Query(..., min_length=1, max_length=100), session=Depends(reading)):
+    """The ticket filed under an idempotency key: after a timed-out filing the action server asks
+    here before telling the resident it failed (the backend may have committed it meanwhile)."""
+    t = session.scalars(select(Ticket).where(Ticket.idempotency_key == key)).first()
+    if t is None:
+        raise HTTPException(404, "没有按这个编号提交的工单。")
+    return {"created": False, **tickets.view(t, reporter=True)}
 
 
 @router.get("/tickets/{number}")
