@@ -13,7 +13,7 @@ from api.core.errors import DomainError, Kind
 from api.core.workdays import is_workday
 from api.handoff.models import CaseMessage, HandoffCase
 from api.handoff.states import OPEN_STATES, PRIORITY, QUEUE_STATES, Author, CaseStatus, Reason
-from api.incidents import tickets
+from api.incidents import tickets, vault
 from api.incidents.models import Ticket
 from api.places import directory as places
 from api.places.locate import locate
@@ -213,7 +213,8 @@ def file_ticket(session: Session, user: StaffUser, case: HandoffCase, classifier
     key = "case{}:{}".format(case.id, hashlib.sha256(f"{description.strip()}|{address.strip()}".encode()).hexdigest()[:24])
     try:
         t, _ = tickets.file_ticket(session, classifier, description=description, address=address,
-                                   located=locate(session, address), phone=phone, channel="console",
+                                   located=locate(session, address), phone=vault.resolve(session, case.sender, phone),
+                                   channel="console",
                                    idempotency_key=key, sender=case.sender)
     except tickets.TicketError as e:
         raise CaseError(str(e), Kind.INVALID) from None

@@ -11,6 +11,7 @@ from api.core.errors import Kind
 from api.handoff.cases import CaseError
 from api.handoff.models import CaseMessage, HandoffCase
 from api.handoff.states import OPEN_STATES, QUEUE_STATES, Author, CaseStatus
+from api.incidents import vault
 from shared.patterns import PHONE_FORMAT_HELP, normalise_phone
 from shared.settings import get_settings
 from shared.textnorm import clean
@@ -104,7 +105,7 @@ def set_callback_phone(session: Session, sender: str, phone: str) -> Optional[Ha
                            .order_by(HandoffCase.id.desc())).first()
     if case is None:
         return None
-    number = normalise_phone(phone)
+    number = normalise_phone(vault.resolve(session, sender, phone))
     if number is None:
         raise CaseError("联系电话格式不对：" + PHONE_FORMAT_HELP, Kind.INVALID)
     case.context = {**(case.context or {}), "callback_phone": number}  # a new dict: JSON columns track assignment

@@ -40,6 +40,8 @@ class Ticket(Base):
     grade = Column(String(4), nullable=False)
     status = Column(String(10), nullable=False)
     description = Column(Text, nullable=False)
+    # For everyone else (Open311, strangers asking): no phone/ID numbers, names or flats.
+    public_description = Column(Text, nullable=False, default="")
     address = Column(String(200), nullable=False)
     grid_id = Column(Integer, ForeignKey("grids.id"), nullable=True)
     lat = Column(Float, nullable=True)
@@ -80,3 +82,15 @@ class TicketCounter(Base):
     __tablename__ = "ticket_counters"
     day = Column(String(8), primary_key=True)
     last = Column(Integer, nullable=False)
+
+
+class PhoneVault(Base):
+    """The real phone numbers behind the masked ones (139****5678) a conversation carries: the
+    assistant's tracker store never sees them, a ticket or a call-back still gets the number."""
+
+    __tablename__ = "phone_vault"
+    id = Column(Integer, primary_key=True)
+    owner_ref = Column(String(64), nullable=False, index=True)  # hashed sender id, as Ticket.reporter_ref
+    masked = Column(String(20), nullable=False)
+    phone = Column(String(20), nullable=False)
+    created_at = Column(DateTime, nullable=False)

@@ -5,7 +5,9 @@ The richer lifecycle maps onto open/closed; the latest event's note is the statu
 Requests never carry the reporter's phone or name.
 """
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
+from functools import lru_cache
 from typing import List, Optional
 
 from fastapi import APIRouter, Depends, Request
@@ -16,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from api.core import clock
 from api.core.db import WriteSession
 from api.core.deps import reading
+from api.core.ratelimit import RateLimiter
 from api.incidents import tickets
 from api.incidents.categories import classifier
 from api.incidents.models import IncidentCategory, Ticket
@@ -31,6 +34,14 @@ class Open311Error(Exception):
         self.code, self.description = code, description
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml_text(v) -> str:
+    # Characters XML 1.0 cannot carry would make the whole document unreadable.
+    return _NOT_XML.sub("", str(v))
+
+
 def _xml(root: str, item: str, rows: List[dict]) -> bytes:
     top = ET.Element(root)
     for row in rows:
@@ -39,9 +50,9 @@ def _xml(root: str, item: str, rows: List[dict]) -> bytes:
             child = ET.SubElement(el, k)
             if isinstance(v, list):
                 for x in v:
-                    ET.SubElement(child, "value").text = str(x)
+                    ET.SubElement(child, "value").text = _xml_text(x)
             elif v is not None:
-                child.text = str(v).lower() if isinstance(v, bool) else str(v)
+                child.text = str(v).lower() if isinstance(v, bool) else _xml_text(v)
     return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8")
 
 
@@ -79,13 +90,13 @@ def _request(t: Ticket) -> dict:
         "status_notes": f"{t.status}：{last.note}" if last else t.status,
         "service_name": t.category.name if t.category else "待分类",
         "service_code": t.category.open311_code if t.category else None,
-        "description": t.description,
+        "description": t.public_description,  # never the words as typed: no phones, names, flats
         "agency_responsible": t.department.name,
         "service_notice": f"办理时限至{t.deadline:%Y-%m-%d %H:%M}",
         "requested_datetime": _iso(t.created_at),
         "updated_datetime": _iso(t.updated_at),
         "expected_datetime": _iso(t.deadline),
-        "address": t.address,
+        "address": tickets.public_place(t),  # the located place, not the typed address
         "address_id": t.grid.name if t.grid else None,
         "zipcode": None,
         "lat": t.lat if t.lat is not None else (t.grid.lat if t.grid else None),
@@ -118,10 +129,26 @@ def service_definition(code: str, fmt: str, session=Depends(reading)):
     return JSONResponse(body)
 
 
+@lru_cache(maxsize=4)
+def _key_limiter(per_minute: int) -> RateLimiter:
+    return RateLimiter(burst=per_minute, per_second=per_minute / 60)
+
+
+def key_limiter() -> RateLimiter:
+    """POSTs per API key (RSA_OPEN311_PER_MINUTE): one client's script cannot flood the work orders."""
+    return _key_limiter(get_settings().open311_per_minute)
+
+
 @router.post("/requests.{fmt}")
 async def post_request(fmt: str, request: Request):
     form = dict(await request.form()) if "form" in request.headers.get("content-type", "") else {}
     form.update(request.query_params)
+    key = form.get("api_key")
+    if isinstance(key, str) and key in get_settings().open311_key_list and not key_limiter().allow(key):
+        wait = key_limiter().retry_after(key)
+        reply = error(fmt, 429, f"提交太频繁，请{wait}秒后再试 (too many requests for this api_key; retry in {wait} s)")
+        reply.headers["Retry-After"] = str(wait)
+        return reply
     # Filing may queue for the database's write lock: in a worker thread, not the event loop.
     return await run_in_threadpool(_file_request, _fmt(fmt), form)
 

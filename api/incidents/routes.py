@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.core.deps import reading, require_admin_token, writing
-from api.incidents import tickets
+from api.incidents import tickets, vault
 from api.incidents.categories import classifier, danger_words
 from api.incidents.models import Ticket
 from api.places.locate import locate
@@ -74,7 +74,8 @@ def file(body: TicketIn, session=Depends(writing)):
     located = locate(session, body.address, body.lat, body.lon)
     t, created = tickets.file_ticket(
         session, classifier(session), description=body.description, address=body.address, located=located,
-        phone=body.phone, channel=body.channel, idempotency_key=body.idempotency_key, sender=body.sender,
+        phone=vault.resolve(session, body.sender, body.phone), channel=body.channel,
+        idempotency_key=body.idempotency_key, sender=body.sender,
         lat=body.lat, lon=body.lon)
     return {"created": created, **tickets.view(t, reporter=True)}
 

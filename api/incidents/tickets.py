@@ -22,6 +22,7 @@ from api.places.locate import Located
 from api.places.models import Department
 from shared.patterns import PHONE_FORMAT_HELP, mask
 from shared.patterns import normalise_phone as canonical_phone
+from shared.redact import public_text
 from shared.textnorm import clean, normalise
 
 # action (as staff name it) → (the states it is allowed from, the state it leads to)
@@ -118,6 +119,7 @@ def file_ticket(session: Session, classifier: IncidentClassifier, *, description
         dup = find_duplicate(session, category_id, grid_id, at) if c.grade != "重大" else None
         t = Ticket(number=number, idempotency_key=idempotency_key, channel=channel,
                    category_id=category_id, grade=c.grade, status=TicketStatus.ACCEPTED.value, description=description,
+                   public_description=public_text(description),
                    address=address.strip()[:200], grid_id=grid_id, lat=lat, lon=lon, reporter_phone=phone,
                    reporter_ref=reporter_ref(sender) if sender else None, department=dept,
                    deadline=deadline(at, limit), created_at=at, updated_at=at)
@@ -212,8 +214,17 @@ def is_reporter(t: Ticket, phone: Optional[str], sender: Optional[str]) -> bool:
     return False
 
 
+def public_place(t: Ticket) -> str:
+    """Where it is, as located (street, community, grid), never the words the resident typed."""
+    if t.grid is None:
+        return "待核实"
+    c = t.grid.community
+    return f"{c.street.name}{c.name}（{t.grid.name}）"
+
+
 def view(t: Ticket, reporter: bool) -> dict:
-    """What a viewer sees. Strangers see the progress, never who reported or their words."""
+    """What a viewer sees. Strangers see the progress, the public description and the located
+    place, never who reported or their words."""
     last = t.events[-1] if t.events else None
     out = {
         "number": t.number,
@@ -229,6 +240,8 @@ def view(t: Ticket, reporter: bool) -> dict:
         "updated_at": t.updated_at.isoformat(timespec="minutes"),
         "merged_into": t.merged_into.number if t.merged_into else None,
         "community": t.grid.community.name if t.grid else None,
+        "summary": t.public_description,
+        "place": public_place(t),
     }
     if reporter:
         out.update(description=t.description, address=t.address, phone=mask(t.reporter_phone),
