@@ -218,8 +218,7 @@ class ActionCancelIncident(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         dispatcher.utter_message(text="好的，已取消，这次没有提交。需要时再跟我说就行。")
-        events = [ActiveLoop(None)] if tracker.active_loop_name else []
-        return events + [SlotSet(s, None) for s in FORM_SLOTS]
+        return [ActiveLoop(None)] + [SlotSet(s, None) for s in FORM_SLOTS]
 
 
 class ActionIncidentStatus(Action):
