@@ -3,23 +3,28 @@ while staff hold the conversation it also lands in their case, and staff replies
 picked up by the page."""
 import logging
 import re
+import secrets
 from functools import lru_cache
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.core.db import WriteSession
 from api.core.deps import reading
+from api.core.net import client_address, is_https
 from api.core.ratelimit import RateLimiter
 from api.handoff import rasa_client, relay
+from api.incidents import vault
 from api.places import directory
+from shared.redact import mask_personal
 from shared.settings import get_settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/chat")
-SENDER = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+COOKIE = relay.CHAT_COOKIE
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
 
 
 @lru_cache(maxsize=1)
@@ -29,63 +34,114 @@ def limiter() -> RateLimiter:
     return RateLimiter(s.chat_burst, s.chat_per_second)
 
 
+@lru_cache(maxsize=1)
+def new_chats() -> RateLimiter:
+    """New conversations per client address: a fresh id per message must not walk around the
+    per-conversation limit."""
+    n = get_settings().new_chats_per_hour
+    return RateLimiter(n, n / 3600)
+
+
 class ChatIn(BaseModel):
-    sender: str = Field(..., max_length=64)
+    # A `sender` in the body (older pages) is ignored: the conversation is the cookie's.
     text: str = Field("", max_length=20000)
 
 
-class UpdatesIn(BaseModel):
-    sender: str = Field(..., max_length=64)
+def _conversation(request: Request) -> tuple:
+    """(sender, new cookie token or None, refusal or None). The conversation is bound to an
+    unguessable token in an HttpOnly cookie; its sender id is derived from it, never chosen by
+    the client, so knowing a sender id gives nobody the resident's staff replies."""
+    token = request.cookies.get(COOKIE, "")
+    if TOKEN.match(token):
+        return relay.sender_for(token), None, None
+    if not new_chats().allow(client_address(request)):
+        hotline = get_settings().hotline
+        return None, None, JSONResponse(
+            {"detail": f"从您的网络新开的对话太多了，请过一会儿再试，或拨打热线{hotline}。这条消息没有发出，内容还在输入框里。"},
+            status_code=429, headers={"Retry-After": "60"})
+    token = secrets.token_urlsafe(32)
+    return relay.sender_for(token), token, None
 
 
-def _bad_sender() -> JSONResponse:
-    return JSONResponse({"detail": "会话标识无效，请刷新页面"}, status_code=422)
+def _with_cookie(request: Request, response: Response, token) -> Response:
+    if token:
+        response.set_cookie(COOKIE, token, max_age=get_settings().retention_days * 86400, path="/", httponly=True,
+                            samesite="lax", secure=is_https(request))
+    return response
+
+
+def _readable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800"): no character anyone typed
+        return False
 
 
 @router.get("/info")
-def info(session=Depends(reading)):
-    """What the page says about the district (its name, the hotline)."""
+def info(request: Request, response: Response, session=Depends(reading)):
+    """What the page says about the district (its name, the hotline); a first visit also gets
+    its conversation cookie here."""
+    token = None
+    if not TOKEN.match(request.cookies.get(COOKIE, "")):
+        _, token, _refused = _conversation(request)  # over the limit: no cookie yet, /api/chat says why
+    _with_cookie(request, response, token)
     return directory.district_info(session)
 
 
 @router.post("")
-async def chat(msg: ChatIn):
-    if not SENDER.match(msg.sender):
-        return _bad_sender()
-    if not limiter().allow(msg.sender):
-        wait = limiter().retry_after(msg.sender)
+async def chat(msg: ChatIn, request: Request):
+    if not _readable(msg.text):
+        return JSONResponse({"detail": "消息里有无法识别的字符，请删掉后重新发送。这条消息没有发出。"}, status_code=400)
+    sender, token, refused = _conversation(request)
+    if refused is not None:
+        return refused
+    response = await _chat(sender, msg.text)
+    return _with_cookie(request, response, token)
+
+
+async def _chat(sender: str, text: str) -> Response:
+    if not limiter().allow(sender):
+        wait = limiter().retry_after(sender)
         return JSONResponse({"detail": f"您发得太快了，请等{wait}秒再发。这条消息没有发出，内容还在输入框里。",
                              "retry_after": wait}, status_code=429, headers={"Retry-After": str(wait)})
     # The database work runs in a worker thread: it may queue for SQLite's write lock, and the
     # lock is let go before the (slow) call to the assistant.
-    rated, with_staff = await run_in_threadpool(_record, msg.sender, msg.text.strip())
+    # Phone and ID numbers are masked before anything is stored or reaches the assistant's
+    # tracker store; the real phone stays in the backend's vault for tickets and call-backs.
+    text, phones = mask_personal(text)
+    rated, with_staff = await run_in_threadpool(_record, sender, text.strip(), phones)
     if rated:
-        return {"messages": [{"text": "谢谢您的评价！还有其他问题，随时问我。"}]}
+        return JSONResponse({"messages": [{"text": "谢谢您的评价！还有其他问题，随时问我。"}]})
     try:
-        return {"messages": await rasa_client.send_message(msg.sender, msg.text), "with_staff": with_staff}
+        return JSONResponse({"messages": await rasa_client.send_message(sender, text), "with_staff": with_staff})
     except rasa_client.AssistantUnavailable:
         hotline = get_settings().hotline
         return JSONResponse({"messages": [{"text": f"抱歉，助手暂时无法回复，请稍后再试，或拨打热线{hotline}。"}]},
                             status_code=503)
 
 
-def _record(sender: str, text: str) -> tuple:
+def _record(sender: str, text: str, phones: dict) -> tuple:
     with WriteSession() as session:
+        vault.keep(session, sender, phones)
         return relay.record_resident_message(session, sender, text)
 
 
 @router.post("/updates")
-def updates(body: UpdatesIn, session=Depends(reading)):
+def updates(request: Request, session=Depends(reading)):
     """Staff replies not yet shown on the resident's page (polled by the page every 2 s; the
-    write lock is only taken when there is something to hand out)."""
-    if not SENDER.match(body.sender):
-        return _bad_sender()
-    if not relay.has_news(session, body.sender):
-        return {"messages": [], "with_staff": relay.active_case(session, body.sender) is not None}
+    write lock is only taken when there is something to hand out). Only the cookie's own
+    conversation: a body naming another is ignored."""
+    token = request.cookies.get(COOKIE, "")
+    if not TOKEN.match(token):
+        return {"messages": [], "with_staff": False}
+    sender = relay.sender_for(token)
+    if not relay.has_news(session, sender):
+        return {"messages": [], "with_staff": relay.active_case(session, sender) is not None}
     session.close()
     with WriteSession() as w:
-        if relay.expire_unclaimed(w, body.sender):
-            rasa_client.resume(body.sender)  # nobody came: the assistant answers again meanwhile
-        texts = relay.deliver(w, body.sender)
+        if relay.expire_unclaimed(w, sender):
+            rasa_client.resume(sender)  # nobody came: the assistant answers again meanwhile
+        texts = relay.deliver(w, sender)
         return {"messages": [{"text": t, "from": "staff"} for t in texts],
-                "with_staff": relay.active_case(w, body.sender) is not None}
+                "with_staff": relay.active_case(w, sender) is not None}

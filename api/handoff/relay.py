@@ -1,6 +1,7 @@
 """The resident's side of a handoff: what they write reaches the case, staff replies reach
 their page, ratings are taken, and cases nobody claims in time become call-backs."""
 import datetime as dt
+import hashlib
 from typing import List, Optional
 
 from sqlalchemy import select
@@ -20,6 +21,13 @@ NOBODY_CAME = ("抱歉，工作人员暂时都在忙，没能及时接入。您�
                "工作人员会尽快在这里回复您；着急的话请拨打{phone}或{hotline}。希望工作人员打电话给您的话，请留个手机号。"
                "在这之前，我也可以继续回答办事问题。")
 RATING_WINDOW = dt.timedelta(hours=1)
+CHAT_COOKIE = "rsa_chat"
+
+
+def sender_for(token: str) -> str:
+    """The chat page's conversation id, derived from its cookie token: the id is what Rasa, the
+    cases and the logs see; the token, which alone opens the conversation, is never stored."""
+    return "h5-" + hashlib.sha256(("rsa-chat:" + token).encode()).hexdigest()[:40]
 
 
 def claim_timeout() -> dt.timedelta:

@@ -8,14 +8,9 @@
   var send = document.getElementById("send");
   var typing = document.getElementById("typing");
 
-  function newId() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return "r" + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
-  }
   // The district's name and hotline come from the backend (settings and data), never from here.
   var district = { name: "", hotline: "12345" };
-  var sender = localStorage.getItem("rsa-sender");
-  if (!sender) { sender = newId(); localStorage.setItem("rsa-sender", sender); }
+  // The conversation is the backend's HttpOnly cookie: this page never sees or picks its id.
 
   function add(who, text) {
     var row = document.createElement("div");
@@ -61,11 +56,11 @@
     fetch("/api/chat", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: sender, text: message })
+      body: JSON.stringify({ text: message })
     }).then(function (r) { return r.json().then(function (data) { return { status: r.status, data: data }; }); })
     .then(function (res) {
       var data = res.data;
-      if (res.status === 429 || res.status === 422) {
+      if (res.status === 429 || res.status === 422 || res.status === 400) {
         // Not sent: say so next to the message and give the words back to the resident.
         mine.classList.add("failed");
         add("bot", (data && data.detail) || "这条消息没有发出，请稍后再发。");
@@ -96,7 +91,7 @@
     fetch("/api/chat/updates", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: sender })
+      body: "{}"
     }).then(function (r) { return r.json(); })
       .then(function (data) {
         ((data && data.messages) || []).forEach(function (m) { add("staff", m.text); });
