@@ -24,6 +24,8 @@ os.environ["RSA_CLOCK_START"] = "2026-11-24T09:00:00"  # a Tuesday, centres open
 os.environ["RSA_HOTLINE"] = "96345"
 os.environ["RSA_SERVICE_TOKEN"] = "test-service-token"
 SERVICE = {"X-Service-Token": "test-service-token"}  # what the action server sends to /api/
+# Every test client starts conversations from one address; the limit itself is tested with its own value.
+os.environ["RSA_NEW_CHATS_PER_HOUR"] = "100000"
 
 from api import cli  # noqa: E402
 
