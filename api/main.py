@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.core.db import WriteSession
 from api.core.errors import DomainError
+from api.core.guard import KB, AddressLimit, BodyLimit, SecurityHeaders
 from api.core.logsafe import install_redaction
 from api.guide import index
 from api.guide import routes as guide_routes
@@ -28,14 +29,15 @@ log = logging.getLogger("api")
 BACKGROUND_SECONDS = 30
 
 
-def expire_and_supervise() -> list:
-    """One round of the background work; returns the conversations whose assistant must be
-    woken up (their handoff became a call-back)."""
+def expire_and_supervise() -> None:
+    """One round of the background work. A handoff that became a call-back wakes its assistant
+    up again, through the outbox."""
     with WriteSession() as session:
-        senders = relay.expire_all_unclaimed(session)
+        for sender in relay.expire_all_unclaimed(session):
+            rasa_client.resume(session, sender)
+        session.commit()
     with WriteSession() as session:
         tickets.supervise_overdue(session)
-    return senders
 
 
 async def _background():
@@ -44,8 +46,9 @@ async def _background():
     while True:
         await asyncio.sleep(BACKGROUND_SECONDS)
         try:
-            for sender in await run_in_threadpool(expire_and_supervise):
-                await run_in_threadpool(rasa_client.resume, sender)
+            await run_in_threadpool(expire_and_supervise)
+            # Calls Rasa has not confirmed yet (it was restarting): again, in order.
+            await run_in_threadpool(rasa_client.deliver)
         except Exception:  # a locked database or a restarting Rasa must not end the loop
             log.exception("background round failed; trying again shortly")
 
@@ -66,6 +69,16 @@ for module in (guide_routes, place_routes, incident_routes, open311, handoff_rou
     app.include_router(module.router)
 app.add_exception_handler(open311.Open311Error, open311.error_handler)
 app.mount("/static", StaticFiles(directory=STATIC), name="static")
+# The last added runs first: every answer gets the security headers, then the per-address pace
+# on the public routes, then the body cap, before anything parses the body.
+app.add_middleware(BodyLimit, default=64 * KB, larger={"/api/catalogue/import": 1024 * KB})
+app.add_middleware(AddressLimit, public=lambda path: not is_internal(path))
+app.add_middleware(SecurityHeaders)
+
+
+def is_internal(path: str) -> bool:
+    """Machine-to-machine routes (behind RSA_SERVICE_TOKEN): /api/ apart from the chat page's."""
+    return path.startswith("/api/") and not (path == "/api/chat" or path.startswith("/api/chat/"))
 
 
 @app.exception_handler(DomainError)

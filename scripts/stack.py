@@ -34,6 +34,9 @@ class Stack:
         self.env.setdefault("RSA_SERVICE_TOKEN", secrets.token_urlsafe(24))
         # rasa_sdk binds to SANIC_HOST, 0.0.0.0 by default: loopback unless told otherwise.
         self.env.setdefault("SANIC_HOST", "127.0.0.1")
+        # Sanic (Rasa's server) takes bodies up to 100 MB by default; a resident's message is tiny.
+        # The action server sets its own cap (actions/server.py).
+        self.env.setdefault("SANIC_REQUEST_MAX_SIZE", str(1024 * 1024))
         var = Path(self.env.setdefault("RSA_VAR_DIR", str(ROOT / "var")))
         self.env.setdefault("RSA_TRACKER_DIALECT", "sqlite")
         self.env.setdefault("RSA_TRACKER_DB", str(var / "tracker.db"))
@@ -51,7 +54,8 @@ class Stack:
         return {
             "backend": ([str(BIN / "python"), "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", api,
                          "--log-level", "warning"], f"http://127.0.0.1:{api}/healthz"),
-            "actions": ([str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", act],
+            # rasa_sdk behind the service token (python -m rasa_sdk would answer anyone).
+            "actions": ([str(BIN / "python"), "-m", "actions.server", "--actions", "actions", "--port", act],
                         f"http://127.0.0.1:{act}/health"),
             "rasa": ([str(BIN / "rasa"), "run", "--model", str(ROOT / "models" / "current.tar.gz"),
                       "--credentials", "bot/credentials.yml", "--endpoints", "bot/endpoints.yml",

@@ -26,6 +26,9 @@ os.environ["RSA_SERVICE_TOKEN"] = "test-service-token"
 SERVICE = {"X-Service-Token": "test-service-token"}  # what the action server sends to /api/
 # Every test client starts conversations from one address; the limit itself is tested with its own value.
 os.environ["RSA_NEW_CHATS_PER_HOUR"] = "100000"
+# Likewise every request of the suite comes from one address (testclient, 127.0.0.1);
+# tests/test_security.py tests the per-address limit with its own values.
+os.environ["RSA_ADDRESS_BURST"] = "100000"
 
 from api import cli  # noqa: E402
 

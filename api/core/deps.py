@@ -30,14 +30,21 @@ def by_method(request: Request):
 SERVICE_HEADER = "X-Service-Token"
 
 
-def require_service_token(x_service_token: Optional[str] = Header(None)) -> None:
+def _matches(given: Optional[str], secret: str) -> bool:
+    return bool(secret) and bool(given) and hmac.compare_digest(given.encode(), secret.encode())
+
+
+def require_service_token(x_service_token: Optional[str] = Header(None),
+                          x_admin_token: Optional[str] = Header(None)) -> None:
     """Machine-to-machine routes (the action server, staff tools) carry RSA_SERVICE_TOKEN; a
-    proxy mistake that exposes them still exposes nothing without it."""
-    token = get_settings().service_token
-    if not token:
+    proxy mistake that exposes them still exposes nothing without it. RSA_ADMIN_TOKEN opens
+    them too: staff tools hold that one, while the service token is made afresh at each start."""
+    s = get_settings()
+    if _matches(x_service_token, s.service_token) or _matches(x_admin_token, s.admin_token):
+        return
+    if not s.service_token:
         raise HTTPException(503, "内部接口未启用：请设置环境变量 RSA_SERVICE_TOKEN")
-    if not x_service_token or not hmac.compare_digest(x_service_token.encode(), token.encode()):
-        raise HTTPException(401, "内部接口需要服务令牌")
+    raise HTTPException(401, "内部接口需要服务令牌")
 
 
 def require_admin_token(x_admin_token: Optional[str] = Header(None)) -> None:

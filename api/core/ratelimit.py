@@ -25,12 +25,22 @@ class RateLimiter:
                 self._buckets.popitem(last=False)
             return ok
 
+    def blocked(self, key: str, now: float = None) -> bool:
+        """Whether the next `allow` would refuse, without spending anything (sign-in checks
+        this before the password, and spends only on a failure)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            tokens, last = self._buckets.get(key, (self.burst, now))
+            return min(self.burst, tokens + (now - last) * self.per_second) < 1
+
     def forget(self, key: str) -> None:
         with self._lock:
             self._buckets.pop(key, None)
 
-    def retry_after(self, key: str) -> int:
+    def retry_after(self, key: str, now: float = None) -> int:
         """Whole seconds until the next message would be accepted."""
+        now = time.monotonic() if now is None else now
         with self._lock:
-            tokens, _ = self._buckets.get(key, (self.burst, 0))
+            tokens, last = self._buckets.get(key, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.per_second)
         return max(1, int((1 - tokens) / self.per_second + 0.999))

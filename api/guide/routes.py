@@ -5,13 +5,14 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from api.core.db import WriteSession
-from api.core.deps import reading, require_admin_token
+from api.core.deps import reading, require_admin_token, require_service_token
 from api.guide import catalogue, index
 from api.guide.assist import AnswerRequest, AnswerResponse, answer
 from api.guide.models import ServiceItem
 from api.guide.search import decide
 
-router = APIRouter(prefix="/api")
+# For the action server and staff tools only: the service token (or the admin token).
+router = APIRouter(prefix="/api", dependencies=[Depends(require_service_token)])
 
 
 @router.get("/services")

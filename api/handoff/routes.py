@@ -4,11 +4,12 @@ from typing import Optional
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
-from api.core.deps import writing
+from api.core.deps import require_service_token, writing
 from api.handoff import cases, relay, sensitivity
 from api.handoff.states import Author, Reason
 
-router = APIRouter(prefix="/api/handoff")
+# For the action server and staff tools only: the service token (or the admin token).
+router = APIRouter(prefix="/api/handoff", dependencies=[Depends(require_service_token)])
 
 
 class HandoffIn(BaseModel):

@@ -6,14 +6,15 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from api.core.deps import reading, require_admin_token, writing
+from api.core.deps import reading, require_admin_token, require_service_token, writing
 from api.incidents import tickets, vault
 from api.incidents.categories import classifier, danger_words
 from api.incidents.models import Ticket
 from api.places.locate import locate
 from shared.patterns import TICKET_EXAMPLE
 
-router = APIRouter(prefix="/api")
+# For the action server and staff tools only: the service token (or the admin token).
+router = APIRouter(prefix="/api", dependencies=[Depends(require_service_token)])
 
 
 class TextIn(BaseModel):

@@ -2,11 +2,12 @@
 from fastapi import APIRouter, Depends, HTTPException
 from sqlalchemy import select
 
-from api.core.deps import reading
+from api.core.deps import reading, require_service_token
 from api.places import directory
 from api.places.models import Community
 
-router = APIRouter(prefix="/api")
+# For the action server and staff tools only: the service token (or the admin token).
+router = APIRouter(prefix="/api", dependencies=[Depends(require_service_token)])
 
 
 @router.get("/district")

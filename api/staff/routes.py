@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from api.core import clock
 from api.core.deps import by_method
+from api.core.net import client_address, is_https
 from api.core.ratelimit import RateLimiter
 from api.places.models import ServiceCentre
 from api.staff import auth
@@ -17,8 +18,15 @@ from api.staff.models import AuditEntry, StaffSession, StaffUser
 
 router = APIRouter(prefix="/console/api")
 
-# Password guessing: five tries per name and address, then one a minute; success starts afresh.
-sign_in_limiter = RateLimiter(burst=5, per_second=1 / 60)
+# Password guessing. Failures are counted per name, from any address (rotating addresses gains
+# nothing), and per address, whatever the names (one password tried on many names): five per
+# name, twenty per address, then one a minute. Over either limit even the right password is
+# refused until the wait is over, so guessing and then succeeding is impossible. A success
+# clears the name's count, never the address's (signing in to one's own account must not
+# reset a spray).
+ACCOUNT_FAILURES, ADDRESS_FAILURES = 5, 20
+account_failures = RateLimiter(burst=ACCOUNT_FAILURES, per_second=1 / 60)
+address_failures = RateLimiter(burst=ADDRESS_FAILURES, per_second=1 / 60)
 
 
 class LoginIn(BaseModel):
@@ -33,16 +41,21 @@ def _user(s: StaffSession) -> dict:
 
 @router.post("/login")
 def login(body: LoginIn, request: Request, response: Response, db=Depends(by_method)):
-    key = f"{body.username}|{request.client.host if request.client else ''}"
-    if not sign_in_limiter.allow(key):
-        raise HTTPException(429, f"登录失败次数太多，请{sign_in_limiter.retry_after(key)}秒后再试")
-    got = auth.sign_in(db, body.username, body.password)
+    name, address = body.username, client_address(request)
+    waits = [limiter.retry_after(key) for limiter, key in ((account_failures, name), (address_failures, address))
+             if limiter.blocked(key)]
+    if waits:
+        wait = max(waits)
+        raise HTTPException(429, f"登录失败次数太多，请{wait}秒后再试", headers={"Retry-After": str(wait)})
+    got = auth.sign_in(db, name, body.password)
     if got is None:
+        account_failures.allow(name)
+        address_failures.allow(address)
         raise HTTPException(401, "用户名或密码不对")
-    sign_in_limiter.forget(key)
+    account_failures.forget(name)
     token, csrf, user = got
     response.set_cookie(auth.COOKIE, token, max_age=int(auth.session_length().total_seconds()), httponly=True,
-                        samesite="strict", path="/console")
+                        samesite="strict", path="/console", secure=is_https(request))
     return {"csrf": csrf, "user": {"username": user.username, "name": user.display_name, "role": user.role}}
 
 
