@@ -113,6 +113,8 @@ async def _chat(sender: str, text: str) -> Response:
     rated, with_staff = await run_in_threadpool(_record, sender, text.strip(), phones)
     if rated:
         return JSONResponse({"messages": [{"text": "谢谢您的评价！还有其他问题，随时问我。"}]})
+    # What staff owed the assistant first (a hand-back while Rasa was restarting), in order.
+    await run_in_threadpool(rasa_client.deliver, sender)
     try:
         return JSONResponse({"messages": await rasa_client.send_message(sender, text), "with_staff": with_staff})
     except rasa_client.AssistantUnavailable:
@@ -141,7 +143,9 @@ def updates(request: Request, session=Depends(reading)):
     session.close()
     with WriteSession() as w:
         if relay.expire_unclaimed(w, sender):
-            rasa_client.resume(sender)  # nobody came: the assistant answers again meanwhile
+            # Nobody came: the assistant answers again meanwhile (queued; sent before the
+            # resident's next message is relayed, or by the background round).
+            rasa_client.resume(w, sender)
         texts = relay.deliver(w, sender)
         return {"messages": [{"text": t, "from": "staff"} for t in texts],
                 "with_staff": relay.active_case(w, sender) is not None}

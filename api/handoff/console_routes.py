@@ -6,6 +6,7 @@ from typing import Optional
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from api.core.deps import by_method
 from api.core.labels import label_table
@@ -59,6 +60,7 @@ def _summary(c: HandoffCase) -> dict:
 
 def _view(c: HandoffCase) -> dict:
     return {**_summary(c), "context": c.context, "resolution": c.resolution, "satisfaction": c.satisfaction,
+            "assistant": rasa_client.state(object_session(c), c.sender),  # calls to the assistant not yet confirmed
             "messages": [{"id": m.id, "author": m.author, "text": m.text, "at": m.at.isoformat(timespec="seconds"),
                           "asr_confidence": m.asr_confidence} for m in c.messages],
             "tickets": [{"number": t.number, "category": t.category.name if t.category else "待指挥中心分类",
@@ -86,9 +88,12 @@ def open_case(case_id: int, s=Depends(current_session), db=Depends(by_method)):
     return _view(c)
 
 
-def _run(db, s, case_id, fn, *args) -> tuple:
-    """(the case view after fn(db, user, case, *args), what fn returned)."""
+def _run(db, s, case_id, fn, *args, tell=None) -> tuple:
+    """(the case view after fn(db, user, case, *args), what fn returned). `tell(case)` queues the
+    call the assistant must get, before fn commits: the step and the call are one transaction."""
     c = cases.get_case(db, s.user, case_id)
+    if tell:
+        tell(c)
     result = fn(db, s.user, c, *args)
     view = _view(c)
     db.commit()  # let go of the write lock before the caller talks to the assistant
@@ -114,17 +119,18 @@ def canned(case_id: int, s=Depends(current_session), db=Depends(by_method)):
 
 @router.post("/cases/{case_id}/claim")
 def claim(case_id: int, s=Depends(current_session), db=Depends(by_method)):
-    view, was = _run(db, s, case_id, cases.claim)
-    if was == CaseStatus.CALLBACK:  # the assistant was answering meanwhile; now the person is
-        rasa_client.pause(view["sender"])
-    return view
+    # A call-back: the assistant was answering meanwhile; now the person is.
+    view, _ = _run(db, s, case_id, cases.claim,
+                   tell=lambda c: c.status == CaseStatus.CALLBACK and rasa_client.pause(db, c.sender))
+    return _delivered(view)
 
 
 @router.post("/cases/{case_id}/reply")
 def reply(case_id: int, body: TextIn, s=Depends(current_session), db=Depends(by_method)):
-    view, _ = _run(db, s, case_id, cases.reply, body.text)
-    rasa_client.record_staff_reply(view["sender"], body.text.strip())  # the transcript stays whole
-    return view
+    # The assistant's transcript stays whole.
+    view, _ = _run(db, s, case_id, cases.reply, body.text,
+                   tell=lambda c: rasa_client.record_staff_reply(db, c.sender, body.text.strip()))
+    return _delivered(view)
 
 
 @router.post("/cases/{case_id}/note")
@@ -140,9 +146,10 @@ def case_ticket(case_id: int, body: TicketIn, s=Depends(current_session), db=Dep
     else:
         view, told = _run(db, s, case_id, lambda db_, user, c: cases.file_ticket(
             db_, user, c, classifier(db_), description=body.description, address=body.address, phone=body.phone))
-    if told:
-        rasa_client.record_staff_reply(view["sender"], told)
-    return view
+    if told:  # known only once filed: queued in a transaction of its own
+        rasa_client.record_staff_reply(db, view["sender"], told)
+        db.commit()
+    return _delivered(view)
 
 
 @router.post("/cases/{case_id}/transfer")
@@ -154,13 +161,20 @@ def transfer(case_id: int, body: TransferIn, s=Depends(current_session), db=Depe
 
 @router.post("/cases/{case_id}/resolve")
 def resolve(case_id: int, body: CloseIn, s=Depends(current_session), db=Depends(by_method)):
-    view, _ = _run(db, s, case_id, cases.close, CaseStatus.RESOLVED, body.reason)
-    rasa_client.resume(view["sender"])  # the assistant answers again after the rating question
-    return view
+    # The assistant answers again after the rating question.
+    view, _ = _run(db, s, case_id, cases.close, CaseStatus.RESOLVED, body.reason,
+                   tell=lambda c: rasa_client.resume(db, c.sender))
+    return _delivered(view)
 
 
 @router.post("/cases/{case_id}/handback")
 def handback(case_id: int, s=Depends(current_session), db=Depends(by_method)):
-    view, _ = _run(db, s, case_id, cases.close, CaseStatus.RETURNED, "")
-    rasa_client.resume(view["sender"])
+    view, _ = _run(db, s, case_id, cases.close, CaseStatus.RETURNED, "", tell=lambda c: rasa_client.resume(db, c.sender))
+    return _delivered(view)
+
+
+def _delivered(view: dict) -> dict:
+    """Send what the assistant is owed now; the view says whether it is still pending (then the
+    console tells staff it will be delivered when the assistant is back, not that all is done)."""
+    view["assistant"] = rasa_client.deliver(view["sender"])
     return view

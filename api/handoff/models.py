@@ -50,3 +50,19 @@ class CaseMessage(Base):
 case_tickets = Table("case_tickets", Base.metadata,
                      Column("case_id", Integer, ForeignKey("handoff_cases.id"), primary_key=True),
                      Column("ticket_id", Integer, ForeignKey("tickets.id"), primary_key=True))
+
+
+class RasaOutbox(Base):
+    """A call the backend owes the assistant (pause, resume, a staff line for its transcript),
+    kept until Rasa confirms it: queued with the staff action, tried at once, retried in order
+    per conversation. A row is deleted once Rasa has taken it."""
+
+    __tablename__ = "rasa_outbox"
+    id = Column(Integer, primary_key=True)
+    sender = Column(String(100), nullable=False, index=True)
+    kind = Column(String(12), nullable=False)  # pause | resume | staff_line
+    events = Column(JSON, nullable=False)  # what is posted to the conversation's tracker
+    created_at = Column(DateTime, nullable=False)
+    attempts = Column(Integer, nullable=False, default=0)  # failed deliveries so far
+    last_error = Column(String(100), nullable=True)
+    last_try_at = Column(DateTime, nullable=True)

@@ -1,11 +1,18 @@
 """The calls the backend makes to the Rasa server: a resident's message to the h5 webhook
 (private: it carries RSA_SERVICE_TOKEN), and on Rasa's HTTP API (loopback, RSA_RASA_TOKEN) wake a
-paused conversation when staff hand it back, and keep staff replies in the transcript."""
+paused conversation when staff hand it back, and keep staff replies in the transcript. Those
+last calls are queued in the database (the outbox) and retried until Rasa confirms them."""
 import logging
-from typing import List
+import threading
+from typing import List, Optional
 
 import httpx
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
+from api.core import clock
+from api.core.db import SessionLocal, WriteSession
+from api.handoff.models import RasaOutbox
 from shared.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -13,6 +20,8 @@ log = logging.getLogger(__name__)
 
 # Longer than a turn's slowest path: the action server waits up to RSA_BACKEND_TIMEOUT per call.
 TURN_TIMEOUT = 60
+EVENTS_TIMEOUT = 10
+_delivering = threading.Lock()
 
 
 class AssistantUnavailable(Exception):
@@ -33,28 +42,74 @@ async def send_message(sender: str, text: str) -> list:
         raise AssistantUnavailable from e
 
 
-def _post_events(sender: str, events: List[dict]) -> bool:
+def _post_events(sender: str, events: List[dict]) -> Optional[str]:
+    """None when Rasa took the events, else why not."""
     settings = get_settings()
     try:
         r = httpx.post(f"{settings.rasa_url}/conversations/{sender}/tracker/events", params={"token": settings.rasa_token},
-                       json=events, timeout=10)
+                       json=events, timeout=EVENTS_TIMEOUT)
         r.raise_for_status()
-        return True
+        return None
+    except httpx.HTTPStatusError as e:
+        log.error("Rasa API call failed: HTTP %s", e.response.status_code)
+        return f"HTTP {e.response.status_code}"
     except httpx.HTTPError as e:
         log.error("Rasa API call failed: %s", type(e).__name__)
-        return False
+        return type(e).__name__[:100]
 
 
-def record_staff_reply(sender: str, text: str) -> bool:
-    return _post_events(sender, [{"event": "bot", "text": text, "metadata": {"from": "staff"}}])
+# What the backend owes the assistant goes through the outbox (RasaOutbox): queued in the staff
+# action's own transaction, sent after its commit, retried in order until Rasa confirms. A
+# failed call used to be only logged, and a handed-back conversation stayed paused for good.
+
+def _queue(session: Session, sender: str, kind: str, events: List[dict]) -> None:
+    session.add(RasaOutbox(sender=sender, kind=kind, events=events, created_at=clock.now(), attempts=0))
 
 
-def pause(sender: str) -> bool:
+def record_staff_reply(session: Session, sender: str, text: str) -> None:
+    _queue(session, sender, "staff_line", [{"event": "bot", "text": text, "metadata": {"from": "staff"}}])
+
+
+def pause(session: Session, sender: str) -> None:
     """Staff took up a call-back: the assistant stays quiet while they talk to the resident."""
-    return _post_events(sender, [{"event": "pause"}])
+    _queue(session, sender, "pause", [{"event": "pause"}])
 
 
-def resume(sender: str) -> bool:
+def resume(session: Session, sender: str) -> None:
     # The paused conversation stopped right after action_request_human; without the listen
     # Rasa would take the next message as arriving mid-turn and its rules would not match.
-    return _post_events(sender, [{"event": "resume"}, {"event": "action", "name": "action_listen"}])
+    _queue(session, sender, "resume", [{"event": "resume"}, {"event": "action", "name": "action_listen"}])
+
+
+def deliver(sender: Optional[str] = None) -> dict:
+    """Send what is owed, oldest first: to one conversation (before its resident's message is
+    relayed, after a staff action) or to all (the background loop). Stops at the first failure,
+    so a conversation's calls never overtake each other. Returns `state(sender)`."""
+    with _delivering:  # one sender at a time in this process: nothing is sent twice
+        with SessionLocal() as s:
+            q = select(RasaOutbox).order_by(RasaOutbox.id)
+            rows = s.scalars(q.where(RasaOutbox.sender == sender) if sender else q).all()
+        for row in rows:
+            error = _post_events(row.sender, row.events)
+            with WriteSession() as w:
+                if error is None:
+                    w.execute(delete(RasaOutbox).where(RasaOutbox.id == row.id))
+                else:
+                    w.execute(update(RasaOutbox).where(RasaOutbox.id == row.id).values(
+                        attempts=RasaOutbox.attempts + 1, last_error=error, last_try_at=clock.now()))
+                w.commit()
+            if error is not None:
+                break  # Rasa is away: the rest waits for the next round, in order
+    with SessionLocal() as s:
+        return state(s, sender) if sender else {}
+
+
+def state(session: Session, sender: str) -> dict:
+    """What the console shows on a case: calls to the assistant not yet confirmed."""
+    rows = session.scalars(select(RasaOutbox).where(RasaOutbox.sender == sender).order_by(RasaOutbox.id)).all()
+    if not rows:
+        return {"pending": 0}
+    first = rows[0]
+    return {"pending": len(rows), "kinds": [r.kind for r in rows], "failed": any(r.attempts for r in rows),
+            "attempts": first.attempts, "last_error": first.last_error,
+            "since": first.created_at.isoformat(timespec="seconds")}

@@ -160,6 +160,7 @@
     $("case").hidden = false;
     $("case-title").textContent = "#" + c.id + " " + c.centre + " · " + (STATUS[c.status] || c.status) + " · " + (REASON[c.reason] || c.reason);
     $("case-timers").textContent = "首次响应：" + minutes(c.timers.first_response_seconds) + "　处理时长：" + minutes(c.timers.resolution_seconds);
+    renderAssistant(c);
     var t = $("transcript"); t.textContent = "";
     c.messages.forEach(function (m) {
       var d = document.createElement("div"); d.className = "msg " + m.author;
@@ -178,6 +179,20 @@
     renderUnderstood(c.context);
     renderTickets(c.tickets || []);
     $("claim").disabled = !(c.status === "waiting" || c.status === "callback");
+  }
+
+  // Calls to the assistant (pause, hand back, a staff line) that Rasa has not confirmed yet: they
+  // are retried until it does, and staff are told so instead of "done".
+  var KINDS = { resume: "交回助手", pause: "暂停助手", staff_line: "回复记录" };
+  function renderAssistant(c) {
+    var a = c.assistant || { pending: 0 }, p = $("case-assistant");
+    p.hidden = !a.pending;
+    if (!a.pending) { p.textContent = ""; return; }
+    var what = (a.kinds || []).map(function (k) { return KINDS[k] || k; }).join("、");
+    p.textContent = (c.status === "returned"
+      ? "已交回，但智能助手暂时连不上，还没有接上这个对话：恢复后会自动接上，居民届时即可继续提问。"
+      : "智能助手暂时连不上，" + what + "尚未送达，恢复后会自动补发。") +
+      (a.failed ? "（已尝试" + a.attempts + "次）" : "（发送中）");
   }
 
   function act(path, body) {
