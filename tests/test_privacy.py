@@ -1,0 +1,178 @@
+"""Personal data kept and shown only where it should be (issue #9, items 5, 6, 9, 10, 11):
+public descriptions for Open311 and strangers, masked numbers, the conversation bound to an
+HttpOnly cookie, control characters never stored, a lone surrogate refused politely."""
+import xml.etree.ElementTree as ET
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from api.core.db import SessionLocal, WriteSession
+from api.handoff import cases as handoff
+from api.handoff import chat_routes, relay
+from api.handoff.models import HandoffCase
+from api.incidents.models import PhoneVault, Ticket
+from api.main import app
+from shared.patterns import phone_in
+from shared.redact import mask_personal, public_text
+from shared.settings import get_settings
+from tests.conftest import SERVICE
+
+REPORT = "楼下烧烤店油烟太大了，我是302的张三，电话13912345678"
+
+
+@pytest.fixture
+def open311_key(monkeypatch):
+    monkeypatch.setenv("RSA_OPEN311_KEYS", "key-1")
+    get_settings.cache_clear()
+
+
+def service_code(client, name):
+    return next(s["service_code"] for s in client.get("/open311/v2/services.json").json() if s["service_name"] == name)
+
+
+# ---- item 5: public text ------------------------------------------------------------------
+
+@pytest.mark.parametrize("typed, public", [
+    (REPORT, "楼下烧烤店油烟太大了"),
+    ("我叫李四，荷花苑5幢302室楼道灯坏了", "荷花苑5幢楼道灯坏了"),
+    ("王阿姨家门口垃圾没人清，联系电话0571-86012345", "家门口垃圾没人清"),
+    ("身份证330106199001011234，小区门口井盖没了", "小区门口井盖没了"),
+    ("柳岸新村3号楼502楼上漏水，找李先生", "柳岸新村3号楼楼上漏水，找"),
+    ("我是来反映路灯不亮的", "我是来反映路灯不亮的"),  # no name in it: nothing taken out
+])
+def test_public_text_keeps_the_problem_and_drops_the_person(typed, public):
+    assert public_text(typed) == public
+
+
+def test_masking_keeps_what_the_resident_recognises_and_the_assistant_reads():
+    text, phones = mask_personal("电话13912345678，身份证33010619900101123X")
+    assert text == "电话139****5678，身份证" + "*" * 18
+    assert phones == {"139****5678": "13912345678"}
+    assert phone_in(text) == "139****5678"  # the action server still fills the phone slot
+
+
+def test_open311_shows_the_public_description_and_the_located_place(open311_key):
+    client = TestClient(app)
+    # Filed in the chat: the address slot held the whole first message.
+    r = client.post("/api/tickets", headers=SERVICE, json={"description": REPORT, "address": "柳岸新村5幢" + REPORT,
+                                                           "phone": "13912345678", "sender": "resident-public"})
+    assert r.status_code == 200, r.text
+    number = r.json()["number"]
+    for fmt in ("json", "xml"):
+        body = client.get(f"/open311/v2/requests/{number}.{fmt}").text
+        assert "13912345678" not in body and "张三" not in body and "302" not in body
+        assert "油烟" in body and "柳岸社区" in body
+    [got] = client.get(f"/open311/v2/requests/{number}.json").json()
+    assert got["description"] == "楼下烧烤店油烟太大了" and got["address"].endswith("）")
+    stranger = client.get(f"/api/tickets/{number}", headers=SERVICE).json()
+    assert stranger["summary"] == "楼下烧烤店油烟太大了" and "柳岸社区" in stranger["place"]
+    assert "张三" not in str(stranger) and "13912345678" not in str(stranger)
+    with SessionLocal() as s:  # staff keep the whole text and the real phone
+        t = s.scalars(select(Ticket).where(Ticket.number == number)).one()
+        assert t.description == REPORT and t.reporter_phone == "13912345678"
+
+
+# ---- item 10: control characters --------------------------------------------------------
+
+def test_control_characters_never_reach_the_xml(open311_key):
+    client = TestClient(app)
+    code = service_code(client, "路灯不亮")
+    r = client.post("/open311/v2/requests.json", data={"api_key": "key-1", "service_code": code,
+                                                       "address_string": "望江门直街46号\x02",
+                                                       "description": "路灯\x01不亮\x1b了", "phone": "13857112345"})
+    assert r.status_code == 200, r.text
+    number = r.json()[0]["service_request_id"]
+    root = ET.fromstring(client.get("/open311/v2/requests.xml", params={"service_request_id": number}).content)
+    assert root.find("request/description").text.endswith("路灯不亮了")
+    root = ET.fromstring(client.get("/open311/v2/requests.xml").content)  # the whole list parses too
+    assert len(root.findall("request")) >= 1
+    with SessionLocal() as s:
+        t = s.scalars(select(Ticket).where(Ticket.number == number)).one()
+        assert "\x01" not in t.description and "\x02" not in t.address
+
+
+def test_control_characters_are_dropped_from_handoff_transcripts_and_context():
+    with WriteSession() as s:
+        c = handoff.open_case(s, sender="resident-ctl", channel="h5", reason="asked", community="柳岸社区",
+                              context={"slots": {"x": "a\x07b"}},
+                              transcript=[{"author": "resident", "text": "你好\x00\x1b[31m"}])
+        assert c.messages[0].text == "你好[31m" and c.context == {"slots": {"x": "ab"}}
+
+
+# ---- item 9: the conversation is the cookie's ---------------------------------------------
+
+def test_the_conversation_is_bound_to_an_httponly_cookie_not_a_sender_id():
+    resident = TestClient(app)
+    r = resident.get("/api/chat/info")
+    cookie = r.headers["set-cookie"]
+    assert "rsa_chat=" in cookie and "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
+    assert "Secure" not in cookie  # plain HTTP here; behind a trusted HTTPS proxy it is Secure
+    sender = relay.sender_for(resident.cookies["rsa_chat"])
+    assert resident.cookies["rsa_chat"] not in sender
+    with WriteSession() as s:
+        c = handoff.open_case(s, sender=sender, channel="h5", reason="asked", community="柳岸社区", context={},
+                              transcript=[])
+        c.messages.append(relay.CaseMessage(at=c.created_at, author="staff", text="您好，我是王芳"))
+        s.commit()
+    # Someone who knows (or guesses) the sender id gets nothing, and takes nothing away.
+    thief = TestClient(app)
+    assert thief.post("/api/chat/updates", json={"sender": sender}).json() == {"messages": [], "with_staff": False}
+    assert resident.post("/api/chat/updates", json={}).json()["messages"] == [{"text": "您好，我是王芳", "from": "staff"}]
+
+
+def test_secure_cookie_behind_a_trusted_https_proxy(monkeypatch):
+    monkeypatch.setenv("RSA_TRUSTED_PROXIES", "testclient,127.0.0.1")
+    get_settings.cache_clear()
+    r = TestClient(app, base_url="https://testserver").get("/api/chat/info")
+    assert "Secure" in r.headers["set-cookie"]
+
+
+def test_new_conversations_per_address_are_limited(monkeypatch):
+    monkeypatch.setenv("RSA_NEW_CHATS_PER_HOUR", "3")
+    get_settings.cache_clear()
+    chat_routes.new_chats.cache_clear()
+    try:
+        kept = TestClient(app)
+        kept.get("/api/chat/info")
+        for _ in range(2):
+            TestClient(app).get("/api/chat/info")
+        refused = TestClient(app).post("/api/chat", json={"text": "你好", "sender": "made-up-each-time"})
+        assert refused.status_code == 429 and "新开的对话太多" in refused.json()["detail"]
+        assert "set-cookie" not in refused.headers
+        # A conversation already open is not affected (the assistant is not running here: 503).
+        assert kept.post("/api/chat", json={"text": "你好"}).status_code != 429
+    finally:
+        chat_routes.new_chats.cache_clear()
+
+
+# ---- item 11: a lone surrogate ----------------------------------------------------------
+
+def test_a_lone_surrogate_is_refused_politely():
+    r = TestClient(app).post("/api/chat", content=b'{"text": "\\ud800\xe4\xbd\xa0\xe5\xa5\xbd"}',
+                             headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and "无法识别的字符" in r.json()["detail"]
+
+
+# ---- item 6: the real phone stays in the backend ----------------------------------------
+
+def test_a_masked_phone_is_resolved_for_the_ticket_and_the_call_back():
+    with WriteSession() as s:
+        from api.incidents import vault
+        vault.keep(s, "resident-vault", {"139****5678": "13912345678"})
+        cid = handoff.open_case(s, sender="resident-vault", channel="h5", reason="asked", community="柳岸社区",
+                                context={}, transcript=[], at=__import__("datetime").datetime(2026, 11, 28, 21)).id
+    client = TestClient(app)
+    t = client.post("/api/tickets", headers=SERVICE, json={"description": "翠苑二区路灯不亮", "address": "翠苑二区",
+                                                           "phone": "139****5678", "sender": "resident-vault"}).json()
+    with SessionLocal() as s:
+        assert s.scalars(select(Ticket).where(Ticket.number == t["number"])).one().reporter_phone == "13912345678"
+        assert s.scalars(select(PhoneVault).where(PhoneVault.masked == "139****5678")).first() is not None
+    r = client.post("/api/handoff/callback-phone", headers=SERVICE, json={"sender": "resident-vault", "phone": "139****5678"})
+    assert r.json() == {"case_id": cid}
+    with SessionLocal() as s:
+        assert s.get(HandoffCase, cid).context["callback_phone"] == "13912345678"
+    # Another conversation cannot use the mask to get the number.
+    other = client.post("/api/tickets", headers=SERVICE, json={"description": "翠苑二区路灯不亮", "address": "翠苑二区",
+                                                               "phone": "139****5678", "sender": "someone-else"})
+    assert other.status_code != 200
