@@ -17,6 +17,7 @@ from api.places.models import Community, ServiceCentre
 from api.staff.auth import _token_hash, hash_password, verify_password
 from api.staff.models import AuditEntry, StaffSession, StaffUser
 from shared.settings import get_settings
+from tests.conftest import SERVICE
 
 OPEN_TIME = dt.datetime(2026, 11, 24, 10, 0)   # a Tuesday morning
 HOTLINE = get_settings().hotline
@@ -161,22 +162,30 @@ def test_outside_hours_becomes_a_call_back_and_keeps_the_transcript():
 
 
 def test_handoff_endpoint_for_the_action_server():
-    r = TestClient(app).post("/api/handoff", json={"sender": "resident-x", "reason": "asked", "community": "松竹",
+    r = TestClient(app, headers=SERVICE).post("/api/handoff", json={"sender": "resident-x", "reason": "asked", "community": "松竹",
                                                   "transcript": [{"author": "resident", "text": "转人工"}]})
     body = r.json()
     assert r.status_code == 200 and body["centre"] == "松竹社区党群服务中心" and body["status"] == "waiting"
-    assert TestClient(app).post("/api/handoff", json={"sender": "x", "reason": "bored"}).status_code == 422
+    assert TestClient(app, headers=SERVICE).post("/api/handoff", json={"sender": "x", "reason": "bored"}).status_code == 422
+
+
+def chat_page():
+    """A resident's page (a client keeping its cookie) and the id of its conversation."""
+    from api.handoff.relay import sender_for
+    page = TestClient(app)
+    page.get("/api/chat/info")
+    return page, sender_for(page.cookies["rsa_chat"])
 
 
 def test_unclaimed_case_turns_into_a_call_back_and_the_resident_is_told():
-    cid = new_case("文昌社区", sender="resident-timeout", at=OPEN_TIME)
+    page, sender = chat_page()
+    cid = new_case("文昌社区", sender=sender, at=OPEN_TIME)
     with WriteSession() as s:
         assert s.get(HandoffCase, cid).status == "waiting"
-    page = TestClient(app)
     with clock.freeze(OPEN_TIME + dt.timedelta(minutes=9)):
-        assert page.post("/api/chat/updates", json={"sender": "resident-timeout"}).json()["with_staff"] is True
+        assert page.post("/api/chat/updates", json={}).json()["with_staff"] is True
     with clock.freeze(OPEN_TIME + dt.timedelta(minutes=10)):
-        updates = page.post("/api/chat/updates", json={"sender": "resident-timeout"}).json()
+        updates = page.post("/api/chat/updates", json={}).json()
     assert any("登记为回电" in m["text"] and HOTLINE in m["text"] for m in updates["messages"])
     assert updates["with_staff"] is False
     with WriteSession() as s:
@@ -184,26 +193,28 @@ def test_unclaimed_case_turns_into_a_call_back_and_the_resident_is_told():
 
 
 def test_satisfaction_rating_after_resolution_is_recorded():
-    cid = new_case("江畔社区", sender="resident-rating")
+    page, sender = chat_page()
+    cid = new_case("江畔社区", sender=sender)
     c = signed_in("boss")
     c.post(f"/console/api/cases/{cid}/claim")
     c.post(f"/console/api/cases/{cid}/resolve", json={"reason": "已解答"})
-    r = TestClient(app).post("/api/chat", json={"sender": "resident-rating", "text": "5"}).json()
+    r = page.post("/api/chat", json={"text": "5"}).json()
     assert "谢谢您的评价" in r["messages"][0]["text"]
     with WriteSession() as s:
         assert s.get(HandoffCase, cid).satisfaction == 5
 
 
 def test_resident_page_receives_staff_replies_once():
-    cid = new_case("新塘社区", sender="resident-poll")
+    page, sender = chat_page()
+    cid = new_case("新塘社区", sender=sender)
     c = signed_in("boss")
     c.post(f"/console/api/cases/{cid}/claim")
     c.post(f"/console/api/cases/{cid}/reply", json={"text": "您好，我来帮您"})
-    page = TestClient(app)
-    first = page.post("/api/chat/updates", json={"sender": "resident-poll"}).json()
+    first = page.post("/api/chat/updates", json={}).json()
     assert [m["text"] for m in first["messages"]] == ["您好，我来帮您"] and first["with_staff"]
-    assert page.post("/api/chat/updates", json={"sender": "resident-poll"}).json()["messages"] == []
-    assert page.post("/api/chat/updates", json={"sender": "<bad>"}).status_code == 422
+    assert page.post("/api/chat/updates", json={}).json()["messages"] == []
+    # Without the cookie there is no conversation to read, whatever the body says.
+    assert TestClient(app).post("/api/chat/updates", json={"sender": sender}).json()["messages"] == []
 
 
 @pytest.mark.parametrize("text, reason", [
@@ -216,7 +227,7 @@ def test_resident_page_receives_staff_replies_once():
     ("谢谢你！", None),
 ])
 def test_messages_people_should_answer(text, reason):
-    assert TestClient(app).post("/api/handoff/assess", json={"text": text}).json()["reason"] == reason
+    assert TestClient(app, headers=SERVICE).post("/api/handoff/assess", json={"text": text}).json()["reason"] == reason
 
 
 def test_canned_replies_come_from_the_item_the_resident_asked_about():
@@ -260,7 +271,7 @@ def test_staff_file_a_work_order_for_the_resident_who_is_told_its_number():
     again = staff.post(f"/console/api/cases/{cid}/tickets", json=body).json()
     assert [t["number"] for t in again["tickets"]] == [number] and len(again["messages"]) == len(view["messages"])
     # The resident's conversation owns the work order: they see its details when they ask.
-    mine = TestClient(app).get("/api/tickets", params={"sender": sender}).json()
+    mine = TestClient(app, headers=SERVICE).get("/api/tickets", params={"sender": sender}).json()
     assert [t["number"] for t in mine] == [number] and "卫生间漏水" in mine[0]["description"]
     with WriteSession() as s:
         assert s.scalars(select(AuditEntry).where(AuditEntry.action == "file ticket",
@@ -340,7 +351,7 @@ def test_a_call_back_records_the_number_to_call():
     with WriteSession() as s:
         cid = handoff.open_case(s, sender="resident-wants-a-call", channel="h5", reason="asked", community="柳岸社区",
                                 context={"intent": "request_human"}, transcript=[], at=dt.datetime(2026, 11, 28, 20, 0)).id
-    api = TestClient(app)
+    api = TestClient(app, headers=SERVICE)
     assert api.post("/api/handoff/callback-phone", json={"sender": "resident-wants-a-call", "phone": "12345"}).status_code == 422
     assert api.post("/api/handoff/callback-phone", json={"sender": "nobody-waiting", "phone": "13800001234"}).status_code == 404
     assert api.post("/api/handoff/callback-phone", json={"sender": "resident-wants-a-call", "phone": "138 0000 1234"}).json() == {"case_id": cid}
