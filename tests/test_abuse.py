@@ -50,11 +50,19 @@ def console(api, username):
     return c
 
 
+def resident(api):
+    """A resident's page: its conversation cookie, and the conversation's id derived from it."""
+    from api.handoff.relay import CHAT_COOKIE, sender_for
+    token = requests.get(api + "/api/chat/info", timeout=10).cookies[CHAT_COOKIE]
+    return {CHAT_COOKIE: token}, sender_for(token)
+
+
 @pytest.mark.e2e
 def test_a_hundred_messages_in_a_second(stack, officers):
-    api, sender = stack["api"], "flood-" + str(int(time.time()))
+    api = stack["api"]
+    cookies, sender = resident(api)
     staff = console(api, "cuiyuan")  # signed in, so the centre is on duty whatever the hour
-    chat = lambda text: requests.post(api + "/api/chat", json={"sender": sender, "text": text}, timeout=60)
+    chat = lambda text: requests.post(api + "/api/chat", json={"text": text}, cookies=cookies, timeout=60)
     assert chat("我住翠苑社区").status_code == 200
     assert "已为您转接" in "".join(m.get("text", "") for m in chat("转人工").json()["messages"])
     case = next(c for c in staff.get(api + "/console/api/queue").json() if c["sender"] == sender)
@@ -86,7 +94,7 @@ def test_a_hundred_messages_in_a_second(stack, officers):
     assert chat("我还在").status_code == 200
     assert staff.post(f"{api}/console/api/cases/{case['id']}/claim").status_code == 200
     assert staff.post(f"{api}/console/api/cases/{case['id']}/reply", json={"text": "您好，我来了"}).status_code == 200
-    got = requests.post(api + "/api/chat/updates", json={"sender": sender}, timeout=10).json()
+    got = requests.post(api + "/api/chat/updates", json={}, cookies=cookies, timeout=10).json()
     assert [m["text"] for m in got["messages"]] == ["您好，我来了"]
     staff.post(f"{api}/console/api/cases/{case['id']}/handback")
 
@@ -102,8 +110,7 @@ def test_racing_staff_actions_never_fail_with_a_locked_database(stack, officers)
                                 community="翠苑社区", context={}, transcript=[]).id
     staff, boss = console(api, "cuiyuan"), console(api, "abuse-boss")
     jobs = [lambda c=c: c.post(f"{api}/console/api/cases/{cid}/claim") for c in (staff, boss) * 10]
-    jobs += [lambda i=i: requests.post(api + "/api/chat", json={"sender": f"race-resident-{i:04d}", "text": "你好"},
-                                       timeout=60) for i in range(20)]
+    jobs += [lambda i=i: requests.post(api + "/api/chat", json={"text": "你好"}, timeout=60) for i in range(20)]
     with ThreadPoolExecutor(max_workers=40) as pool:
         results = list(pool.map(lambda job: job(), jobs))
     claims = [r.status_code for r in results[:20]]
@@ -117,11 +124,12 @@ def test_a_call_back_keeps_what_the_resident_writes_and_claiming_it_quiets_the_a
     import datetime as dt
 
     from api.handoff import cases as handoff
-    api, sender = stack["api"], "callback-" + str(int(time.time()))
+    api = stack["api"]
+    cookies, sender = resident(api)
     with WriteSession() as s:  # asked on a Saturday night: a call-back
         cid = handoff.open_case(s, sender=sender, channel="h5", reason="asked", community="翠苑社区", context={},
                                 transcript=[], at=dt.datetime(2026, 11, 28, 21, 0)).id
-    chat = lambda text: requests.post(api + "/api/chat", json={"sender": sender, "text": text}, timeout=60).json()
+    chat = lambda text: requests.post(api + "/api/chat", json={"text": text}, cookies=cookies, timeout=60).json()
     answered = chat("居住证要带什么材料")
     assert "居住证" in "".join(m.get("text", "") for m in answered["messages"]) and not answered["with_staff"]
     staff = console(api, "cuiyuan")

@@ -70,14 +70,14 @@ def test_too_fast_says_so_and_keeps_the_text(stack, browser):
 
     import requests
     open_chat(browser, stack["api"] + "/")
-    sender = browser.execute_script("return localStorage.getItem('rsa-sender')")
+    cookies = {"rsa_chat": browser.get_cookie("rsa_chat")["value"]}  # HttpOnly: only the driver sees it
     stop = threading.Event()
 
     def flood():  # another tab (or a stuck key) keeps this conversation's bucket empty
         while not stop.is_set():
             # Blank messages count against the bucket but are answered at once by the channel,
             # so the flooder takes every token as it refills instead of waiting on the assistant.
-            requests.post(stack["api"] + "/api/chat", json={"sender": sender, "text": " "}, timeout=60)
+            requests.post(stack["api"] + "/api/chat", json={"text": " "}, cookies=cookies, timeout=60)
             time.sleep(0.02)
 
     flooder = threading.Thread(target=flood)

@@ -118,6 +118,8 @@ def test_the_conversation_is_bound_to_an_httponly_cookie_not_a_sender_id():
     # Someone who knows (or guesses) the sender id gets nothing, and takes nothing away.
     thief = TestClient(app)
     assert thief.post("/api/chat/updates", json={"sender": sender}).json() == {"messages": [], "with_staff": False}
+    forged = TestClient(app, cookies={"rsa_chat": "x" * 32 + "." + "0" * 32})  # a token this backend never issued
+    assert forged.post("/api/chat/updates", json={}).json()["messages"] == []
     assert resident.post("/api/chat/updates", json={}).json()["messages"] == [{"text": "您好，我是王芳", "from": "staff"}]
 
 

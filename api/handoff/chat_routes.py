@@ -1,8 +1,9 @@
 """The resident chat page's routes: each message is relayed to the assistant's h5 channel;
 while staff hold the conversation it also lands in their case, and staff replies are
 picked up by the page."""
+import hashlib
+import hmac
 import logging
-import re
 import secrets
 from functools import lru_cache
 
@@ -24,7 +25,24 @@ from shared.settings import get_settings
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/chat")
 COOKIE = relay.CHAT_COOKIE
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
+_SECRET = secrets.token_bytes(32)  # fallback when RSA_SERVICE_TOKEN is unset: cookies last one run
+
+
+def _signature(nonce: str) -> str:
+    key = (get_settings().service_token or "").encode() or _SECRET
+    return hmac.new(key, ("rsa-chat-cookie:" + nonce).encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _issue() -> str:
+    nonce = secrets.token_urlsafe(24)
+    return f"{nonce}.{_signature(nonce)}"
+
+
+def _valid(token: str) -> bool:
+    """Only tokens this backend issued: a made-up one would be a new conversation that skipped
+    the per-address limit."""
+    nonce, _, sig = (token or "").partition(".")
+    return len(nonce) == 32 and len(sig) == 32 and hmac.compare_digest(sig, _signature(nonce))
 
 
 @lru_cache(maxsize=1)
@@ -52,14 +70,14 @@ def _conversation(request: Request) -> tuple:
     unguessable token in an HttpOnly cookie; its sender id is derived from it, never chosen by
     the client, so knowing a sender id gives nobody the resident's staff replies."""
     token = request.cookies.get(COOKIE, "")
-    if TOKEN.match(token):
+    if _valid(token):
         return relay.sender_for(token), None, None
     if not new_chats().allow(client_address(request)):
         hotline = get_settings().hotline
         return None, None, JSONResponse(
             {"detail": f"从您的网络新开的对话太多了，请过一会儿再试，或拨打热线{hotline}。这条消息没有发出，内容还在输入框里。"},
             status_code=429, headers={"Retry-After": "60"})
-    token = secrets.token_urlsafe(32)
+    token = _issue()
     return relay.sender_for(token), token, None
 
 
@@ -83,7 +101,7 @@ def info(request: Request, response: Response, session=Depends(reading)):
     """What the page says about the district (its name, the hotline); a first visit also gets
     its conversation cookie here."""
     token = None
-    if not TOKEN.match(request.cookies.get(COOKIE, "")):
+    if not _valid(request.cookies.get(COOKIE, "")):
         _, token, _refused = _conversation(request)  # over the limit: no cookie yet, /api/chat says why
     _with_cookie(request, response, token)
     return directory.district_info(session)
@@ -135,7 +153,7 @@ def updates(request: Request, session=Depends(reading)):
     write lock is only taken when there is something to hand out). Only the cookie's own
     conversation: a body naming another is ignored."""
     token = request.cookies.get(COOKIE, "")
-    if not TOKEN.match(token):
+    if not _valid(token):
         return {"messages": [], "with_staff": False}
     sender = relay.sender_for(token)
     if not relay.has_news(session, sender):
