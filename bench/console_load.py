@@ -6,7 +6,6 @@ import random
 import statistics
 import threading
 import time
-import uuid
 from collections import defaultdict
 
 import requests
@@ -75,12 +74,14 @@ def run(api: str, seconds: int = 30, residents: int = 60):
             time.sleep(1.5)
 
     def resident_page(i):
-        sender, rnd = f"load{uuid.uuid4().hex[:12]}", random.Random(i)
-        chat = lambda text: requests.post(api + "/api/chat", json={"sender": sender, "text": text}, timeout=60)
+        rnd = random.Random(i)
+        # The page's conversation is its cookie (from /api/chat/info), as in a browser.
+        cookies = requests.get(api + "/api/chat/info", timeout=60).cookies
+        chat = lambda text: requests.post(api + "/api/chat", json={"text": text}, cookies=cookies, timeout=60)
         chat(f"我住{COMMUNITIES[i % len(COMMUNITIES)]}")
         chat("转人工")
         while not stop.is_set():
-            timed("resident: poll", lambda: requests.post(api + "/api/chat/updates", json={"sender": sender}, timeout=60))
+            timed("resident: poll", lambda: requests.post(api + "/api/chat/updates", json={}, cookies=cookies, timeout=60))
             if rnd.random() < 0.25:
                 timed("resident: message", lambda: chat(f"我再补充一点：第{rnd.randint(1, 99)}条情况"), (200, 429))
             time.sleep(2)
