@@ -10,6 +10,7 @@ backend gave them.
 """
 import json
 import os
+import secrets
 import tempfile
 import uuid
 from pathlib import Path
@@ -46,7 +47,9 @@ def tracker_as_seen_by(state: dict, action: str) -> dict:
 def main():
     var = Path(tempfile.mkdtemp(prefix="rsa-record-"))
     env = {**os.environ, "RSA_VAR_DIR": str(var), "RSA_DATABASE_URL": f"sqlite:///{var / 'backend.db'}",
-           "RSA_HOTLINE": "96345", "RSA_CLOCK_START": "2026-11-24T09:00:00"}
+           "RSA_HOTLINE": "96345", "RSA_CLOCK_START": "2026-11-24T09:00:00",
+           "RSA_SERVICE_TOKEN": secrets.token_urlsafe(24)}
+    service = {"X-Service-Token": env["RSA_SERVICE_TOKEN"]}  # internal routes and the h5 webhook refuse calls without it
     os.environ.update(env)
     from api import cli
     from scripts.stack import Stack
@@ -59,7 +62,7 @@ def main():
             sender = "rec" + uuid.uuid4().hex[:12]
             for text in turns:
                 requests.post(f"{stack.rasa_url}/webhooks/h5/webhook", json={"sender": sender, "message": text},
-                              timeout=60).raise_for_status()
+                              headers=service, timeout=60).raise_for_status()
             state = requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker",
                                  params={"token": stack.env["RSA_RASA_TOKEN"]}, timeout=30).json()
             (HERE / "trackers" / f"{name}.json").write_text(
@@ -67,15 +70,15 @@ def main():
         api = stack.api_url
         (HERE / "backend").mkdir(parents=True, exist_ok=True)
         replies = {
-            "district": requests.get(f"{api}/api/district", timeout=10).json(),
-            "ticket_filed": requests.post(f"{api}/api/tickets", timeout=10, json={
+            "district": requests.get(f"{api}/api/district", headers=service, timeout=10).json(),
+            "ticket_filed": requests.post(f"{api}/api/tickets", headers=service, timeout=10, json={
                 "description": "文昌路的路灯一到晚上就不亮", "address": "文昌路150号", "phone": "13857100004",
                 "sender": "rec-reporter", "idempotency_key": "rec-1"}).json(),
             # The conversation's problem reported a second time: merged into the first (并单).
-            "ticket_merged": requests.post(f"{api}/api/tickets", timeout=10, json={
+            "ticket_merged": requests.post(f"{api}/api/tickets", headers=service, timeout=10, json={
                 "description": "小区门口井盖没了", "address": "柳岸新村5幢", "phone": "13857100005",
                 "sender": "rec-neighbour", "idempotency_key": "rec-2"}).json(),
-            "handoff_waiting": requests.post(f"{api}/api/handoff", timeout=10, json={
+            "handoff_waiting": requests.post(f"{api}/api/handoff", headers=service, timeout=10, json={
                 "sender": "rec-person", "reason": "asked", "community": "柳岸社区"}).json(),
         }
         # The same request on a Saturday evening, when nobody is on duty: a call-back.
@@ -86,10 +89,10 @@ def main():
         from api.core import clock
         from api.main import app
         with clock.freeze(dt.datetime(2026, 11, 28, 20, 0)):
-            replies["handoff_callback"] = TestClient(app).post("/api/handoff", json={
+            replies["handoff_callback"] = TestClient(app, headers=service).post("/api/handoff", json={
                 "sender": "rec-evening", "reason": "asked", "community": "柳岸社区"}).json()
         replies["ticket_progress"] = requests.get(f"{api}/api/tickets/{replies['ticket_filed']['number']}",
-                                                  timeout=10).json()
+                                                  headers=service, timeout=10).json()
         for name, body in replies.items():
             (HERE / "backend" / f"{name}.json").write_text(json.dumps(body, ensure_ascii=False, indent=1),
                                                            encoding="utf-8")

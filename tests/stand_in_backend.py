@@ -1,11 +1,15 @@
 """A stand-in for the backend, for action tests that run without the three processes: a real
 HTTP server on loopback that answers the routes the actions call with replies recorded from
-the real backend (tests/data/backend/), and keeps what it was asked."""
+the real backend (tests/data/backend/), and keeps what it was asked. Like the real one, it
+refuses calls without the service token."""
+import hmac
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
+
+from shared.settings import get_settings
 
 RECORDED = Path(__file__).parent / "data" / "backend"
 
@@ -15,7 +19,8 @@ def recorded(name: str):
 
 
 class StandInBackend:
-    def __init__(self):
+    def __init__(self, token: str = None):
+        self.token = token if token is not None else get_settings().service_token
         self.replies = {}  # (method, path) → (status, body)
         self.requests = []  # (method, path, query, body)
         backend = self
@@ -25,8 +30,11 @@ class StandInBackend:
                 url = urlparse(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"null") if length else None
-                backend.requests.append((self.command, url.path, parse_qs(url.query), body))
-                status, reply = backend.replies.get((self.command, url.path), (404, {"detail": "not recorded"}))
+                if hmac.compare_digest(self.headers.get("X-Service-Token", "").encode(), backend.token.encode()):
+                    backend.requests.append((self.command, url.path, parse_qs(url.query), body))
+                    status, reply = backend.replies.get((self.command, url.path), (404, {"detail": "not recorded"}))
+                else:  # as the real backend refuses; not counted as asked
+                    status, reply = 401, {"detail": "内部接口需要服务令牌"}
                 data = json.dumps(reply, ensure_ascii=False).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

@@ -21,6 +21,7 @@ from api.main import app
 from api.staff.auth import hash_password
 from api.staff.models import StaffUser
 from shared.settings import ROOT
+from tests.conftest import SERVICE
 
 BIN = Path(sys.executable).parent
 
@@ -58,7 +59,7 @@ def test_reading_routes_do_not_write():
                                context={}, transcript=[{"author": "resident", "text": "转人工"}])
     event.listen(engine, "before_cursor_execute", spy)
     try:
-        c = TestClient(app)
+        c = TestClient(app, headers=SERVICE)
         number = c.post("/api/tickets", json={"description": "路灯不亮了", "address": "柳岸新村5幢",
                                               "phone": "13857100002", "sender": "get-spy-1"}).json()["number"]
         staff = TestClient(app)

@@ -8,8 +8,9 @@ from api.guide.assist import names_no_subject
 from api.guide.models import ServiceItem
 from api.main import app
 from shared.settings import get_settings
+from tests.conftest import SERVICE
 
-client = TestClient(app)
+client = TestClient(app, headers=SERVICE)  # the action server's calls
 
 
 def ask(**kw):

@@ -11,6 +11,7 @@ from api.core.db import SessionLocal
 from api.guide import catalogue
 from api.guide.models import ServiceItem
 from api.main import app
+from tests.conftest import SERVICE
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +81,7 @@ def test_bad_record_is_rejected_and_nothing_is_written(exported, mutate, where):
 
 
 def test_import_over_http_needs_the_admin_token(exported):
-    client = TestClient(app)
+    client = TestClient(app, headers=SERVICE)
     assert client.post("/api/catalogue/import", json=exported).status_code == 401
     bad = copy.deepcopy(exported)
     bad["services"][0]["visits"] = "twice"
@@ -94,7 +95,7 @@ def test_import_over_http_needs_the_admin_token(exported):
 def test_import_adds_a_new_item_that_search_then_finds(exported):
     doc = {"format": catalogue.FORMAT, "departments": [], "services": [copy.deepcopy(exported["services"][0])]}
     doc["services"][0].update(code="MZ-20-0999", name="社区老年大学报名", aliases=["老年大学"], keywords=[])
-    client = TestClient(app)
+    client = TestClient(app, headers=SERVICE)
     r = client.post("/api/catalogue/import", json=doc, headers={"X-Admin-Token": "test-admin-token"})
     assert r.status_code == 200, r.text
     found = client.get("/api/search", params={"q": "老年大学怎么报名"}).json()

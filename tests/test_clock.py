@@ -16,9 +16,10 @@ from api.handoff import cases
 from api.main import app
 from api.places.models import ServiceCentre
 from shared.settings import get_settings
+from tests.conftest import SERVICE
 
 UTC = dt.timezone.utc
-client = TestClient(app)
+client = TestClient(app, headers=SERVICE)  # the action server's calls
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from api.core.db import SessionLocal
 from api.guide.search import CatalogueIndex, decide, prepare_query
 from api.main import app
+from tests.conftest import SERVICE
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,7 @@ def test_normalisation():
 
 
 def test_search_endpoint_ranks_with_scores():
-    r = TestClient(app).get("/api/search", params={"q": "暂住证"}).json()
+    r = TestClient(app, headers=SERVICE).get("/api/search", params={"q": "暂住证"}).json()
     assert r["decision"] == "confident"
     top = r["candidates"][0]
     assert top["name"] == "居住证申领" and 0 < top["score"] <= 1
@@ -70,4 +71,4 @@ def test_search_endpoint_ranks_with_scores():
 
 
 def test_search_endpoint_rejects_overlong_query():
-    assert TestClient(app).get("/api/search", params={"q": "居" * 3000}).status_code == 422
+    assert TestClient(app, headers=SERVICE).get("/api/search", params={"q": "居" * 3000}).status_code == 422

@@ -13,8 +13,9 @@ from api.core.db import WriteSession
 from api.handoff import relay
 from api.main import app
 from shared.settings import ROOT, Settings, SettingsError, env_names, get_settings
+from tests.conftest import SERVICE
 
-client = TestClient(app)
+client = TestClient(app, headers=SERVICE)  # the action server's calls
 
 
 def readme_variables():

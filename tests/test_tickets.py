@@ -14,8 +14,9 @@ from api.incidents.categories import classifier
 from api.incidents.models import Ticket
 from api.main import app
 from api.places.locate import locate
+from tests.conftest import SERVICE
 
-client = TestClient(app)
+client = TestClient(app, headers=SERVICE)  # the action server's and staff tools' calls
 STAFF = {"X-Admin-Token": "test-admin-token"}
 
 
