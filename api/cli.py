@@ -6,6 +6,7 @@
     python -m api.cli export FILE
     python -m api.cli nlu-resources    # jieba dictionary, lookup tables and regexes (catalogue, patterns)
     python -m api.cli supervise        # flag overdue work orders (督办); the backend also does it every 30 s
+    python -m api.cli retention [--days N]  # delete conversations and closed cases older than N days
     python -m api.cli add-staff NAME --name 王芳 --role staff --community 柳岸社区
 """
 import argparse
@@ -124,6 +125,8 @@ def main(argv=None) -> int:
     exp.add_argument("file")
     sub.add_parser("nlu-resources")
     sub.add_parser("supervise", help="flag overdue work orders (督办)")
+    ret = sub.add_parser("retention", help="delete conversations and closed cases older than N days")
+    ret.add_argument("--days", type=int, default=None, help="default: RSA_RETENTION_DAYS")
     st = sub.add_parser("add-staff", help="create a console account (password asked on the terminal)")
     st.add_argument("username")
     st.add_argument("--name", required=True, help="name shown to colleagues")
@@ -147,6 +150,12 @@ def main(argv=None) -> int:
             print(f"exported {len(doc['services'])} services to {a.file}")
         elif a.cmd == "nlu-resources":
             print("written:", nlu_resources())
+        elif a.cmd == "retention":
+            from api.handoff import retention
+            with WriteSession() as s:
+                n = retention.run(s, a.days)
+            print(f"deleted: {n['conversations']} conversations from the tracker store, {n['cases']} closed cases "
+                  f"({n['case_messages']} messages), {n['phone_numbers']} kept phone numbers")
         elif a.cmd == "supervise":
             with WriteSession() as s:
                 print("flagged overdue:", tickets.supervise_overdue(s))

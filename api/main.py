@@ -10,13 +10,14 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from api.core import clock
 from api.core.db import WriteSession
 from api.core.errors import DomainError
 from api.core.guard import KB, AddressLimit, BodyLimit, SecurityHeaders
 from api.core.logsafe import install_redaction
 from api.guide import index
 from api.guide import routes as guide_routes
-from api.handoff import chat_routes, console_routes, rasa_client, relay, sensitivity
+from api.handoff import chat_routes, console_routes, rasa_client, relay, retention, sensitivity
 from api.handoff import routes as handoff_routes
 from api.incidents import open311, tickets
 from api.incidents import routes as incident_routes
@@ -27,6 +28,7 @@ from shared.settings import get_settings
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("api")
 BACKGROUND_SECONDS = 30
+_retained_on = None  # the district day the retention job last ran
 
 
 def expire_and_supervise() -> None:
@@ -38,6 +40,11 @@ def expire_and_supervise() -> None:
         session.commit()
     with WriteSession() as session:
         tickets.supervise_overdue(session)
+    global _retained_on
+    if _retained_on != clock.now().date():  # once a day (and at start-up)
+        with WriteSession() as session:
+            log.info("retention: deleted %s", retention.run(session))
+        _retained_on = clock.now().date()
 
 
 async def _background():

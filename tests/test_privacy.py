@@ -178,3 +178,54 @@ def test_a_masked_phone_is_resolved_for_the_ticket_and_the_call_back():
     other = client.post("/api/tickets", headers=SERVICE, json={"description": "翠苑二区路灯不亮", "address": "翠苑二区",
                                                                "phone": "139****5678", "sender": "someone-else"})
     assert other.status_code != 200
+
+
+# ---- item 6: retention --------------------------------------------------------------------
+
+def test_retention_deletes_old_conversations_closed_cases_and_kept_phones(monkeypatch, tmp_path):
+    import datetime as dt
+    import sqlite3
+
+    from api.core import clock
+    from api.handoff import retention
+    from api.incidents import vault
+    tracker = tmp_path / "tracker.db"
+    monkeypatch.setenv("RSA_TRACKER_DB", str(tracker))
+    get_settings.cache_clear()
+    now = dt.datetime(2027, 6, 1, 9, 0)
+    old, recent = now - dt.timedelta(days=200), now - dt.timedelta(days=10)
+    with sqlite3.connect(tracker) as db:  # the columns of Rasa's SQLTrackerStore that matter here
+        db.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, timestamp REAL, data TEXT)")
+        for sender, at in [("old-conv", old), ("old-conv", old + dt.timedelta(minutes=5)), ("new-conv", recent),
+                           ("long-conv", old), ("long-conv", recent)]:
+            db.execute("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, 'user', ?, '{}')",
+                       (sender, clock.aware(at).timestamp()))
+    with WriteSession() as s:
+        ids = []
+        for sender, closed in [("ret-old", old), ("ret-new", recent)]:
+            c = handoff.open_case(s, sender=sender, channel="h5", reason="asked", community="柳岸社区", context={},
+                                  transcript=[{"author": "resident", "text": "你好"}], at=closed)
+            c.status, c.closed_at = "resolved", closed
+            ids.append(c.id)
+        waiting = handoff.open_case(s, sender="ret-callback", channel="h5", reason="asked", community="柳岸社区",
+                                    context={}, transcript=[], at=old).id
+        s.commit()
+        with clock.freeze(old):
+            vault.keep(s, "ret-old", {"139****0001": "13900000001"})
+        with clock.freeze(recent):
+            vault.keep(s, "ret-new", {"139****0002": "13900000002"})
+    with clock.freeze(now):
+        out = __import__("subprocess").run(
+            [".venv/bin/python", "-m", "api.cli", "retention", "--days", "180"], capture_output=True, text=True,
+            env={**__import__("os").environ, "RSA_CLOCK_START": now.isoformat()})
+    assert out.returncode == 0, out.stderr
+    assert "deleted: 1 conversations" in out.stdout and "1 closed cases" in out.stdout, out.stdout
+    with sqlite3.connect(tracker) as db:
+        assert {r[0] for r in db.execute("SELECT DISTINCT sender_id FROM events")} == {"new-conv", "long-conv"}
+    with SessionLocal() as s:
+        assert s.get(HandoffCase, ids[0]) is None and s.get(HandoffCase, ids[1]) is not None
+        assert s.get(HandoffCase, waiting) is not None  # not closed: still somebody's work
+        kept = {v.masked for v in s.scalars(select(PhoneVault)).all()}
+        assert "139****0001" not in kept and "139****0002" in kept
+    with WriteSession() as s, clock.freeze(now):
+        assert retention.run(s, 180)["conversations"] == 0  # nothing left to delete
