@@ -137,7 +137,8 @@ async def _chat(sender: str, text: str) -> Response:
         return JSONResponse({"messages": await rasa_client.send_message(sender, text), "with_staff": with_staff})
     except rasa_client.AssistantUnavailable:
         hotline = get_settings().hotline
-        return JSONResponse({"messages": [{"text": f"抱歉，助手暂时无法回复，请稍后再试，或拨打热线{hotline}。"}]},
+        return JSONResponse({"messages": [{"text": f"抱歉，助手暂时无法回复，您输入的内容还在输入框里，请稍后再发，或拨打热线{hotline}。",
+                                           "keep": True}]},
                             status_code=503)
 
 

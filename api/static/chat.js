@@ -73,6 +73,11 @@
         if (m.text) add("bot", m.text);
         if (m.buttons && m.buttons.length) addChoices(m.buttons);
       });
+      if (msgs.some(function (m) { return m.keep; })) {
+        // Not handled (the service is down): the resident's words go back in the box to re-send.
+        mine.classList.add("failed");
+        if (!input.value && message.charAt(0) !== "/") input.value = message;
+      }
     }).catch(function () {
       add("bot", "网络好像断了，请稍后再试，或拨打政务服务热线" + district.hotline + "。");
     }).then(function () { busy(false); input.focus(); });

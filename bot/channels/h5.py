@@ -5,11 +5,14 @@ Bad input (empty, overlong, no readable characters, markup) gets a polite reply 
 passed to the assistant, so nothing of it is stored. Replies are collected by an output
 channel that reports the name 'h5', so `channel: h5` response variants match (rasa#7384).
 """
+import asyncio
 import hmac
 import logging
 import re
+import time
 from typing import Any, Awaitable, Callable, Text
 
+import aiohttp
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
@@ -27,6 +30,28 @@ EMPTY = "您好像还没有输入内容。请直接告诉我您想办什么事�
 TOO_LONG = "您的消息有点长（超过{limit}字），我怕理解错。请分几句、简要地说说您要办的事。"
 FAILED = "抱歉，系统暂时出了点问题，请稍后再试，或拨打政务服务热线{hotline}。"
 UNREADABLE = "我只能看懂文字哦。请用文字说说您想办理或咨询的事情。"
+ACTIONS_DOWN = ("抱歉，服务系统暂时中断，这条消息还没有处理，您刚才输入的内容还在输入框里。"
+                "请稍等一两分钟再点发送；着急的话请拨打政务服务热线{hotline}。")
+HEALTH_TIMEOUT = 1.5
+HEALTH_TTL = 2.0  # seconds a health answer is reused: one check per burst of messages
+_health = {"at": 0.0, "ok": True}
+
+
+async def actions_reachable() -> bool:
+    """Is the action server up? With it down, Rasa would drop what the resident just typed
+    (a slot the form's validation never sees) and answer nonsense; better to say so at once."""
+    now = time.monotonic()
+    if now - _health["at"] < HEALTH_TTL:
+        return _health["ok"]
+    url = get_settings().action_url.rsplit("/webhook", 1)[0] + "/health"
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HEALTH_TIMEOUT)) as session:
+            async with session.get(url) as r:
+                ok = r.status == 200
+    except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+        ok = False
+    _health.update(at=time.monotonic(), ok=ok)
+    return ok
 
 
 class H5Output(CollectingOutputChannel):
@@ -82,6 +107,12 @@ class H5Input(RestInput):
             text, reply = screen(body.get("message"))
             if reply:
                 return response.json([{"recipient_id": sender, "text": reply}])
+            if not await actions_reachable():
+                # Nothing reaches the tracker, so the form is where it was when the resident re-sends;
+                # `keep` tells the page to put the typed words back in the input box.
+                logger.warning("action server unreachable; message not passed on")
+                return response.json([{"recipient_id": sender, "keep": True,
+                                       "text": ACTIONS_DOWN.format(hotline=get_settings().hotline)}])
             collector = H5Output()
             try:
                 await on_new_message(UserMessage(text, collector, sender, input_channel=self.name()))
