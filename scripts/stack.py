@@ -86,6 +86,24 @@ class Stack:
                 time.sleep(0.5)
         return self
 
+    def kill(self, name):
+        """Kill one process outright (SIGKILL to its group), as a crash would: for fault tests."""
+        p = self.procs[name]
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait(timeout=15)
+
+    def restart(self, name, timeout=240):
+        """Start one process again (after `kill`); returns once it answers."""
+        cmd, url = self.commands()[name]
+        log = open(self.log_dir / f"{name}.log", "ab")
+        self.procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+        deadline = time.time() + timeout
+        while not _ok(url):
+            if self.procs[name].poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"{name} did not come back; see {self.log_dir / (name + '.log')}")
+            time.sleep(0.5)
+
     def stop(self):
         for p in self.procs.values():
             if p.poll() is None:
