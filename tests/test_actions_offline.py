@@ -81,13 +81,29 @@ def test_a_second_report_of_the_same_problem_is_merged_and_said_so(backend):
     assert merged["merged_into"] and merged["number"] in text and merged["merged_into"] in text and "不会重复派单" in text
 
 
-def test_a_failed_filing_keeps_the_report_for_a_retry(backend):
+def test_a_failed_filing_keeps_the_report_pending_for_a_retry(backend):
     from actions.incidents import ActionSubmitIncident
+    backend.on("POST", "/api/tickets", {"detail": "busy"}, status=503)  # and nothing filed under its key
+    t = tracker("report_confirmed")
+    text, messages, events = run(ActionSubmitIncident(), t)
+    assert "您的信息我还留着" in text and "还没有生成工单" in text and recorded("district")["hotline"] in text
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]
+    # The rest stays filled; "确认提交" now files it (bot/data/rules.yml), not small talk.
+    assert [(e["name"], e["value"]) for e in events] == [("incident_pending", True)]
+    (_, _, query, _), = backend.asked("GET", "/api/tickets/by-key")
+    assert query["key"] == [f"{t.sender_id}:{t.get_slot('incident_draft')}"]
+
+
+def test_a_filing_that_timed_out_but_was_committed_is_announced(backend):
+    """The backend committed the ticket after the action stopped waiting: the ticket found by
+    the idempotency key is announced, never "failed"."""
+    from actions.incidents import ActionSubmitIncident
+    filed = recorded("ticket_filed")
     backend.on("POST", "/api/tickets", {"detail": "busy"}, status=503)
-    text, messages, events = run(ActionSubmitIncident(), tracker("report_confirmed"))
-    assert "您的信息我还留着" in text and recorded("district")["hotline"] in text
-    assert messages[0]["buttons"][0]["payload"] == "/affirm"
-    assert [(e["name"], e["value"]) for e in events] == [("incident_confirm", None)]  # the rest stays filled
+    backend.on("GET", "/api/tickets/by-key", filed)
+    text, _, events = run(ActionSubmitIncident(), tracker("report_confirmed"))
+    assert filed["number"] in text and "已提交" in text and "还留着" not in text
+    assert {e["name"]: e["value"] for e in events}["incident_pending"] is None
 
 
 def test_a_refused_report_says_why(backend):
