@@ -50,7 +50,7 @@ class ActionStartIncident(Action):
         except backend.BackendError:
             dispatcher.utter_message(text=backend.unavailable())
             return [ActiveLoop(None)]
-        phone = first_entity(tracker, "phone") or phone_in(text)
+        phone = phone_in(text) or first_entity(tracker, "phone")
         # People take it from here, with the report so far: staff file it from the console.
         draft = {"incident": {"description": text[:1000], "category": c["category"], "grade": c["grade"],
                               "address": text[:200] if where["status"] == "found" else None, "phone": phone}}
@@ -91,7 +91,7 @@ class ValidateIncidentForm(FormValidationAction):
 
     async def extract_contact_phone(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = tracker.latest_message.get("text") or ""
-        phone = first_entity(tracker, "phone") or phone_in(text)
+        phone = phone_in(text) or first_entity(tracker, "phone")
         if phone:
             return {"contact_phone": phone}
         if tracker.get_slot("requested_slot") == "contact_phone" and not text.startswith("/"):

@@ -110,7 +110,7 @@ class ActionAnswerService(Action):
         # "松竹苑5幢楼下有人摆摊" reads like an address, but it reports a problem.
         if self._is_a_report(text):
             return [FollowupAction("action_start_incident")]
-        phone = first_entity(tracker, "phone") or phone_in(text)
+        phone = phone_in(text) or first_entity(tracker, "phone")
         if phone and self._noted_for_call_back(tracker.sender_id, phone):
             dispatcher.utter_message(text=f"好的，已记下您的电话{mask(phone)}。工作人员上班后会打这个电话联系您。")
             return []
