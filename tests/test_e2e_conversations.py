@@ -12,6 +12,7 @@ from api.core.db import SessionLocal
 from api.guide.models import ServiceItem
 from api.places.models import Community
 from shared.settings import get_settings
+from tests.conftest import SERVICE
 
 pytestmark = pytest.mark.e2e
 
@@ -123,9 +124,9 @@ def test_traditional_characters_and_control_characters(talk):
 
 def test_malformed_webhook_requests_are_refused(stack):
     url = f"{stack['rasa']}/webhooks/h5/webhook"
-    assert requests.post(url, data="not json", headers={"Content-Type": "application/json"}).status_code == 400
-    assert requests.post(url, json={"message": "你好"}).status_code == 400
-    assert requests.post(url, json={"sender": "<x>", "message": "你好"}).status_code == 400
+    assert requests.post(url, data="not json", headers={**SERVICE, "Content-Type": "application/json"}).status_code == 400
+    assert requests.post(url, json={"message": "你好"}, headers=SERVICE).status_code == 400
+    assert requests.post(url, json={"sender": "<x>", "message": "你好"}, headers=SERVICE).status_code == 400
 
 
 @pytest.mark.parametrize("text, intro", [
