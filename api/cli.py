@@ -8,6 +8,7 @@
     python -m api.cli supervise        # flag overdue work orders (督办); the backend also does it every 30 s
     python -m api.cli retention [--days N]  # delete conversations and closed cases older than N days
     python -m api.cli add-staff NAME --name 王芳 --role staff --community 柳岸社区
+    python -m api.cli reset-password NAME | deactivate-staff NAME | end-sessions NAME
 """
 import argparse
 import getpass
@@ -94,13 +95,31 @@ def nlu_resources() -> dict:
     return {"dictionary_words": len(words), "service_terms": len(services)}
 
 
+def read_password() -> str:
+    """Asked twice on a terminal; one line from stdin when piped (scripts, tests)."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise OSError("the two passwords differ")
+    return first
+
+
+def _check_password(password: str, username: str) -> None:
+    from api.staff.auth import WeakPassword, check_password
+    try:
+        check_password(password, username)
+    except WeakPassword as e:
+        raise OSError(f"password refused: {e}") from None
+
+
 def add_staff(username: str, name: str, role: str, community: str, password: str) -> str:
     from api.places.directory import find_community
+    from api.staff.audit import AuditAction, audit
     from api.staff.auth import hash_password
     from api.staff.models import StaffUser
-    if len(password) < 10:
-        raise OSError("password too short: use at least 10 characters")
-    with SessionLocal() as s:
+    _check_password(password, username)
+    with WriteSession() as s:
         c = find_community(s, community or "")
         if role == "staff" and c is None:
             raise OSError("staff need --community (the centre they work at)")
@@ -108,8 +127,36 @@ def add_staff(username: str, name: str, role: str, community: str, password: str
             raise OSError(f"user {username!r} already exists")
         s.add(StaffUser(username=username, display_name=name, password_hash=hash_password(password), role=role,
                         centre_id=c.centre_id if c else None))
+        # Read the centre's name before the session closes: afterwards it cannot be loaded.
+        done = f"created {role} {username}" + (f" at {c.centre.name}" if c else "")
+        audit(s, None, AuditAction.ADD_STAFF, username, done)
         s.commit()
-    return f"created {role} {username}" + (f" at {c.centre.name}" if c else "")
+    return done
+
+
+def change_staff(username: str, what: str, password: str = "") -> str:
+    """what: reset-password, deactivate-staff or end-sessions. Each signs the person out everywhere."""
+    from api.staff.audit import AuditAction, audit
+    from api.staff.auth import end_sessions, hash_password
+    from api.staff.models import StaffUser
+    with WriteSession() as s:
+        user = s.scalars(select(StaffUser).where(StaffUser.username == username)).first()
+        if user is None:
+            raise OSError(f"no user {username!r}")
+        if what == "reset-password":
+            _check_password(password, username)
+            user.password_hash = hash_password(password)
+            action, done = AuditAction.RESET_PASSWORD, f"new password for {username}"
+        elif what == "deactivate-staff":
+            user.active = False
+            action, done = AuditAction.DEACTIVATE_STAFF, f"deactivated {username}"
+        else:
+            action, done = AuditAction.END_SESSIONS, f"signed {username} out"
+        n = end_sessions(s, user)
+        done += f"; ended {n} session{'s' * (n != 1)}"
+        audit(s, None, action, username, done)
+        s.commit()
+    return done
 
 
 def main(argv=None) -> int:
@@ -132,6 +179,10 @@ def main(argv=None) -> int:
     st.add_argument("--name", required=True, help="name shown to colleagues")
     st.add_argument("--role", choices=Role.codes(), default="staff")
     st.add_argument("--community", help="the community whose centre this staff member works at")
+    for cmd, help_ in (("reset-password", "set a new password (asked on the terminal) and sign the person out"),
+                       ("deactivate-staff", "stop an account from signing in and end its sessions"),
+                       ("end-sessions", "sign a person out everywhere now")):
+        sub.add_parser(cmd, help=help_).add_argument("username")
     a = p.parse_args(argv)
     try:
         if a.cmd == "migrate":
@@ -160,7 +211,9 @@ def main(argv=None) -> int:
             with WriteSession() as s:
                 print("flagged overdue:", tickets.supervise_overdue(s))
         elif a.cmd == "add-staff":
-            print(add_staff(a.username, a.name, a.role, a.community, getpass.getpass("password: ")))
+            print(add_staff(a.username, a.name, a.role, a.community, read_password()))
+        elif a.cmd in ("reset-password", "deactivate-staff", "end-sessions"):
+            print(change_staff(a.username, a.cmd, read_password() if a.cmd == "reset-password" else ""))
     except (catalogue.CatalogueError, json.JSONDecodeError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -169,6 +169,10 @@ def transfer(session: Session, user: StaffUser, case: HandoffCase, centre_id: Op
              staff_id: Optional[int] = None) -> None:
     if case.status not in OPEN_STATES:
         raise CaseError("会话已结束，不能转交")
+    # A claimed case is its holder's work: a colleague may not take it over or move it away.
+    if case.status == CaseStatus.CLAIMED and case.assignee_id != user.id and user.role == Role.STAFF:
+        holder = case.assignee.display_name if case.assignee else "其他同事"
+        raise CaseError(f"这个会话已由{holder}认领，只有认领人或主管可以转交")
     if staff_id is not None:
         to = session.get(StaffUser, staff_id)
         if to is None or not to.active:

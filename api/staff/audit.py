@@ -21,6 +21,11 @@ class AuditAction(Labelled):
     HAND_BACK = ("hand back", "交回助手")
     FILE_TICKET = ("file ticket", "代登记工单")
     LINK_TICKET = ("link ticket", "关联工单")
+    # Account changes made on the command line (no staff member is signed in: the user is empty).
+    ADD_STAFF = ("add staff", "新建账号")
+    DEACTIVATE_STAFF = ("deactivate staff", "停用账号")
+    RESET_PASSWORD = ("reset password", "重置密码")
+    END_SESSIONS = ("end sessions", "强制下线")
 
 
 class Role(Labelled):

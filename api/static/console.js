@@ -1,7 +1,7 @@
 // Staff console. Resident text is untrusted: everything is inserted with textContent.
 (function () {
   "use strict";
-  var csrf = null, current = null;
+  var csrf = null, current = null, myself = null;
   var $ = function (id) { return document.getElementById(id); };
   // Labels for stored codes come from the backend (GET /labels), defined there once.
   var AUTHOR = {}, REASON = {}, ACTION = {}, ROLE = {}, STATUS = {};
@@ -29,7 +29,7 @@
     $("logout").hidden = true; $("show-audit").hidden = true; $("show-desk").hidden = true;
   }
   function showDesk(me) {
-    csrf = me.csrf;
+    csrf = me.csrf; myself = me.user;
     loadLabels().then(refreshQueue, function () {});
     $("who").textContent = me.user.name + "（" + (me.user.centre || ROLE[me.user.role] || me.user.role) + "）";
     $("login").hidden = true; $("desk").hidden = false; $("audit").hidden = true; $("logout").hidden = false;
@@ -179,6 +179,10 @@
     renderUnderstood(c.context);
     renderTickets(c.tickets || []);
     $("claim").disabled = !(c.status === "waiting" || c.status === "callback");
+    // A colleague's claimed case is theirs to pass on (the backend refuses others too).
+    var othersCase = c.status === "claimed" && myself && myself.role === "staff" && c.assignee !== myself.name;
+    $("transfer").disabled = $("transfer-to").disabled = !!othersCase;
+    $("transfer").title = othersCase ? "已由" + c.assignee + "认领，只有认领人或主管可以转交" : "";
   }
 
   // Calls to the assistant (pause, hand back, a staff line) that Rasa has not confirmed yet: they
