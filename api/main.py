@@ -26,6 +26,14 @@ from api.staff import routes as staff_routes
 from shared.settings import get_settings
 
 STATIC = Path(__file__).parent / "static"
+
+
+class StaticPages(StaticFiles):
+    def lookup_path(self, path: str):
+        # A NUL (/static/chat.js%00.html) makes os.stat raise ValueError, which Starlette turns into a 500.
+        return ("", None) if "\x00" in path else super().lookup_path(path)
+
+
 log = logging.getLogger("api")
 BACKGROUND_SECONDS = 30
 _retained_on = None  # the district day the retention job last ran
@@ -75,7 +83,7 @@ for module in (guide_routes, place_routes, incident_routes, open311, handoff_rou
                console_routes):
     app.include_router(module.router)
 app.add_exception_handler(open311.Open311Error, open311.error_handler)
-app.mount("/static", StaticFiles(directory=STATIC), name="static")
+app.mount("/static", StaticPages(directory=STATIC), name="static")
 # The last added runs first: every answer gets the security headers, then the per-address pace
 # on the public routes, then the body cap, before anything parses the body.
 app.add_middleware(BodyLimit, default=64 * KB, larger={"/api/catalogue/import": 1024 * KB})

@@ -117,7 +117,8 @@ def expected_wait_minutes(session: Session, case: HandoffCase) -> int:
 
 
 def get_case(session: Session, user: StaffUser, case_id: int) -> HandoffCase:
-    case = session.get(HandoffCase, case_id)
+    # SQLite cannot even compare an id past 64 bits (OverflowError): no such case either.
+    case = session.get(HandoffCase, case_id) if 0 < case_id < 2 ** 63 else None
     # Another centre's case looks exactly like a missing one to staff.
     if case is None or (user.role == Role.STAFF and case.centre_id != user.centre_id):
         raise CaseError("没有这个会话", Kind.NOT_FOUND)

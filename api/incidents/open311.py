@@ -167,7 +167,7 @@ def _file(session, fmt: str, form: dict):
     cat = session.scalars(select(IncidentCategory).where(IncidentCategory.open311_code == code)).first()
     if cat is None:
         raise Open311Error(404, f"service_code '{code}' not found")
-    lat, lon = _coord(form.get("lat")), _coord(form.get("long"))
+    lat, lon = _coord(form.get("lat"), "lat", 90), _coord(form.get("long"), "long", 180)
     address = (form.get("address_string") or "").strip()
     if (lat is None or lon is None) and not address:
         raise Open311Error(400, "a location is required: lat and long, or address_string")
@@ -189,13 +189,16 @@ def _file(session, fmt: str, form: dict):
                     "account_id": None}])
 
 
-def _coord(v) -> Optional[float]:
+def _coord(v, name: str, limit: float) -> Optional[float]:
     if v in (None, ""):
         return None
     try:
-        return float(v)
+        x = float(v)
     except ValueError:
-        raise Open311Error(400, f"lat/long must be numbers, got '{v}'") from None
+        raise Open311Error(400, f"{name} must be a number, got '{str(v)[:30]}'") from None
+    if not -limit <= x <= limit:  # also inf, 1e309 and nan, which no distance can use
+        raise Open311Error(400, f"{name} must be a number between -{limit:g} and {limit:g}")
+    return x
 
 
 def _date(v: Optional[str], name: str) -> Optional[dt.datetime]:
@@ -203,9 +206,9 @@ def _date(v: Optional[str], name: str) -> Optional[dt.datetime]:
         return None
     try:
         d = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
-    except ValueError:
+        return clock.local(d)  # without an offset, a time is the district's own
+    except (ValueError, OverflowError):  # OverflowError: 9999-12-31T23:59:59-12:00 is past year 9999 here
         raise Open311Error(400, f"{name} must be a w3 datetime, e.g. 2026-11-01T00:00:00+08:00") from None
-    return clock.local(d)  # without an offset, a time is the district's own
 
 
 @router.get("/requests.{fmt}")

@@ -2,7 +2,7 @@
 audit log, and the labels the console shows."""
 from typing import Optional
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -88,7 +88,9 @@ def colleagues(s=Depends(current_session), db=Depends(by_method)):
 
 
 @router.get("/audit")
-def audit_log(s=Depends(current_session), db=Depends(by_method), before: Optional[int] = None, limit: int = 100):
+def audit_log(s=Depends(current_session), db=Depends(by_method),
+              before: Optional[int] = Query(None, ge=1, le=2 ** 63 - 1),  # SQLite's integers end there
+              limit: int = Query(100, ge=1, le=10 ** 9)):
     """Newest first, a page at a time (`before`: the smallest id of the previous page)."""
     if s.user.role == Role.STAFF:
         raise HTTPException(403, "只有主管和管理员可以查看操作日志")
