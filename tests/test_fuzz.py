@@ -8,7 +8,8 @@ import uuid
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from schemathesis.python import asgi
 from sqlalchemy import select
 
@@ -134,3 +135,38 @@ def test_audit_log_largest_id_still_works(client):
 def test_nul_in_a_static_path_is_not_found(client, path):
     assert client.get(path).status_code == 404
     assert client.get("/static/chat.js").status_code == 200
+
+
+# ---- Open311 POST: a form the OpenAPI description does not describe --------------------------------
+
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
+COORD = st.one_of(st.floats().map(repr), TEXT, st.sampled_from(["30.2545", "120.1745", "", "1e309", "-0"]))
+
+
+@pytest.fixture
+def open311_key(monkeypatch):
+    monkeypatch.setenv("RSA_OPEN311_KEYS", "fuzz-key")
+    monkeypatch.setenv("RSA_OPEN311_PER_MINUTE", "100000")
+    get_settings.cache_clear()
+    yield "fuzz-key"
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+@settings(max_examples=60, derandomize=True, database=None, deadline=None,
+          phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+@given(form=st.fixed_dictionaries({}, optional={
+    "service_code": st.one_of(TEXT, st.just("streetlight")), "description": TEXT, "address_string": TEXT,
+    "lat": COORD, "long": COORD, "phone": TEXT, "device_id": TEXT, "account_id": TEXT, "email": TEXT}),
+    upload=st.sampled_from([None, "description", "lat", "service_code", "api_key"]),
+    fmt=st.sampled_from(["json", "xml"]))
+def test_open311_post_never_answers_500(client, open311_key, form, upload, fmt):
+    codes = [s["service_code"] for s in client.get("/open311/v2/services.json").json()]
+    if form.get("service_code") == "streetlight":
+        form["service_code"] = codes[0]
+    data = {"api_key": open311_key, **form}
+    files = {upload: ("x.txt", b"\x00\xff" * 10)} if upload else None
+    if files:
+        data.pop(upload, None)
+    r = client.post(f"/open311/v2/requests.{fmt}", data=data, files=files, timeout=REQUEST_SECONDS)
+    assert served(r.status_code), f"{r.status_code} {r.text[:300]} for {data} {upload}"

@@ -142,6 +142,7 @@ def key_limiter() -> RateLimiter:
 @router.post("/requests.{fmt}")
 async def post_request(fmt: str, request: Request):
     form = dict(await request.form()) if "form" in request.headers.get("content-type", "") else {}
+    form = {k: v for k, v in form.items() if isinstance(v, str)}  # an uploaded file is no field of GeoReport
     form.update(request.query_params)
     key = form.get("api_key")
     if isinstance(key, str) and key in get_settings().open311_key_list and not key_limiter().allow(key):
