@@ -111,6 +111,7 @@ def test_only_the_holder_or_a_supervisor_transfers_a_claimed_case(colleague):
         cid = handoff.open_case(s, sender=f"resident-{uuid.uuid4().hex}", channel="h5", reason="asked",
                                 community="柳岸社区", context={}, transcript=[{"author": "resident", "text": "找人"}]).id
         other_id = s.scalars(select(StaffUser.id).where(StaffUser.username == other)).one()
+        holder_id = s.scalars(select(StaffUser.id).where(StaffUser.username == colleague)).one()
     assert holder.post(f"/console/api/cases/{cid}/claim").status_code == 200
     taker, _ = sign_in(other)
     grab = taker.post(f"/console/api/cases/{cid}/transfer", json={"staff_id": other_id})
@@ -119,10 +120,6 @@ def test_only_the_holder_or_a_supervisor_transfers_a_claimed_case(colleague):
     supervisor, _ = sign_in(boss)
     moved = supervisor.post(f"/console/api/cases/{cid}/transfer", json={"staff_id": other_id})
     assert moved.status_code == 200 and moved.json()["assignee"] == "小赵"
-    back = taker.post(f"/console/api/cases/{cid}/transfer", json={"centre_id": moved_centre(cid)})
-    assert back.status_code == 200  # now the holder: may pass it on
-
-
-def moved_centre(cid):
-    with SessionLocal() as s:
-        return s.get(handoff.HandoffCase, cid).centre_id
+    # Now the holder, 小赵 may pass it on (straight to a person: it stays out of the waiting queue).
+    back = taker.post(f"/console/api/cases/{cid}/transfer", json={"staff_id": holder_id})
+    assert back.status_code == 200 and back.json()["assignee"].startswith("小李")
