@@ -117,4 +117,4 @@ def callback_phone(sender: str, phone: str) -> Optional[dict]:
 
 
 def handoff_reason(text: str) -> Optional[str]:
-    return _call("POST", "/api/handoff/assess", json={"text": text[:5000]})["reason"]
+    return (_call("POST", "/api/handoff/assess", json={"text": text[:5000]}) or {}).get("reason")

@@ -42,6 +42,13 @@ class ActionRequestHuman(Action):
         return "action_request_human"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        text = tracker.latest_message.get("text") or ""
+        if not text.startswith("/"):
+            # "窗口的人故意刁难我" asks for a person and is a complaint about staff: it goes over as
+            # sensitive (with the safety line), whichever intent the NLU gave it.
+            handed = people_should_answer(dispatcher, tracker, text)
+            if handed is not None:
+                return handed
         return self.hand_over(dispatcher, tracker, self.reason)
 
     @staticmethod

@@ -102,6 +102,22 @@ def test_request_human_opens_a_case_at_the_residents_centre():
         assert case.status == "waiting" and any(e.get("event") == "pause" for e in events)
 
 
+def test_asking_for_a_person_with_a_complaint_about_staff_goes_over_as_sensitive():
+    """Whichever intent the NLU gives it, a complaint about staff is handed over as such, with
+    the safety line, not as a plain request for a person."""
+    from actions.human import ActionRequestHuman
+    from api.core.db import SessionLocal
+    from api.handoff.models import HandoffCase
+    d = CollectingDispatcher()
+    t = tracker("窗口那个工作人员故意刁难我，跑了三趟都不给办", intent="request_human")
+    t.sender_id = "s-staff-complaint"  # a conversation of its own: s1 has a case open already
+    ActionRequestHuman().run(d, t, {})
+    assert "如果有人身危险" in d.messages[0]["text"]
+    with SessionLocal() as s:
+        case = s.query(HandoffCase).filter_by(sender="s-staff-complaint").one()
+        assert case.reason == "sensitive"
+
+
 def test_backend_down_is_told_politely(monkeypatch):
     from actions.service import ActionAnswerService
     monkeypatch.setenv("RSA_BACKEND_URL", "http://127.0.0.1:9")
