@@ -20,7 +20,7 @@ PASSWORD = "abuse-test-2026"
 def test_token_bucket_allows_a_burst_then_one_per_interval():
     rl = RateLimiter(burst=3, per_second=0.5)
     assert [rl.allow("a", now=0) for _ in range(4)] == [True, True, True, False]
-    assert rl.retry_after("a") == 2
+    assert rl.retry_after("a", now=0) == 2
     assert rl.allow("b", now=0)  # each conversation has its own bucket
     assert not rl.allow("a", now=1.0) and rl.allow("a", now=2.1)
 
