@@ -206,7 +206,8 @@ def main(argv=None) -> int:
             with WriteSession() as s:
                 n = retention.run(s, a.days)
             print(f"deleted: {n['conversations']} conversations from the tracker store, {n['cases']} closed cases "
-                  f"({n['case_messages']} messages), {n['phone_numbers']} kept phone numbers")
+                  f"({n['case_messages']} messages), {n['phone_numbers']} kept phone numbers, "
+                  f"{n['assistant_calls']} undelivered calls to the assistant")
         elif a.cmd == "supervise":
             with WriteSession() as s:
                 print("flagged overdue:", tickets.supervise_overdue(s))

@@ -4,8 +4,10 @@ picked up by the page."""
 import hashlib
 import hmac
 import logging
+import os
 import secrets
 from functools import lru_cache
+from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
@@ -25,11 +27,27 @@ from shared.settings import get_settings
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/chat")
 COOKIE = relay.CHAT_COOKIE
-_SECRET = secrets.token_bytes(32)  # fallback when RSA_SERVICE_TOKEN is unset: cookies last one run
+KEY_FILE = "chat-cookie.key"
+
+
+@lru_cache(maxsize=4)
+def _key(var_dir: Path) -> bytes:
+    """The key that signs conversation cookies: made once and kept in the data directory, so
+    residents' conversations survive a restart (the service token is made anew at each start)."""
+    path = var_dir / KEY_FILE
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker made it first
+            return path.read_bytes()
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_bytes(32))
+    return path.read_bytes()
 
 
 def _signature(nonce: str) -> str:
-    key = (get_settings().service_token or "").encode() or _SECRET
+    key = _key(get_settings().var_dir)
     return hmac.new(key, ("rsa-chat-cookie:" + nonce).encode(), hashlib.sha256).hexdigest()[:32]
 
 

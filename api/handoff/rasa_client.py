@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from api.core import clock
 from api.core.db import SessionLocal, WriteSession
 from api.handoff.models import RasaOutbox
+from shared.redact import mask_personal
 from shared.settings import get_settings
+from shared.textnorm import clean
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,8 @@ def _queue(session: Session, sender: str, kind: str, events: List[dict]) -> None
 
 
 def record_staff_reply(session: Session, sender: str, text: str) -> None:
+    # The tracker store never holds a phone or ID number in clear, whoever typed it.
+    text, _ = mask_personal(clean(text))
     _queue(session, sender, "staff_line", [{"event": "bot", "text": text, "metadata": {"from": "staff"}}])
 
 

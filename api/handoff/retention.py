@@ -1,5 +1,6 @@
 """Retention: conversations and closed cases older than RSA_RETENTION_DAYS are deleted, from
-Rasa's tracker store as from the backend (cases, their messages, the phone vault). Work orders
+Rasa's tracker store as from the backend (cases, their messages, the phone vault, calls owed to
+Rasa). Work orders
 stay: they are the public record, and their personal data is what staff need to finish them."""
 import datetime as dt
 from pathlib import Path
@@ -8,7 +9,7 @@ from sqlalchemy import create_engine, delete, select, text
 from sqlalchemy.orm import Session
 
 from api.core import clock
-from api.handoff.models import CaseMessage, HandoffCase, case_tickets
+from api.handoff.models import CaseMessage, HandoffCase, RasaOutbox, case_tickets
 from api.handoff.states import CaseStatus
 from api.incidents.models import PhoneVault
 from shared.settings import get_settings
@@ -53,8 +54,10 @@ def purge_backend(session: Session, cutoff: dt.datetime) -> dict:
         session.execute(case_tickets.delete().where(case_tickets.c.case_id.in_(ids)))
         session.execute(delete(HandoffCase).where(HandoffCase.id.in_(ids)))
     phones = session.execute(delete(PhoneVault).where(PhoneVault.created_at < cutoff)).rowcount
+    # Calls Rasa never took for that long belong to conversations deleted here too.
+    calls = session.execute(delete(RasaOutbox).where(RasaOutbox.created_at < cutoff)).rowcount
     session.commit()
-    return {"cases": len(ids), "case_messages": messages, "phone_numbers": phones}
+    return {"cases": len(ids), "case_messages": messages, "phone_numbers": phones, "assistant_calls": calls}
 
 
 def run(session: Session, days: int = None, at: dt.datetime = None) -> dict:
