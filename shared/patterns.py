@@ -17,8 +17,10 @@ MASKED_PHONE = re.compile(r"(?<![\d*])(\d{3}\*{4}\d{4})(?![\d*])")
 _TICKET = re.compile(TICKET_NUMBER)
 PHONE_FORMAT_HELP = "请提供11位手机号（如138开头）或带区号的固定电话（如0571-86012345）。"
 
-# For Rasa's RegexFeaturizer / RegexEntityExtractor: entity name → patterns.
-NLU_REGEXES = {"phone": [rf"(?<!\d){MOBILE}(?!\d)", rf"(?<!\d){LANDLINE}(?!\d)"], "ticket_id": [TICKET_NUMBER]}
+# For Rasa's RegexFeaturizer / RegexEntityExtractor: entity name → patterns. The masked form is
+# what the model meets at run time; one feature for both keeps it reading them alike.
+NLU_REGEXES = {"phone": [rf"(?<!\d){MOBILE}(?!\d)", rf"(?<!\d){LANDLINE}(?!\d)", MASKED_PHONE.pattern],
+               "ticket_id": [TICKET_NUMBER]}
 
 
 def mask(phone: Optional[str]) -> str:

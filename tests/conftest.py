@@ -57,7 +57,7 @@ def stack():
     # RSA_TEST_PORT_OFFSET lets two test runs on one machine start their stacks side by side.
     off = int(os.environ.get("RSA_TEST_PORT_OFFSET", "0"))
     s = Stack(api=18000 + off, actions=15055 + off, rasa=15005 + off).start()
-    yield {"api": s.api_url, "rasa": s.rasa_url, "log_dir": s.log_dir}
+    yield {"api": s.api_url, "rasa": s.rasa_url, "log_dir": s.log_dir, "rasa_token": s.env["RSA_RASA_TOKEN"]}
     s.stop()
 
 

@@ -76,6 +76,27 @@ def test_a_call_rasa_does_not_take_stays_queued_and_the_console_says_so(monkeypa
         s.commit()
 
 
+@pytest.mark.e2e
+def test_a_call_rasa_refuses_holds_back_only_its_own_conversation(stack, monkeypatch):
+    """One conversation's call that Rasa refuses (HTTP 400) must not stop everybody else's."""
+    monkeypatch.setenv("RSA_RASA_URL", stack["rasa"])
+    monkeypatch.setenv("RSA_RASA_TOKEN", stack["rasa_token"])
+    get_settings.cache_clear()
+    stuck, fine = ("h5-refused-" + uuid.uuid4().hex[:8]), ("h5-fine-" + uuid.uuid4().hex[:8])
+    with WriteSession() as s:
+        rasa_client._queue(s, stuck, "staff_line", [{"event": "no-such-event"}])
+        rasa_client.resume(s, stuck)
+        rasa_client.resume(s, fine)
+        s.commit()
+    rasa_client.deliver()
+    with SessionLocal() as s:
+        left = s.scalars(select(RasaOutbox).where(RasaOutbox.sender.in_([stuck, fine])).order_by(RasaOutbox.id)).all()
+        assert [(r.sender, r.kind) for r in left] == [(stuck, "staff_line"), (stuck, "resume")]  # kept, in order
+        assert left[0].last_error == "HTTP 400" and left[1].attempts == 0
+        s.query(RasaOutbox).filter(RasaOutbox.sender == stuck).delete()
+        s.commit()
+
+
 # ---- with the three processes, killed and restarted --------------------------------------------
 
 @pytest.fixture(scope="module")

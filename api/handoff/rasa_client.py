@@ -87,13 +87,17 @@ def resume(session: Session, sender: str) -> None:
 
 def deliver(sender: Optional[str] = None) -> dict:
     """Send what is owed, oldest first: to one conversation (before its resident's message is
-    relayed, after a staff action) or to all (the background loop). Stops at the first failure,
-    so a conversation's calls never overtake each other. Returns `state(sender)`."""
+    relayed, after a staff action) or to all (the background loop). A conversation's calls never
+    overtake each other: after a refusal its later calls wait; when Rasa cannot be reached at
+    all, the round stops. Returns `state(sender)`."""
     with _delivering:  # one sender at a time in this process: nothing is sent twice
         with SessionLocal() as s:
             q = select(RasaOutbox).order_by(RasaOutbox.id)
             rows = s.scalars(q.where(RasaOutbox.sender == sender) if sender else q).all()
+        held = set()  # conversations with an undelivered call: their later calls wait
         for row in rows:
+            if row.sender in held:
+                continue
             error = _post_events(row.sender, row.events)
             with WriteSession() as w:
                 if error is None:
@@ -103,7 +107,9 @@ def deliver(sender: Optional[str] = None) -> dict:
                         attempts=RasaOutbox.attempts + 1, last_error=error, last_try_at=clock.now()))
                 w.commit()
             if error is not None:
-                break  # Rasa is away: the rest waits for the next round, in order
+                if not error.startswith("HTTP"):
+                    break  # Rasa is away: everything waits for the next round, in order
+                held.add(row.sender)  # refused for this conversation only: the others go on
     with SessionLocal() as s:
         return state(s, sender) if sender else {}
 
