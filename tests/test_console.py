@@ -370,3 +370,21 @@ def test_password_guessing_is_slowed_down():
     r = c.post("/console/api/login", json={"username": "guessed", "password": PASSWORD})
     assert r.status_code == 429 and "秒后再试" in r.json()["detail"]  # even the right password waits
     assert signed_in("liuan").get("/console/api/me").status_code == 200  # others are not locked out
+
+
+def test_opening_a_case_is_recorded_once_per_sitting():
+    """Going back and forth between cases must not flood the audit log (10 rows in 11 s)."""
+    cid = new_case("柳岸社区")
+    agent = signed_in("liuan")
+    for _ in range(5):
+        assert agent.post(f"/console/api/cases/{cid}/open").status_code == 200
+        assert agent.get(f"/console/api/cases/{cid}").status_code == 200
+
+    def views():
+        rows = signed_in("boss").get("/console/api/audit", params={"limit": 500}).json()
+        return [r for r in rows if r["action"] == "view" and r["target"] == str(cid) and r["username"] == "liuan"]
+
+    assert len(views()) == 1
+    with clock.freeze(clock.now() + dt.timedelta(minutes=1)):  # a new sign-in is a new sitting
+        signed_in("liuan").post(f"/console/api/cases/{cid}/open")
+        assert len(views()) == 2

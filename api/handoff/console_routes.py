@@ -18,7 +18,7 @@ from api.handoff.states import Author, CaseStatus, Reason
 from api.incidents.categories import classifier
 from api.incidents.states import TicketStatus
 from api.places import directory
-from api.staff.audit import AuditAction, Role, audit
+from api.staff.audit import AuditAction, Role, audit_view
 from api.staff.deps import current_session
 
 router = APIRouter(prefix="/console/api")
@@ -81,9 +81,9 @@ def case_view(case_id: int, s=Depends(current_session), db=Depends(by_method)):
 
 @router.post("/cases/{case_id}/open")
 def open_case(case_id: int, s=Depends(current_session), db=Depends(by_method)):
-    """A staff member opens a resident's conversation: that is on record."""
+    """A staff member opens a resident's conversation: that is on record, once per sitting."""
     c = cases.get_case(db, s.user, case_id)
-    audit(db, s.user, AuditAction.VIEW, c.id)
+    audit_view(db, s, c.id)
     db.commit()
     return _view(c)
 

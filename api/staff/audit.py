@@ -1,11 +1,12 @@
 """The audit log: every staff action, who did it and when."""
 from typing import Optional
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.core import clock
 from api.core.labels import Labelled
-from api.staff.models import AuditEntry, StaffUser
+from api.staff.models import AuditEntry, StaffSession, StaffUser
 
 
 class AuditAction(Labelled):
@@ -37,3 +38,14 @@ class Role(Labelled):
 def audit(session: Session, user: Optional[StaffUser], action: AuditAction, target: str = "", detail: str = "") -> None:
     session.add(AuditEntry(at=clock.now(), user_id=user.id if user else None,
                            action=AuditAction(action).value, target=str(target), detail=(detail or "")[:1000]))
+
+
+def audit_view(session: Session, sitting: StaffSession, target) -> bool:
+    """Record that an agent opened a case, once per case per sitting (sign-in): going back and
+    forth between cases must not bury the other entries. True when a row was written."""
+    seen = session.scalar(select(AuditEntry.id).where(
+        AuditEntry.user_id == sitting.user_id, AuditEntry.action == AuditAction.VIEW.value,
+        AuditEntry.target == str(target), AuditEntry.at >= sitting.created_at).limit(1))
+    if seen is None:
+        audit(session, sitting.user, AuditAction.VIEW, target)
+    return seen is None
