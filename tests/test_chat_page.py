@@ -65,6 +65,42 @@ def test_buttons_are_clickable(stack, browser):
     assert "材料" in bot_bubbles(browser)[-1]
 
 
+CONTRAST = """
+function lum(c) { var v = c.match(/\\d+/g).slice(0, 3).map(function (x) { x = x / 255;
+  return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); });
+  return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; }
+var el = arguments[0], fg = lum(getComputedStyle(el).color), bg = lum(getComputedStyle(document.body).backgroundColor);
+return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+"""
+PLACEHOLDER_FITS = """
+var box = arguments[0], ctx = document.createElement("canvas").getContext("2d"), cs = getComputedStyle(box);
+ctx.font = cs.fontSize + " " + cs.fontFamily;
+return ctx.measureText(box.placeholder).width <= box.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+"""
+
+
+def test_readable_and_usable_on_a_phone_for_older_residents(stack, browser):
+    """390x844: pinch zoom allowed, choice buttons at least 44 px tall, the typing indicator
+    readable (contrast >= 4.5:1, not tiny), the placeholder not cut off, Chinese fonts named."""
+    browser.set_window_size(390, 844)
+    try:
+        open_chat(browser, stack["api"] + "/")
+        viewport = browser.find_element("css selector", "meta[name=viewport]").get_attribute("content")
+        assert "maximum-scale" not in viewport and "user-scalable=no" not in viewport
+        ask(browser, "办户口要什么材料")
+        buttons = browser.find_elements("css selector", ".choices button")
+        assert buttons and min(b.size["height"] for b in buttons) >= 44
+        typing = browser.find_element("id", "typing")
+        assert browser.execute_script(CONTRAST, typing) >= 4.5
+        assert float(browser.execute_script("return parseFloat(getComputedStyle(arguments[0]).fontSize)", typing)) >= 14
+        assert browser.execute_script(PLACEHOLDER_FITS, browser.find_element("id", "text"))
+        fonts = browser.execute_script("return getComputedStyle(document.body).fontFamily")
+        assert "PingFang SC" in fonts and "Microsoft YaHei" in fonts and "Noto Sans CJK SC" in fonts
+        assert fonts.rstrip().endswith("sans-serif")
+    finally:
+        browser.set_window_size(1100, 860)
+
+
 def test_too_fast_says_so_and_keeps_the_text(stack, browser):
     import threading
 
