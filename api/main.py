@@ -82,7 +82,7 @@ app = FastAPI(title="Resident service backend", version="0.1.0", lifespan=lifesp
 for module in (guide_routes, place_routes, incident_routes, open311, handoff_routes, chat_routes, staff_routes,
                console_routes):
     app.include_router(module.router)
-app.add_exception_handler(open311.Open311Error, open311.error_handler)
+open311.install_errors(app)
 app.mount("/static", StaticPages(directory=STATIC), name="static")
 # The last added runs first: every answer gets the security headers, then the per-address pace
 # on the public routes, then the body cap, before anything parses the body.

@@ -53,6 +53,7 @@ class Ticket(Base):
     extended = Column(Boolean, nullable=False, default=False)
     supervised = Column(Boolean, nullable=False, default=False)  # 督办 raised for being overdue
     merged_into_id = Column(Integer, ForeignKey("tickets.id"), nullable=True)  # 并单
+    media_url = Column(String(500), nullable=True)  # a photo's address, as an Open311 client sent it
     rating = Column(Integer, nullable=True)
     created_at = Column(DateTime, nullable=False)
     updated_at = Column(DateTime, nullable=False)

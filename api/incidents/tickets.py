@@ -91,8 +91,10 @@ def find_duplicate(session: Session, category_id, grid_id, at: dt.datetime) -> O
 
 def file_ticket(session: Session, classifier: IncidentClassifier, *, description: str, address: str,
                 located: Located, phone: str, channel: str, idempotency_key: Optional[str] = None,
-                sender: Optional[str] = None, lat: float = None, lon: float = None) -> tuple:
-    """File a report; returns (ticket, created). Committed before it returns."""
+                sender: Optional[str] = None, lat: float = None, lon: float = None,
+                classify_as: Optional[str] = None, media_url: Optional[str] = None) -> tuple:
+    """File a report; returns (ticket, created). Committed before it returns. classify_as: the
+    text to classify when the caller knows more than the description (Open311's chosen service)."""
     description, address = clean(description), clean(address)
     if not description:
         raise TicketError("请说明发生了什么问题。")
@@ -105,7 +107,7 @@ def file_ticket(session: Session, classifier: IncidentClassifier, *, description
         existing = session.scalars(select(Ticket).where(Ticket.idempotency_key == idempotency_key)).first()
         if existing:
             return existing, False
-    c = classifier.classify(description)
+    c = classifier.classify(classify_as or description)
     at = clock.now()
     grid_id = located.grid.id if located.grid else None
     # End the reads so far: the filing transaction starts with its write (the day's counter),
@@ -121,7 +123,7 @@ def file_ticket(session: Session, classifier: IncidentClassifier, *, description
                    category_id=category_id, grade=c.grade, status=TicketStatus.ACCEPTED.value, description=description,
                    public_description=public_text(description),
                    address=address.strip()[:200], grid_id=grid_id, lat=lat, lon=lon, reporter_phone=phone,
-                   reporter_ref=reporter_ref(sender) if sender else None, department=dept,
+                   reporter_ref=reporter_ref(sender) if sender else None, department=dept, media_url=media_url,
                    deadline=deadline(at, limit), created_at=at, updated_at=at)
         session.add(t)
         _event(t, channel, "受理", TicketStatus.ACCEPTED, "群众反映，系统受理", at)
