@@ -102,6 +102,9 @@ def test_resident_to_staff_and_back_to_the_bot(stack, duty_officer, two_browsers
 
     staff.find_element("id", "handback").click()
     wait_for(lambda: any("交回智能助手" in b for b in bubbles(resident)), what="hand-back notice")
+    # Handed back, the case is over: no live buttons left to press by mistake.
+    wait_for(lambda: staff.find_element("id", "case-over").is_displayed(), what="the case shown as over")
+    assert all(staff.find_element("id", b).get_attribute("disabled") for b in ("reply", "resolve", "handback", "transfer"))
     n = len(bubbles(resident))
     say(resident, "居住证要带什么材料")
     wait_for(lambda: any("居住证申领" in b for b in bubbles(resident)[n:]), what="the bot answering again")
@@ -173,6 +176,9 @@ def test_supervisor_files_a_work_order_transfers_and_reads_the_audit_log(stack, 
     assert number in d.find_element("id", "transcript").text  # the resident was told the number
     d.save_screenshot(str(var_dir / "console-tools.png"))
 
+    # Nothing preselected: the transfer button waits for a choice.
+    assert d.find_element("id", "transfer-to").get_attribute("value") == ""
+    assert d.find_element("id", "transfer").get_attribute("disabled")
     click_when_ready(d, "#transfer-to option", "桃源社区小陈")
     d.find_element("id", "transfer").click()
     wait_for(lambda: "桃源社区小陈" in d.find_element("id", "queue").text, what="assigned to the colleague")

@@ -45,6 +45,7 @@
   function loadTransferTargets() {
     Promise.all([api("GET", "/centres"), api("GET", "/staff")]).then(function (got) {
       var sel = $("transfer-to"); sel.textContent = "";
+      option(sel, "", "转交给…（请选择）");  // nothing preselected: a stray click moves no case
       var centres = document.createElement("optgroup"); centres.label = "服务中心";
       got[0].forEach(function (c) { option(centres, "centre:" + c.id, c.name); });
       var people = document.createElement("optgroup"); people.label = "同事";
@@ -178,12 +179,20 @@
     t.scrollTop = t.scrollHeight;
     renderUnderstood(c.context);
     renderTickets(c.tickets || []);
-    $("claim").disabled = !(c.status === "waiting" || c.status === "callback");
+    // A case handed back or resolved is over: its buttons go quiet.
+    var over = c.status === "returned" || c.status === "resolved";
+    CASE_CONTROLS.forEach(function (id) { $(id).disabled = over; });
+    $("case-over").hidden = !over;
+    $("claim").disabled = over || !(c.status === "waiting" || c.status === "callback");
     // A colleague's claimed case is theirs to pass on (the backend refuses others too).
     var othersCase = c.status === "claimed" && myself && myself.role === "staff" && c.assignee !== myself.name;
-    $("transfer").disabled = $("transfer-to").disabled = !!othersCase;
+    $("transfer-to").disabled = over || !!othersCase;
+    $("transfer").disabled = over || !!othersCase || !$("transfer-to").value;
     $("transfer").title = othersCase ? "已由" + c.assignee + "认领，只有认领人或主管可以转交" : "";
   }
+
+  var CASE_CONTROLS = ["reply-text", "reply", "note", "canned", "resolve-reason", "resolve", "handback", "file-ticket",
+    "link-ticket"];
 
   // Calls to the assistant (pause, hand back, a staff line) that Rasa has not confirmed yet: they
   // are retried until it does, and staff are told so instead of "done".
@@ -216,8 +225,11 @@
   });
   $("transfer").addEventListener("click", function () {
     var to = $("transfer-to").value.split(":");
-    act("/transfer", to[0] === "staff" ? { staff_id: Number(to[1]) } : { centre_id: Number(to[1]) });
+    if (!to[1]) return;
+    act("/transfer", to[0] === "staff" ? { staff_id: Number(to[1]) } : { centre_id: Number(to[1]) })
+      .then(function () { $("transfer-to").value = ""; $("transfer").disabled = true; });
   });
+  $("transfer-to").addEventListener("change", function () { $("transfer").disabled = !$("transfer-to").value; });
   $("file-ticket").addEventListener("click", function () {
     act("/tickets", { description: $("ticket-description").value, address: $("ticket-address").value,
       phone: $("ticket-phone").value });
