@@ -84,6 +84,7 @@ def test_readable_and_usable_on_a_phone_for_older_residents(stack, browser):
     readable (contrast >= 4.5:1, not tiny), the placeholder not cut off, Chinese fonts named."""
     browser.set_window_size(390, 844)
     try:
+        browser.delete_all_cookies()  # a new conversation: its first question gets the choice buttons
         open_chat(browser, stack["api"] + "/")
         viewport = browser.find_element("css selector", "meta[name=viewport]").get_attribute("content")
         assert "maximum-scale" not in viewport and "user-scalable=no" not in viewport
