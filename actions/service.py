@@ -1,4 +1,5 @@
 """Answer service-guide questions; keep the item and community for follow-ups."""
+import json
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -26,7 +27,8 @@ def resident_text(tracker: Tracker) -> str:
 
 
 def offered_choices(tracker: Tracker) -> bool:
-    """Did the assistant's message just before the latest user message offer buttons?"""
+    """Did the assistant's message just before the latest user message offer a choice between
+    items ("which one did you mean?")? Follow-up buttons under an answer are no such choice."""
     seen_user = False
     for event in reversed(tracker.events):
         if event.get("event") == "user":
@@ -34,8 +36,23 @@ def offered_choices(tracker: Tracker) -> bool:
                 return False
             seen_user = True
         elif event.get("event") == "bot" and seen_user:
-            return bool((event.get("data") or {}).get("buttons"))
+            buttons = (event.get("data") or {}).get("buttons") or []
+            return any(str(b.get("payload", "")).startswith("/inform") for b in buttons)
     return False
+
+
+def follow_up_button(service_name: str, follow_up: dict) -> dict:
+    """A follow-up question as a button: it names the item and the aspect, so the answer does
+    not depend on what the resident typed last."""
+    entities = json.dumps({"aspect": follow_up["aspect"], "service_item": service_name},
+                          ensure_ascii=False, separators=(",", ":"))
+    return {"title": follow_up["title"], "payload": f"/ask_service{entities}"}
+
+
+def pressed_follow_up(tracker: Tracker) -> bool:
+    """The resident pressed a follow-up button (its payload names the aspect and the item)."""
+    return ((tracker.latest_message.get("text") or "").startswith("/ask_service")
+            and first_entity(tracker, "aspect") is not None and first_entity(tracker, "service_item") is not None)
 
 
 class ActionAnswerService(Action):
@@ -43,13 +60,15 @@ class ActionAnswerService(Action):
         return "action_answer_service"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        text = resident_text(tracker)
+        follow_up = pressed_follow_up(tracker)
+        # A follow-up button says all it asks; the words typed before it are about something else.
+        text = "" if follow_up else resident_text(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         awaiting = tracker.get_slot("awaiting_community")
         service_hint = first_entity(tracker, "service_item")
         community = first_entity(tracker, "community") or (text if awaiting else None) or tracker.get_slot("community")
 
-        handed = people_should_answer(dispatcher, tracker, text) if not text.startswith("/") else None
+        handed = people_should_answer(dispatcher, tracker, text) if text and not text.startswith("/") else None
         if handed is not None:
             return handed
         if intent == "inform" and not service_hint and not awaiting:
@@ -86,7 +105,14 @@ class ActionAnswerService(Action):
                        for c in res["candidates"]]
             dispatcher.utter_message(text=res["text"], buttons=buttons)
             return events + [SlotSet("awaiting_community", False)]
-        dispatcher.utter_message(text=res["text"])
+        # One message per part; the follow-up questions go under the last one.
+        parts = res.get("sections") or [res["text"]]
+        buttons = [follow_up_button(res["service_name"], f) for f in res.get("follow_ups") or []]
+        for i, part in enumerate(parts, 1):
+            if i == len(parts) and buttons:
+                dispatcher.utter_message(text=part, buttons=buttons)
+            else:
+                dispatcher.utter_message(text=part)
         if res.get("service_code"):
             events.append(SlotSet("service_code", res["service_code"]))
         events.append(SlotSet("awaiting_community", res["status"] == "need_community"))
@@ -121,9 +147,11 @@ class ActionAnswerService(Action):
         except backend.BackendError:
             pass
         if found:
+            # "地址：" and "电话：" lines become a map link and a tap-to-call link on the chat page.
             dispatcher.utter_message(text=f"好的，记下了：您住在{found['street']}{found['name']}。"
-                                          f"您的社区服务中心是{found['centre']['name']}（{found['centre']['address']}），"
-                                          f"电话{found['centre']['phone']}。请问要办什么事？")
+                                          f"您的社区服务中心是{found['centre']['name']}：\n"
+                                          f"地址：{found['centre']['address']}\n电话：{found['centre']['phone']}\n"
+                                          "请问要办什么事？")
             return [SlotSet("community", found["name"])]
         dispatcher.utter_message(text="收到。请问您想咨询哪项办事服务，或者要反映什么问题？")
         return []

@@ -1,9 +1,11 @@
-"""Service-guide answers: which aspect a question is about, and the complete answer text.
+"""Service-guide answers: which aspect a question is about, and the complete answer.
 
-Answers follow 一次性告知: everything a resident needs for that aspect in one message.
-The voice channel gets shorter sentences without list formatting.
+Answers follow 一次性告知: everything a resident needs for that aspect in one go, told in
+short parts (one message each) rather than one screen-filling text, with the aspects not yet
+told offered as follow-up buttons. The voice channel gets one short sentence instead.
 """
-from typing import Optional
+import re
+from typing import Dict, List, Optional, Tuple
 
 from api.guide.models import ServiceItem
 from api.places.models import Community, ServiceCentre
@@ -40,10 +42,10 @@ def _days(n: Optional[int]) -> str:
 
 
 def _time_text(s: ServiceItem) -> str:
-    parts = [f"承诺时限：{_days(s.promised_limit_days)}"]
+    text = f"承诺时限{_days(s.promised_limit_days)}"
     if s.legal_limit_days is not None:
-        parts.append(f"法定时限：{_days(s.legal_limit_days)}")
-    return "；".join(parts)
+        text += f"，法定时限{_days(s.legal_limit_days)}"
+    return text
 
 
 def _visits_text(s: ServiceItem) -> str:
@@ -56,77 +58,165 @@ def _visits_text(s: ServiceItem) -> str:
 
 def _online_text(s: ServiceItem) -> str:
     if s.online:
-        return f"可以网上办理：{s.online_channel}。"
+        return f"可以网上办，在{s.online_channel}申请。"
     return "这个事项暂时不能网上办理，需要到窗口办理。"
 
 
 def _centre_text(c: ServiceCentre, window: str, hours_note: str) -> str:
-    lines = [f"办理地点：{c.name}（{c.address}）", f"窗口：{window or c.window}", f"办公时间：{c.hours}"]
+    # "地址：" and "电话：" open their own lines: the chat page turns those into a map link and a
+    # tap-to-call link (api/static/chat-links.js).
+    lines = [f"地址：{c.address}", f"窗口：{window or c.window}", f"办公时间：{c.hours}"]
     if hours_note:
         lines.append(f"时间提示：{hours_note}")
-    lines.append(f"咨询电话：{c.phone}")
+    lines.append(f"电话：{c.phone}")
     return "\n".join(lines)
 
 
-def place_text(s: ServiceItem, centre: Optional[ServiceCentre], community: Optional[Community]) -> str:
-    head = f"【{s.name}】"
-    if centre is None:
-        return f"{head}在{LEVEL_NAME[s.handled_at]}办理。"
+def _where_intro(s: ServiceItem, centre: ServiceCentre, community: Optional[Community]) -> str:
     if community is not None and s.handled_at == "street":
-        intro = f"{head}请到{community.name}所属的{centre.name}办理。"
-    elif community is not None and s.handled_at == "community":
-        intro = f"{head}请到您所在的{centre.name}办理。"
-    else:
-        intro = f"{head}请到{centre.name}办理。"
-    text = intro + "\n" + _centre_text(centre, s.window, s.hours_note)
+        return f"请到{community.name}所属的{centre.name}办理："
+    if community is not None and s.handled_at == "community":
+        return f"请到您所在的{centre.name}办理："
+    return f"请到{centre.name}办理："
+
+
+def _where_section(s: ServiceItem, centre: Optional[ServiceCentre], community: Optional[Community],
+                   head: str = "") -> str:
+    if centre is None:
+        return (f"{head}在{LEVEL_NAME[s.handled_at]}办理。告诉我您住在哪个社区（例如“柳岸社区”），"
+                "我把具体地址、窗口和电话发给您。")
+    text = f"{head}{_where_intro(s, centre, community)}\n{_centre_text(centre, s.window, s.hours_note)}"
     if s.tongban in ("全区通办", "全市通办", "全省通办", "跨省通办"):
         text += f"\n本事项{s.tongban}，也可以到其他便民服务中心办理。"
     return text
 
 
-def materials_text(s: ServiceItem) -> str:
+def place_text(s: ServiceItem, centre: Optional[ServiceCentre], community: Optional[Community]) -> str:
+    return _where_section(s, centre, community, f"【{s.name}】")
+
+
+# "住所、就业、就读证明三选一": materials whose notes end with the same such sentence are
+# alternatives — one of them is needed, so the group is told once, among what to bring.
+ALTERNATIVES = re.compile(r"(?:^|[。；;])\s*([^。；;]*(?:[二两三四五六七八九十]|\d+)选一)[。；;]?\s*$")
+
+
+def _alternative(m: dict) -> Optional[str]:
+    found = ALTERNATIVES.search(m.get("notes") or "")
+    return found.group(1) if found else None
+
+
+def _material_line(m: dict, notes: str) -> str:
+    line = f"{m['name']}（{m['form']}"
+    if m.get("count") and m["count"] > 1:
+        line += f"，{m['count']}份"
+    line += "）"
+    return f"{line}：{notes}" if notes else line
+
+
+def _material_groups(s: ServiceItem) -> Tuple[List[Tuple[str, List[str]]], List[str]]:
+    """(what to bring: (line, sub-lines of a group of alternatives), what to bring only if it
+    applies), each in catalogue order; a group stands where its first member stood."""
+    groups: Dict[str, List[dict]] = {}
+    for m in s.materials:
+        key = _alternative(m)
+        if key:
+            groups.setdefault(key, []).append(m)
+    needed: List[Tuple[str, List[str]]] = []
+    if_any: List[str] = []
+    told = set()
+    for m in s.materials:
+        key = _alternative(m)
+        if key and len(groups[key]) > 1:
+            if key not in told:
+                told.add(key)
+                subs = [_material_line(x, ALTERNATIVES.sub("", x.get("notes") or "").strip())
+                        for x in groups[key]]
+                needed.append((f"{key}，带其中一种即可：", subs))
+        elif m.get("required", True):
+            needed.append((_material_line(m, m.get("notes") or ""), []))
+        else:
+            if_any.append(_material_line(m, m.get("notes") or ""))
+    return needed, if_any
+
+
+IF_ANY_HEADING = "如有以下情况再带（不涉及的不用带）"
+
+
+def materials_sections(s: ServiceItem, general: bool = False) -> List[str]:
+    """What to bring first, then what to bring only if it applies, each its own short text."""
+    name = "" if general else f"办理【{s.name}】"
     if not s.materials:
-        return f"【{s.name}】不需要提交纸质材料。"
-    lines = [f"办理【{s.name}】请一次带齐以下材料："]
-    for i, m in enumerate(s.materials, 1):
-        line = f"{i}. {m['name']}（{m['form']}"
-        if m.get("count"):
-            line += f"，{m['count']}份"
-        line += "）"
-        if not m.get("required", True):
-            line += "【如有】"
-        if m.get("notes"):
-            line += f"：{m['notes']}"
-        lines.append(line)
-    lines.append(_visits_text(s))
-    return "\n".join(lines)
+        return [f"{name}不需要提交纸质材料。"]
+    needed, if_any = _material_groups(s)
+    out = []
+    if needed:
+        lines = ["要带的材料（请一次带齐）：" if general else f"{name}请一次带齐以下材料："]
+        for i, (line, subs) in enumerate(needed, 1):
+            lines.append(f"{i}. {line}")
+            lines.extend(f"  · {x}" for x in subs)
+        out.append("\n".join(lines))
+    else:
+        out.append(f"{name}没有必须带的材料。")
+    if if_any:
+        out.append("\n".join([f"{IF_ANY_HEADING}："] + [f"· {x}" for x in if_any]))
+    return out
+
+
+def materials_text(s: ServiceItem) -> str:
+    return "\n\n".join(materials_sections(s) + [_visits_text(s)])
+
+
+# Follow-up questions offered as buttons under an answer: the aspect and what the button says.
+FOLLOW_UPS = {"place": "在哪办", "time": "要多久", "fee": "要钱吗", "online": "能网上办吗",
+              "materials": "要带什么材料", "process": "怎么办理", "conditions": "谁能办"}
+
+
+def sections(s: ServiceItem, aspect: str, centre: Optional[ServiceCentre] = None,
+             community: Optional[Community] = None) -> List[str]:
+    """The text-channel answer as short parts, one message each."""
+    head = f"【{s.name}】"
+    if aspect == "materials":
+        return materials_sections(s) + [_visits_text(s)]
+    if aspect == "process":
+        steps = "\n".join(f"{i}. {x}" for i, x in enumerate(s.steps, 1))
+        return [f"{head}办理流程：\n{steps}", _visits_text(s)]
+    if aspect == "time":
+        return [f"{head}{_time_text(s)}。"]
+    if aspect == "fee":
+        return [f"{head}收费：{s.fee}。"]
+    if aspect == "place":
+        return [place_text(s, centre, community)]
+    if aspect == "online":
+        return [f"{head}{_online_text(s)}"]
+    if aspect == "visits":
+        return [f"{head}{_visits_text(s)}{_online_text(s) if s.online else ''}"]
+    if aspect == "conditions":
+        conds = "\n".join(f"{i}. {x}" for i, x in enumerate(s.conditions, 1)) or "无特别条件。"
+        return [f"{head}申请条件：\n{conds}"]
+    # The whole guide (一次性告知), each part short: what it is, what to bring, where, how long,
+    # what it costs, online or not.
+    return ([f"{head}{s.summary}\n{_visits_text(s)}"]
+            + materials_sections(s, general=True)
+            + [_where_section(s, centre, community),
+               f"多久办好：{_time_text(s)}。",
+               f"收费：{s.fee}。",
+               _online_text(s)])
+
+
+def follow_ups(aspect: str, centre: Optional[ServiceCentre] = None) -> List[str]:
+    """The aspects an answer did not tell, to offer as buttons."""
+    shown = {aspect}
+    if aspect == "general":
+        shown |= {"materials", "time", "fee", "online"} | ({"place"} if centre is not None else set())
+    return [a for a in FOLLOW_UPS if a not in shown]
 
 
 def compose(s: ServiceItem, aspect: str, centre: Optional[ServiceCentre] = None,
             community: Optional[Community] = None, channel: str = "text") -> str:
+    """The answer as one text: the voice channel's short sentence, or the parts joined."""
     if channel == "voice":
         return _voice(s, aspect, centre)
-    head = f"【{s.name}】"
-    if aspect == "materials":
-        return materials_text(s)
-    if aspect == "process":
-        steps = "\n".join(f"{i}. {x}" for i, x in enumerate(s.steps, 1))
-        return f"{head}办理流程：\n{steps}\n{_visits_text(s)}"
-    if aspect == "time":
-        return f"{head}{_time_text(s)}。"
-    if aspect == "fee":
-        return f"{head}收费：{s.fee}。"
-    if aspect == "place":
-        return place_text(s, centre, community)
-    if aspect == "online":
-        return f"{head}{_online_text(s)}"
-    if aspect == "visits":
-        return f"{head}{_visits_text(s)}{_online_text(s) if s.online else ''}"
-    if aspect == "conditions":
-        conds = "\n".join(f"{i}. {x}" for i, x in enumerate(s.conditions, 1)) or "无特别条件。"
-        return f"{head}申请条件：\n{conds}"
-    return (f"{head}{s.simple_text}\n{_time_text(s)}；收费：{s.fee}；{_visits_text(s)}\n"
-            "您可以接着问：要带什么材料、在哪里办、多久能拿到、网上能不能办。")
+    return "\n\n".join(sections(s, aspect, centre, community))
 
 
 def _voice(s: ServiceItem, aspect: str, centre: Optional[ServiceCentre]) -> str:

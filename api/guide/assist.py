@@ -3,7 +3,7 @@ place, keeping the item from context for follow-ups, and never guessing an unrel
 import re
 from typing import List, Optional
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, root_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,14 +43,28 @@ class Candidate(BaseModel):
     score: float
 
 
+class FollowUp(BaseModel):
+    title: str   # what the button says: 要多久
+    aspect: str  # what it asks about: time
+
+
 class AnswerResponse(BaseModel):
     status: str  # answered | ambiguous | unknown | need_community
-    text: str
+    text: str    # the whole answer in one text (the voice channel, staff tools)
     aspect: str
     service_code: Optional[str] = None
     service_name: Optional[str] = None
     community: Optional[str] = None
     candidates: List[Candidate] = []
+    # The same answer in short parts, one chat message each, and the follow-up questions to
+    # offer under the last one. The voice channel gets its one sentence as the only part.
+    sections: List[str] = []
+    follow_ups: List[FollowUp] = []
+
+    @root_validator(skip_on_failure=True)
+    def _one_part_at_least(cls, values):
+        values["sections"] = values.get("sections") or [values["text"]]
+        return values
 
 
 def names_no_subject(text: str) -> bool:
@@ -104,5 +118,9 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
             text = (f"【{item.name}】在{answers.LEVEL_NAME[item.handled_at]}办理。请问您住在哪个社区？"
                     "告诉我社区名称（例如“柳岸社区”），我把具体地址、窗口和电话发给您。")
         return AnswerResponse(status="need_community", text=text, **base)
-    return AnswerResponse(status="answered", **base,
-                          text=answers.compose(item, aspect, centre, community, req.channel))
+    if req.channel == "voice":
+        return AnswerResponse(status="answered", **base, text=answers.compose(item, aspect, centre, community, "voice"))
+    parts = answers.sections(item, aspect, centre, community)
+    return AnswerResponse(status="answered", **base, text="\n\n".join(parts), sections=parts,
+                          follow_ups=[FollowUp(title=answers.FOLLOW_UPS[a], aspect=a)
+                                      for a in answers.follow_ups(aspect, centre)])
