@@ -54,6 +54,9 @@ def seed(if_empty: bool = False) -> dict:
             counts.update(catalogue.import_catalogue(s, catalogue.load_seed_document(get_settings().seed_dir)))
         with SessionLocal() as s:
             counts["incident_categories"] = load_categories(s, get_settings().seed_dir / "incident_categories.json")
+    from api.handoff.phrases import load_defaults
+    with WriteSession() as s:  # into an empty phrase book only: supervisors' edits stay
+        counts["canned_phrases"] = load_defaults(s, get_settings().seed_dir / "phrases.json")
     return counts
 
 

@@ -3,7 +3,7 @@ with it. Signed-in staff only; state changes need the CSRF token; staff see thei
 centre's cases, supervisors and admins all. Rules live in api.handoff.cases."""
 from typing import Optional
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
@@ -12,14 +12,15 @@ from api.core.deps import by_method
 from api.core.labels import label_table
 from api.guide import answers
 from api.guide.models import ServiceItem
-from api.handoff import cases, rasa_client
-from api.handoff.models import HandoffCase
+from api.handoff import cases, contact, phrases, queue_views, rasa_client, understood
+from api.handoff.models import CannedPhrase, HandoffCase
 from api.handoff.states import Author, CaseStatus, Reason
 from api.incidents.categories import classifier
 from api.incidents.states import TicketStatus
 from api.places import directory
 from api.staff.audit import AuditAction, Role, audit_view
 from api.staff.deps import current_session
+from api.staff.models import StaffUser
 
 router = APIRouter(prefix="/console/api")
 
@@ -44,10 +45,21 @@ class CloseIn(BaseModel):
     reason: str = Field("", max_length=1000)
 
 
+class PhraseIn(BaseModel):
+    title: str = Field(..., max_length=phrases.TITLE_CHARS)
+    text: str = Field(..., max_length=phrases.TEXT_CHARS)
+    centre_id: Optional[int] = None  # none: for every centre of the district
+
+
+class PhraseEdit(BaseModel):
+    title: str = Field(..., max_length=phrases.TITLE_CHARS)
+    text: str = Field(..., max_length=phrases.TEXT_CHARS)
+
+
 @router.get("/labels")
 def labels(s=Depends(current_session)):
     """What the console shows for each stored code (states, reasons, authors, audit actions)."""
-    return label_table(CaseStatus, Reason, Author, AuditAction, Role, TicketStatus)
+    return label_table(CaseStatus, Reason, Author, AuditAction, Role, TicketStatus, queue_views.View)
 
 
 def _summary(c: HandoffCase) -> dict:
@@ -59,18 +71,37 @@ def _summary(c: HandoffCase) -> dict:
 
 
 def _view(c: HandoffCase) -> dict:
+    db = object_session(c)
+    # Who wrote each staff line and note, in one query however long the conversation.
+    ids = {m.staff_id for m in c.messages if m.staff_id}
+    names = dict(db.execute(select(StaffUser.id, StaffUser.display_name).where(StaffUser.id.in_(ids))).all()) if ids else {}
     return {**_summary(c), "context": c.context, "resolution": c.resolution, "satisfaction": c.satisfaction,
-            "assistant": rasa_client.state(object_session(c), c.sender),  # calls to the assistant not yet confirmed
+            "understood": understood.rows(db, c.context),  # the context in words staff read
+            "assistant": rasa_client.state(db, c.sender),  # calls to the assistant not yet confirmed
             "messages": [{"id": m.id, "author": m.author, "text": m.text, "at": m.at.isoformat(timespec="seconds"),
-                          "asr_confidence": m.asr_confidence} for m in c.messages],
+                          "asr_confidence": m.asr_confidence, "staff": names.get(m.staff_id)} for m in c.messages],
             "tickets": [{"number": t.number, "category": t.category.name if t.category else "待指挥中心分类",
                          "status": t.status, "department": t.department.name,
                          "deadline": t.deadline.isoformat(timespec="minutes")} for t in c.tickets]}
 
 
+# A centre id past 64 bits cannot even be compared in SQLite; the filters run in Python anyway.
+CentreQuery = Query(None, ge=1, lt=2 ** 63, description="only this centre's cases")
+SearchQuery = Query("", max_length=100, description="case number, resident's words, work order number or centre")
+
+
 @router.get("/queue")
-def queue(s=Depends(current_session), db=Depends(by_method)):
-    return [_summary(c) for c in cases.queue(db, s.user)]
+def queue(view: queue_views.View = queue_views.View.ALL, centre_id: Optional[int] = CentreQuery,
+          q: str = SearchQuery, s=Depends(current_session), db=Depends(by_method)):
+    """The cases this user may see: all, mine (claimed by me) or unassigned, by centre, by search."""
+    return [_summary(c) for c in queue_views.queue(db, s.user, view, centre_id, q)]
+
+
+@router.get("/queue/counts")
+def queue_counts(centre_id: Optional[int] = CentreQuery, q: str = SearchQuery, s=Depends(current_session),
+                 db=Depends(by_method)):
+    """How many cases each view holds, with the same centre and search."""
+    return queue_views.counts(db, s.user, centre_id, q)
 
 
 @router.get("/cases/{case_id}")
@@ -100,6 +131,48 @@ def _run(db, s, case_id, fn, *args, tell=None) -> tuple:
     return view, result
 
 
+@router.get("/cases/{case_id}/contact")
+def case_contact(case_id: int, s=Depends(current_session), db=Depends(by_method)):
+    """The resident's masked phone, earlier work orders and earlier conversations with staff."""
+    return contact.panel(db, cases.get_case(db, s.user, case_id))
+
+
+def _phrase(p: CannedPhrase) -> dict:
+    return {"id": p.id, "title": p.title, "text": p.text, "centre": p.centre.name if p.centre else None,
+            "centre_id": p.centre_id}
+
+
+def _may_edit_phrases(s) -> None:
+    if s.user.role == Role.STAFF:
+        raise HTTPException(403, "只有主管和管理员可以编辑常用语")
+
+
+@router.get("/phrases")
+def phrase_list(centre_id: Optional[int] = CentreQuery, s=Depends(current_session), db=Depends(by_method)):
+    """The centre's own phrases and the district-wide ones (centre null). Supervisors and admins
+    get all of them, or those of one centre's staff with centre_id."""
+    return [_phrase(p) for p in phrases.visible(db, s.user, centre_id)]
+
+
+@router.post("/phrases")
+def phrase_add(body: PhraseIn, s=Depends(current_session), db=Depends(by_method)):
+    _may_edit_phrases(s)
+    return _phrase(phrases.add(db, s.user, body.title, body.text, body.centre_id))
+
+
+@router.put("/phrases/{phrase_id}")
+def phrase_edit(phrase_id: int, body: PhraseEdit, s=Depends(current_session), db=Depends(by_method)):
+    _may_edit_phrases(s)
+    return _phrase(phrases.edit(db, s.user, phrases.get(db, s.user, phrase_id), body.title, body.text))
+
+
+@router.delete("/phrases/{phrase_id}")
+def phrase_delete(phrase_id: int, s=Depends(current_session), db=Depends(by_method)):
+    _may_edit_phrases(s)
+    phrases.delete(db, s.user, phrases.get(db, s.user, phrase_id))
+    return {"deleted": phrase_id}
+
+
 @router.get("/cases/{case_id}/canned")
 def canned(case_id: int, s=Depends(current_session), db=Depends(by_method)):
     """Ready-made replies from the service guide of the item the resident was asking about."""
@@ -111,10 +184,9 @@ def canned(case_id: int, s=Depends(current_session), db=Depends(by_method)):
         return []
     community = directory.find_community(db, slots.get("community") or "")
     centre = directory.centre_for(db, item.handled_at, community)
-    titles = {"materials": "所需材料", "process": "办理流程", "time": "办理时限", "fee": "收费", "place": "办理地点",
-              "online": "网上办理", "conditions": "申请条件"}
-    return [{"title": f"{item.name}·{t}", "text": answers.compose(item, aspect, centre, community)}
-            for aspect, t in titles.items()]
+    return [{"title": f"{item.name}·{understood.ASPECT_NAMES[aspect]}",
+             "text": answers.compose(item, aspect, centre, community)}
+            for aspect in ("materials", "process", "time", "fee", "place", "online", "conditions")]
 
 
 @router.post("/cases/{case_id}/claim")

@@ -66,3 +66,15 @@ class RasaOutbox(Base):
     attempts = Column(Integer, nullable=False, default=0)  # failed deliveries so far
     last_error = Column(String(100), nullable=True)
     last_try_at = Column(DateTime, nullable=True)
+
+
+class CannedPhrase(Base):
+    """A centre's own ready-made line for staff replies (greetings, closings, "请稍等，我查一下");
+    centre_id null: for every centre of the district. Supervisors and admins edit them."""
+
+    __tablename__ = "canned_phrases"
+    id = Column(Integer, primary_key=True)
+    centre_id = Column(Integer, ForeignKey("service_centres.id"), nullable=True, index=True)
+    title = Column(String(30), nullable=False)
+    text = Column(Text, nullable=False)
+    centre = relationship(ServiceCentre)

@@ -22,6 +22,10 @@ class AuditAction(Labelled):
     HAND_BACK = ("hand back", "交回助手")
     FILE_TICKET = ("file ticket", "代登记工单")
     LINK_TICKET = ("link ticket", "关联工单")
+    # The console's canned phrases, edited by supervisors and admins.
+    ADD_PHRASE = ("add phrase", "新增常用语")
+    EDIT_PHRASE = ("edit phrase", "修改常用语")
+    DELETE_PHRASE = ("delete phrase", "删除常用语")
     # Account changes made on the command line (no staff member is signed in: the user is empty).
     ADD_STAFF = ("add staff", "新建账号")
     DEACTIVATE_STAFF = ("deactivate staff", "停用账号")
