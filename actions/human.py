@@ -21,7 +21,8 @@ def transcript(tracker: Tracker) -> List[dict]:
             if confidence is not None:
                 line["asr_confidence"] = confidence
             out.append(line)
-        elif e.get("event") == "bot" and e.get("text"):
+        elif e.get("event") == "bot" and e.get("text") and not (e.get("metadata") or {}).get("from"):
+            # Staff lines and handoff notices (the backend writes them here too) are in their case already.
             out.append({"author": "bot", "text": e["text"]})
     return out[-TRANSCRIPT_EVENTS:]
 

@@ -2,6 +2,7 @@
 
 The backend classifies, locates, files and keeps the work order; these actions only collect
 what is missing, read it back, and pass it on."""
+import re
 import uuid
 from typing import Any, Dict, List, Text
 
@@ -14,6 +15,7 @@ from actions import backend
 from actions.human import hand_over_because, people_should_answer
 from actions.service import first_entity, resident_text
 from shared.patterns import PHONE_FORMAT_HELP, TICKET_EXAMPLE, mask, phone_in, ticket_number_in
+from shared.textnorm import normalise
 
 EMERGENCY = "⚠️ 这是紧急情况！请马上拨打119（火警、燃气泄漏、被困）、110（治安）或120（有人受伤），先保证人身安全。\n我同时把情况登记为最高等级（重大），马上派单。"
 CORRECTION = ("改成", "改为", "不对", "写错", "错了", "应该是", "换成", "更正")
@@ -22,14 +24,51 @@ FORM_SLOTS = ["incident_description", "incident_address", "contact_phone", "inci
 PENDING = ("抱歉，系统暂时没能提交，您的信息我还留着，这次还没有生成工单。请稍后回复“确认提交”再试，"
            "不报了就回复“取消”；着急的话也可以拨打{hotline}。")
 CONFIRM_WORDS = ("确认", "提交")
+# A read-back is confirmed by the button, by anything the NLU reads as affirm, or by a short
+# typed reply that says so, whichever intent the NLU gave it ("确认提交" was once read as a
+# progress query: the form refused it, the status rule answered and the read-back came again).
+CONFIRM_STEMS = ("确认", "提交", "确定")
+AGREE = ("对", "对的", "是", "是的", "好", "好的", "行", "可以", "没问题", "没错", "ok", "嗯", "嗯嗯", "对对")
+NEGATION = ("不", "别", "没提", "未")
+PUNCT = re.compile(r"[\s，,。.！!？?~～、…:：]+")
+PARTICLES = re.compile(r"[吧啊呀了哈嘛哦噢啦]+$")
+MAX_CONFIRM_CHARS = 8
+EARLIER = re.compile(r"(提交|确认)的")  # "我提交的问题" is about an earlier report, not this one
+CONFIRM_BUTTONS = [{"title": "确认提交", "payload": "/affirm"}, {"title": "取消", "payload": "/deny"}]
+WHAT_TO_CHANGE = ("好的，哪里不对？请直接告诉我正确的地点或电话，比如“应该是柳岸新村6幢”“电话改成13912345678”。"
+                  "没问题就点“确认提交”，不报了就点“取消”。")
 MAX_ADDRESS_TRIES = 2
 
 
 def after_correction(text: str) -> str:
     """'地址写错了，应该是荷花苑13幢' → '荷花苑13幢'."""
+    return _corrected(text) or text
+
+
+def _corrected(text: str) -> str:
+    """What follows the last correction word ('' when nothing does, as in a bare '不对')."""
     end = max(text.rfind(c) + len(c) for c in CORRECTION if c in text)
-    rest = text[end:].strip(" ，,。：:是")
-    return rest or text
+    return text[end:].strip(" ，,。：:是！!")
+
+
+def bare_correction(text: str) -> bool:
+    """'不对' / '写错了' with nothing after it: the resident has not said yet what is wrong."""
+    return any(c in text for c in CORRECTION) and not PARTICLES.sub("", PUNCT.sub("", _corrected(text)))
+
+
+def is_confirmation(text: str, intent: str = None) -> bool:
+    """'确认提交', '提交。', '对的', '没问题！' … typed while the read-back waits; never '不提交',
+    a correction, a phone number, or a question the NLU saw as one."""
+    if not text or text.startswith("/") or intent in ("deny", "request_human", "ask_service"):
+        return False
+    if any(c in text for c in CORRECTION) or phone_in(text) or ticket_number_in(text):
+        return False
+    bare = PARTICLES.sub("", PUNCT.sub("", normalise(text)))
+    if bare in AGREE:
+        return True
+    if not bare or len(bare) > MAX_CONFIRM_CHARS or any(n in bare for n in NEGATION) or EARLIER.search(bare):
+        return False
+    return any(w in bare for w in CONFIRM_STEMS)
 
 
 class ActionStartIncident(Action):
@@ -82,6 +121,8 @@ class ValidateIncidentForm(FormValidationAction):
         if text.startswith("/"):
             return {}
         if any(c in text for c in CORRECTION) and not phone_in(text):
+            if bare_correction(text):
+                return {}  # a bare "不对": the read-back asks what is wrong, it is not a place
             return {"incident_address": after_correction(text)}  # 地址写错了，应该是柳岸新村6幢
         if intent in ("deny", "ask_service", "request_human", "check_incident_status", "goodbye"):
             return {}
@@ -104,8 +145,13 @@ class ValidateIncidentForm(FormValidationAction):
         if tracker.get_slot("requested_slot") != "incident_confirm":
             return {}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent == "affirm":
+        text = tracker.latest_message.get("text") or ""
+        if intent == "affirm" and not bare_correction(text) or is_confirmation(text, intent):
             return {"incident_confirm": True}
+        if bare_correction(text):
+            # "不对" alone: not a cancellation (the deny rule would drop the whole report) and not
+            # a place; the form stays on the read-back, which asks what to change.
+            return {"incident_confirm": None}
         return {}
 
     def validate_incident_address(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
@@ -154,6 +200,9 @@ class ActionAskIncidentConfirm(Action):
         except backend.BackendError:
             c, where = {"category": None, "grade": "一般", "lead_department": "指挥中心"}, {"status": "unknown"}
         place = f"{where['street']}{where['community']}（{where['grid']}）" if where.get("status") == "found" else "待核实"
+        if bare_correction(tracker.latest_message.get("text") or ""):
+            dispatcher.utter_message(text=WHAT_TO_CHANGE, buttons=CONFIRM_BUTTONS)
+            return []
         dispatcher.utter_message(
             text=("请核对一下，我将这样提交：\n"
                   f"问题：{desc[:200]}\n"
@@ -162,7 +211,7 @@ class ActionAskIncidentConfirm(Action):
                   f"承办：{c['lead_department']}\n"
                   f"联系电话：{mask(tracker.get_slot('contact_phone'))}\n"
                   "没问题请点“确认提交”。要改地点或电话，直接告诉我正确的；不报了就点“取消”。"),
-            buttons=[{"title": "确认提交", "payload": "/affirm"}, {"title": "取消", "payload": "/deny"}])
+            buttons=CONFIRM_BUTTONS)
         return []
 
 

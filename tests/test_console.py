@@ -119,7 +119,7 @@ def test_claim_reply_note_resolve_with_timers_and_audit():
     assert view["timers"]["first_response_seconds"] is not None
     c.post(f"/console/api/cases/{cid}/note", json={"text": "老人，耳背，说话慢一点"})
     view = c.get(f"/console/api/cases/{cid}").json()
-    assert [m["author"] for m in view["messages"]] == ["resident", "bot", "staff", "note"]
+    assert [m["author"] for m in view["messages"]] == ["resident", "bot", "system", "staff", "note"]  # system: 已接入
     assert view["messages"][0]["text"].startswith("<script>")  # kept as data; the page shows it as text
     assert c.post(f"/console/api/cases/{cid}/resolve", json={"reason": ""}).status_code == 422
     done = c.post(f"/console/api/cases/{cid}/resolve", json={"reason": "已电话告知办理地点"}).json()
@@ -211,7 +211,7 @@ def test_resident_page_receives_staff_replies_once():
     c.post(f"/console/api/cases/{cid}/claim")
     c.post(f"/console/api/cases/{cid}/reply", json={"text": "您好，我来帮您"})
     first = page.post("/api/chat/updates", json={}).json()
-    assert [m["text"] for m in first["messages"]] == ["您好，我来帮您"] and first["with_staff"]
+    assert [m["text"] for m in first["messages"] if m["from"] == "staff"] == ["您好，我来帮您"] and first["with_staff"]
     assert page.post("/api/chat/updates", json={}).json()["messages"] == []
     # Without the cookie there is no conversation to read, whatever the body says.
     assert TestClient(app).post("/api/chat/updates", json={"sender": sender}).json()["messages"] == []

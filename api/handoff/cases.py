@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from api.core import clock
 from api.core.errors import DomainError, Kind
 from api.core.workdays import is_workday
+from api.handoff import rasa_client
 from api.handoff.models import CaseMessage, HandoffCase
 from api.handoff.states import OPEN_STATES, PRIORITY, QUEUE_STATES, Author, CaseStatus, Reason
 from api.incidents import tickets, vault
@@ -25,6 +26,12 @@ from shared.patterns import TICKET_EXAMPLE
 from shared.textnorm import clean, clean_stored
 
 DEFAULT_MINUTES_PER_CASE = 3
+# What the resident's page shows as notices (Author.SYSTEM), never as a staff member's words.
+CLAIMED = "工作人员{name}已接入，您可以直接在这里和TA说。"
+TRANSFERRED_TO = "您的对话已转给工作人员{name}，TA会接着在这里回复您。"
+TRANSFERRED_CENTRE = "您的对话已转到{centre}，请稍候，工作人员接入后会在这里回复您。"
+RESOLVED = "本次人工服务已结束。请您为这次服务打分：回复1到5（5分最满意）。"
+RETURNED = "工作人员已把对话交回智能助手，您可以继续提问。"
 
 
 class CaseError(DomainError):
@@ -138,9 +145,17 @@ def claim(session: Session, user: StaffUser, case: HandoffCase) -> str:
     if was not in (CaseStatus.WAITING, CaseStatus.CALLBACK):
         raise CaseError("这个会话已被认领或已结束")
     case.status, case.assignee, case.claimed_at = CaseStatus.CLAIMED.value, user, clock.now()
+    _notify(session, case, CLAIMED.format(name=user.display_name), user)
     audit(session, user, AuditAction.CLAIM, case.id)
     session.commit()
     return was
+
+
+def _notify(session: Session, case: HandoffCase, text: str, user: Optional[StaffUser] = None) -> None:
+    """Tell the resident about the handoff itself: on their page (picked up with staff replies)
+    and in the assistant's transcript (so a reloaded page redraws it in its place)."""
+    case.messages.append(CaseMessage(at=clock.now(), author=Author.SYSTEM, staff_id=user.id if user else None, text=text))
+    rasa_client.record_notice(session, case.sender, text)
 
 
 def reply(session: Session, user: StaffUser, case: HandoffCase, text: str) -> CaseMessage:
@@ -180,12 +195,14 @@ def transfer(session: Session, user: StaffUser, case: HandoffCase, centre_id: Op
             raise CaseError("没有这位工作人员", Kind.NOT_FOUND)
         case.assignee, case.status, case.centre_id = to, CaseStatus.CLAIMED.value, to.centre_id or case.centre_id
         case.claimed_at = case.claimed_at or clock.now()
+        _notify(session, case, TRANSFERRED_TO.format(name=to.display_name), user)
         audit(session, user, AuditAction.TRANSFER, case.id, f"转给{to.display_name}（{to.username}）")
     elif centre_id is not None:
         centre = session.get(ServiceCentre, centre_id)
         if centre is None:
             raise CaseError("没有这个服务中心", Kind.NOT_FOUND)
         case.centre, case.assignee, case.status = centre, None, CaseStatus.WAITING.value
+        _notify(session, case, TRANSFERRED_CENTRE.format(centre=centre.name), user)
         audit(session, user, AuditAction.TRANSFER, case.id, f"转到{centre.name}")
     else:
         raise CaseError("请指定转交的服务中心或工作人员", Kind.INVALID)
@@ -202,9 +219,7 @@ def close(session: Session, user: StaffUser, case: HandoffCase, how: CaseStatus,
         raise CaseError("结束会话请填写处理结果", Kind.INVALID)
     at = clock.now()
     case.status, case.closed_at, case.resolution = how.value, at, clean(reason)[:1000] or None
-    text = ("本次人工服务已结束。请您为这次服务打分：回复1到5（5分最满意）。" if how == CaseStatus.RESOLVED
-            else "工作人员已把对话交回智能助手，您可以继续提问。")
-    case.messages.append(CaseMessage(at=at, author=Author.STAFF, staff_id=user.id, text=text))
+    _notify(session, case, RESOLVED if how == CaseStatus.RESOLVED else RETURNED, user)
     audit(session, user, AuditAction.RESOLVE if how == CaseStatus.RESOLVED else AuditAction.HAND_BACK, case.id, reason)
     session.commit()
 

@@ -18,7 +18,7 @@ from api.core.db import WriteSession
 from api.core.deps import reading
 from api.core.net import client_address, is_https
 from api.core.ratelimit import RateLimiter
-from api.handoff import rasa_client, relay
+from api.handoff import rasa_client, relay, transcript
 from api.incidents import vault
 from api.places import directory
 from shared.redact import mask_personal
@@ -152,12 +152,24 @@ async def _chat(sender: str, text: str) -> Response:
     # What staff owed the assistant first (a hand-back while Rasa was restarting), in order.
     await run_in_threadpool(rasa_client.deliver, sender)
     try:
-        return JSONResponse({"messages": await rasa_client.send_message(sender, text), "with_staff": with_staff})
+        messages = await rasa_client.send_message(sender, text)
     except rasa_client.AssistantUnavailable:
         hotline = get_settings().hotline
         return JSONResponse({"messages": [{"text": f"抱歉，助手暂时无法回复，您输入的内容还在输入框里，请稍后再发，或拨打热线{hotline}。",
                                            "keep": True}]},
                             status_code=503)
+    if with_staff and not messages:
+        # The assistant is paused for a person: say once where the words go, instead of silence.
+        notice = await run_in_threadpool(_tell_relayed, sender)
+        if notice:
+            messages = [{"text": notice, "from": "system"}]
+            await run_in_threadpool(rasa_client.deliver, sender)  # into the transcript, after this message
+    return JSONResponse({"messages": messages, "with_staff": with_staff})
+
+
+def _tell_relayed(sender: str):
+    with WriteSession() as session:
+        return relay.tell_relayed(session, sender)
 
 
 def _record(sender: str, text: str, phones: dict) -> tuple:
@@ -183,6 +195,23 @@ def updates(request: Request, session=Depends(reading)):
             # Nobody came: the assistant answers again meanwhile (queued; sent before the
             # resident's next message is relayed, or by the background round).
             rasa_client.resume(w, sender)
-        texts = relay.deliver(w, sender)
-        return {"messages": [{"text": t, "from": "staff"} for t in texts],
-                "with_staff": relay.active_case(w, sender) is not None}
+        return {"messages": relay.deliver(w, sender), "with_staff": relay.active_case(w, sender) is not None}
+
+
+@router.get("/history")
+def history(request: Request, session=Depends(reading)):
+    """The conversation so far, for a reloaded page: the resident's lines, the assistant's (the
+    buttons of its last question, while unanswered), staff lines with names, and notices. Read
+    from the assistant's transcript (masked text only); lines the page has not picked up yet are
+    left to /updates, so nothing is drawn twice. Only the cookie's own conversation."""
+    token = request.cookies.get(COOKIE, "")
+    if not _valid(token):
+        return {"messages": []}
+    sender = relay.sender_for(token)
+    pending = [m["text"] for m in relay.undelivered(session, sender)]
+    session.close()
+    try:
+        events = rasa_client.events(sender)
+    except rasa_client.AssistantUnavailable:
+        return JSONResponse({"messages": [], "detail": "暂时读不到之前的对话"}, status_code=503)
+    return {"messages": transcript.lines(events, pending)}

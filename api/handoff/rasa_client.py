@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from api.core import clock
 from api.core.db import SessionLocal, WriteSession
-from api.handoff.models import RasaOutbox
+from api.handoff.models import HandoffCase, RasaOutbox
+from api.handoff.states import CaseStatus
 from shared.redact import mask_personal
 from shared.settings import get_settings
 from shared.textnorm import clean
@@ -68,10 +69,42 @@ def _queue(session: Session, sender: str, kind: str, events: List[dict]) -> None
     session.add(RasaOutbox(sender=sender, kind=kind, events=events, created_at=clock.now(), attempts=0))
 
 
-def record_staff_reply(session: Session, sender: str, text: str) -> None:
+def record_staff_reply(session: Session, sender: str, text: str, name: Optional[str] = None) -> None:
+    """A staff line for the transcript; `name` (default: whoever holds the case) is what the
+    resident's page shows above it when the conversation is redrawn."""
     # The tracker store never holds a phone or ID number in clear, whoever typed it.
     text, _ = mask_personal(clean(text))
-    _queue(session, sender, "staff_line", [{"event": "bot", "text": text, "metadata": {"from": "staff"}}])
+    meta = {"from": "staff"}
+    name = name or _holder(session, sender)
+    if name:
+        meta["name"] = name
+    _queue(session, sender, "staff_line", [{"event": "bot", "text": text, "metadata": meta}])
+
+
+def record_notice(session: Session, sender: str, text: str) -> None:
+    """A notice about the handoff (a person took it, handed it back ...) for the transcript, so the
+    resident's page redraws it in its place after a reload."""
+    text, _ = mask_personal(clean(text))
+    _queue(session, sender, "notice", [{"event": "bot", "text": text, "metadata": {"from": "system"}}])
+
+
+def _holder(session: Session, sender: str) -> Optional[str]:
+    case = session.scalars(select(HandoffCase).where(HandoffCase.sender == sender,
+                                                     HandoffCase.status == CaseStatus.CLAIMED)).first()
+    return case.assignee.display_name if case is not None and case.assignee else None
+
+
+def events(sender: str) -> List[dict]:
+    """The conversation's tracker events, all sessions (Rasa's HTTP API, read only)."""
+    settings = get_settings()
+    try:
+        r = httpx.get(f"{settings.rasa_url}/conversations/{sender}/tracker",
+                      params={"token": settings.rasa_token, "include_events": "ALL"}, timeout=EVENTS_TIMEOUT)
+        r.raise_for_status()
+        return r.json().get("events") or []
+    except (httpx.HTTPError, ValueError, AttributeError) as e:
+        log.warning("Rasa tracker unreadable: %s", type(e).__name__)
+        raise AssistantUnavailable from e
 
 
 def pause(session: Session, sender: str) -> None:

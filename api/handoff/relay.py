@@ -5,14 +5,16 @@ import hashlib
 from typing import List, Optional
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from api.core import clock
 from api.core.errors import Kind
+from api.handoff import rasa_client
 from api.handoff.cases import CaseError
 from api.handoff.models import CaseMessage, HandoffCase
-from api.handoff.states import OPEN_STATES, QUEUE_STATES, Author, CaseStatus
+from api.handoff.states import OPEN_STATES, QUEUE_STATES, TO_RESIDENT, Author, CaseStatus
 from api.incidents import vault
+from api.staff.models import StaffUser
 from shared.patterns import PHONE_FORMAT_HELP, normalise_phone
 from shared.settings import get_settings
 from shared.textnorm import clean
@@ -20,6 +22,9 @@ from shared.textnorm import clean
 NOBODY_CAME = ("抱歉，工作人员暂时都在忙，没能及时接入。您的问题和我们的对话都已登记为回电请求，"
                "工作人员会尽快在这里回复您；着急的话请拨打{phone}或{hotline}。希望工作人员打电话给您的话，请留个手机号。"
                "在这之前，我也可以继续回答办事问题。")
+# Said once per handoff, at the resident's first message while a person has (or is about to
+# take) the conversation: the assistant stays quiet, and the page must not look broken.
+RELAYED = "已转给工作人员，您的消息会直接给到TA。"
 RATING_WINDOW = dt.timedelta(hours=1)
 CHAT_COOKIE = "rsa_chat"
 
@@ -61,6 +66,19 @@ def record_resident_message(session: Session, sender: str, text: str) -> tuple:
     return False, case is not None and case.status in OPEN_STATES
 
 
+def tell_relayed(session: Session, sender: str) -> Optional[str]:
+    """The notice that the resident's messages now go to a person, the first time they write
+    while this conversation's case is open (None: not with staff, or told already). Kept in the
+    case and the transcript, so a reloaded page shows it where it was said."""
+    case = active_case(session, sender)
+    if case is None or any(m.author == Author.SYSTEM and m.text == RELAYED for m in case.messages):
+        return None
+    case.messages.append(CaseMessage(at=clock.now(), author=Author.SYSTEM, text=RELAYED, delivered=True))
+    rasa_client.record_notice(session, sender, RELAYED)
+    session.commit()
+    return RELAYED
+
+
 def has_news(session: Session, sender: str, at: dt.datetime = None) -> bool:
     """Is there a staff message to deliver, or a case to expire, for this conversation?"""
     at = at or clock.now()
@@ -72,7 +90,7 @@ def has_news(session: Session, sender: str, at: dt.datetime = None) -> bool:
 
 def _undelivered(sender: str):
     return (select(CaseMessage).join(HandoffCase)
-            .where(HandoffCase.sender == sender, CaseMessage.author == Author.STAFF, CaseMessage.delivered.is_(False))
+            .where(HandoffCase.sender == sender, CaseMessage.author.in_(TO_RESIDENT), CaseMessage.delivered.is_(False))
             .order_by(CaseMessage.id))
 
 
@@ -102,8 +120,9 @@ def expire_all_unclaimed(session: Session, at: dt.datetime = None) -> List[str]:
 
 def _to_call_back(case: HandoffCase, at: dt.datetime) -> None:
     case.status = CaseStatus.CALLBACK.value
-    case.messages.append(CaseMessage(at=at, author=Author.STAFF,
-                                     text=NOBODY_CAME.format(phone=case.centre.phone, hotline=get_settings().hotline)))
+    text = NOBODY_CAME.format(phone=case.centre.phone, hotline=get_settings().hotline)
+    case.messages.append(CaseMessage(at=at, author=Author.SYSTEM, text=text))
+    rasa_client.record_notice(object_session(case), case.sender, text)
 
 
 def set_callback_phone(session: Session, sender: str, phone: str) -> Optional[HandoffCase]:
@@ -137,10 +156,23 @@ def take_rating(session: Session, sender: str, text: str) -> bool:
     return True
 
 
-def deliver(session: Session, sender: str) -> List[str]:
-    """Staff messages not yet shown to the resident; marked delivered as they are handed out."""
+def undelivered(session: Session, sender: str) -> List[dict]:
+    """What deliver() would hand out now, without marking it (for reading only)."""
+    return [{"text": m.text, "from": m.author} for m in session.scalars(_undelivered(sender)).all()]
+
+
+def deliver(session: Session, sender: str) -> List[dict]:
+    """Staff lines and notices not yet shown to the resident, marked delivered as they are
+    handed out: {"text", "from": "staff" | "system", "name": the staff member's, when known}."""
     rows = session.scalars(_undelivered(sender)).all()
+    ids = {m.staff_id for m in rows if m.staff_id and m.author == Author.STAFF}
+    names = dict(session.execute(select(StaffUser.id, StaffUser.display_name).where(StaffUser.id.in_(ids))).all()) if ids else {}
+    out = []
     for m in rows:
         m.delivered = True
+        line = {"text": m.text, "from": m.author}
+        if names.get(m.staff_id) and m.author == Author.STAFF:
+            line["name"] = names[m.staff_id]
+        out.append(line)
     session.commit()
-    return [m.text for m in rows]
+    return out

@@ -32,3 +32,10 @@ class Author(Labelled):
     BOT = ("bot", "助手")
     STAFF = ("staff", "工作人员")
     NOTE = ("note", "内部备注")
+    # What the resident is told about the handoff itself (a person took it, it was handed back,
+    # nobody came): shown as a notice on the chat page, never as a staff member's words.
+    SYSTEM = ("system", "系统通知")
+
+
+# Lines the resident's page is owed (the rest are the resident's own or staff-only).
+TO_RESIDENT = (Author.STAFF.value, Author.SYSTEM.value)
