@@ -298,14 +298,7 @@ class ActionIncidentStatus(Action):
         except backend.BackendError:
             dispatcher.utter_message(text=backend.unavailable())
             return []
-        lines = [f"工单{t['number']}（{t['category']}）", f"当前状态：{t['status']}",
-                 f"承办单位：{t['department']}", f"最新进展：{t['latest_note']}",
-                 f"办理时限：{t['deadline'].replace('T', ' ')}"]
-        if t.get("merged_into"):
-            lines.append(f"已并入工单{t['merged_into']}一并处理。")
-        if t.get("overdue"):
-            lines.append("已超过办理时限，系统已转督办。")
-        if t.get("description"):
-            lines.append(f"您反映的内容：{t['description'][:100]}")
-        dispatcher.utter_message(text="\n".join(lines))
+        # The backend words the progress (a merged report: the work order handling it), as this
+        # viewer may see it; the action only relays it.
+        dispatcher.utter_message(text=t["progress"])
         return []

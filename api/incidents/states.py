@@ -22,3 +22,31 @@ OPEN_STATUSES = (TicketStatus.ACCEPTED, TicketStatus.DISPATCHED, TicketStatus.RE
                  TicketStatus.IN_HAND)
 OPEN = tuple(s.value for s in OPEN_STATUSES)
 CLOSED = tuple(s.value for s in TicketStatus if s not in OPEN_STATUSES)
+
+# Where a work order stands, as a resident is told it ({department}: who has it now). The
+# codes above are the staff's words; a merged report (已并单) is told the progress of the one it joined.
+IN_PLAIN_WORDS = {
+    TicketStatus.ACCEPTED: "已受理，正在安排负责的部门",
+    TicketStatus.DISPATCHED: "已派到{department}，等对方接手处理",
+    TicketStatus.RETURNED: "{department}退回了这张工单，正在重新安排负责的部门",
+    TicketStatus.SIGNED: "{department}已接手，即将开始处理",
+    TicketStatus.IN_HAND: "{department}正在处理",
+    TicketStatus.DONE: "已办结",
+    TicketStatus.VISITED: "已办结，并已回访",
+    TicketStatus.RATED: "已办结，并已评价",
+}
+
+# What one step of a work order did, in the same plain words; {note}: "：" and what staff wrote
+# (empty when they wrote nothing), {raw}: the note as it is. Steps not listed (并单 lines other
+# reports left, 督办) are told otherwise: as "others reported it too" and "past the time limit".
+STEP_WORDS = {
+    "受理": "收到反映，已受理",
+    "派单": "交给{department}办理",
+    "退单": "{department}退回了工单{note}",
+    "签收": "{department}已接手{note}",
+    "办理": "{department}开始处理{note}",
+    "延期": "办理时间{raw}",
+    "办结": "处理完毕{note}",
+    "回访": "已回访{note}",
+    "评价": "已评价",
+}

@@ -17,7 +17,7 @@ from api.core.errors import DomainError, Kind
 from api.core.workdays import add_working_days, deadline
 from api.incidents.categories import IncidentClassifier
 from api.incidents.models import Ticket, TicketCounter, TicketEvent
-from api.incidents.states import CLOSED, OPEN, TicketStatus  # noqa: F401  (CLOSED: part of this module's vocabulary)
+from api.incidents.states import CLOSED, IN_PLAIN_WORDS, OPEN, STEP_WORDS, TicketStatus  # noqa: F401  (CLOSED: part of this module's vocabulary)
 from api.places.locate import Located
 from api.places.models import Department
 from shared.patterns import PHONE_FORMAT_HELP, mask
@@ -224,6 +224,56 @@ def public_place(t: Ticket) -> str:
     return f"{c.street.name}{c.name}（{t.grid.name}）"
 
 
+def when(d: dt.datetime) -> str:
+    """A district time as residents write it: 12月3日17:00 (with the year when it is not this one)."""
+    year = f"{d.year}年" if d.year != clock.now().year else ""
+    return f"{year}{d.month}月{d.day}日{d:%H:%M}"
+
+
+def handler(t: Ticket) -> str:
+    """Who has the work order, by a name the resident knows: the grid worker of their community
+    and their street's office rather than 社区网格工作站（属地社区）."""
+    community = t.grid.community if t.grid else None
+    if community and t.department.code == "WG":
+        return f"{community.name}的网格员"
+    if community and t.department.code == "JD":
+        return f"{community.street.name}办事处"
+    return t.department.name
+
+
+def _step(t: Ticket, e: TicketEvent) -> str:
+    words = STEP_WORDS.get(e.action)
+    if words is None:
+        return ""
+    return f"{when(e.at)} " + words.format(department=handler(t), note=f"：{e.note}" if e.note else "", raw=e.note)
+
+
+def progress(t: Ticket, reporter: bool) -> str:
+    """How it is going, in words a resident understands: where it stands, the last thing done
+    and when, and the time limit. A merged report (并单) gives the progress of the work order
+    that is being handled, since its own stops at the merge."""
+    lines = [f"工单{t.number}（{t.category.name if t.category else '待指挥中心分类'}）"]
+    target = t.merged_into if t.status == TicketStatus.MERGED and t.merged_into is not None else t
+    if target is not t:
+        lines.append(f"这个问题之前已有人反映过，现在和工单{target.number}合在一起处理，不会重复派单。"
+                     f"工单{target.number}的进展如下：")
+    lines.append("当前状态：" + IN_PLAIN_WORDS.get(TicketStatus(target.status), TicketStatus(target.status).label)
+                 .format(department=handler(target)))
+    steps = [s for s in (_step(target, e) for e in target.events) if s]
+    if steps:
+        lines.append("最新进展：" + steps[-1])
+    if target.status in OPEN:
+        lines.append(f"办理时限：{when(target.deadline)}前")
+        if target.deadline < clock.now():
+            lines.append(f"已超过办理时限，区里已督促{handler(target)}抓紧办理。")
+    others = sum(1 for e in target.events if e.action == "并单")
+    if others and target is t:
+        lines.append(f"另有{others}条反映说的是同一个问题，已合在一起处理。")
+    if reporter:
+        lines.append(f"您反映的内容：{t.description[:100]}")
+    return "\n".join(lines)
+
+
 def view(t: Ticket, reporter: bool) -> dict:
     """What a viewer sees. Strangers see the progress, the public description and the located
     place, never who reported or their words."""
@@ -244,6 +294,7 @@ def view(t: Ticket, reporter: bool) -> dict:
         "community": t.grid.community.name if t.grid else None,
         "summary": t.public_description,
         "place": public_place(t),
+        "progress": progress(t, reporter),  # what the resident is told, as it stands
     }
     if reporter:
         out.update(description=t.description, address=t.address, phone=mask(t.reporter_phone),
