@@ -14,7 +14,8 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select
+from sqlalchemy import case, select
+from sqlalchemy.orm import aliased
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -332,7 +333,10 @@ def get_requests(fmt: str, service_request_id: str = "", service_code: str = "",
         if not wanted <= {"open", "closed"}:
             raise Open311Error(400, "status must be open or closed")
         states = (tickets.OPEN if "open" in wanted else ()) + (tickets.CLOSED if "closed" in wanted else ())
-        q = q.where(Ticket.status.in_(states))
+        # The status each request shows: a duplicate (并单) shows that of the work order it joined.
+        joined = aliased(Ticket)
+        shown = case((Ticket.status == tickets.TicketStatus.MERGED.value, joined.status), else_=Ticket.status)
+        q = q.outerjoin(joined, Ticket.merged_into_id == joined.id).where(shown.in_(states))
     if not (start or end):
         q = q.where(Ticket.created_at >= clock.now() - dt.timedelta(days=90))  # spec default window
     rows = session.scalars(q.limit(1000)).all()
