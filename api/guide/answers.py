@@ -148,13 +148,21 @@ def materials_sections(s: ServiceItem, general: bool = False) -> List[str]:
     if not s.materials:
         return [f"{name}不需要提交纸质材料。"]
     needed, if_any = _material_groups(s)
-    out = []
+    out: List[str] = []
     if needed:
+        # A group of alternatives is a part of its own (it is long); the numbering runs on.
         lines = ["要带的材料（请一次带齐）：" if general else f"{name}请一次带齐以下材料："]
         for i, (line, subs) in enumerate(needed, 1):
+            if subs and i > 1:
+                out.append("\n".join(lines))
+                lines = []
             lines.append(f"{i}. {line}")
             lines.extend(f"  · {x}" for x in subs)
-        out.append("\n".join(lines))
+            if subs:
+                out.append("\n".join(lines))
+                lines = []
+        if lines:
+            out.append("\n".join(lines))
     else:
         out.append(f"{name}没有必须带的材料。")
     if if_any:
