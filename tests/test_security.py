@@ -26,7 +26,7 @@ from shared.settings import get_settings
 from tests.conftest import SERVICE
 
 STATIC = Path(__file__).resolve().parent.parent / "api" / "static"
-PUBLIC_API = ("/api/chat", "/api/chat/info", "/api/chat/updates")
+PUBLIC_API = ("/api/chat", "/api/chat/info", "/api/chat/updates", "/api/chat/history")
 INTERNAL = sorted({(r.path, m) for r in app.routes if isinstance(r, APIRoute) and r.path.startswith("/api/")
                    and r.path not in PUBLIC_API for m in r.methods})
 
