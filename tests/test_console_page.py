@@ -101,7 +101,8 @@ def test_resident_to_staff_and_back_to_the_bot(stack, duty_officer, two_browsers
     staff.save_screenshot(str(var_dir / "console.png"))
 
     staff.find_element("id", "handback").click()
-    wait_for(lambda: any("交回智能助手" in b for b in bubbles(resident)), what="hand-back notice")
+    # A notice on the page (centred), not a staff message.
+    wait_for(lambda: any("交回智能助手" in b for b in bubbles(resident, ".notice span")), what="hand-back notice")
     # Handed back, the case is over: no live buttons left to press by mistake.
     wait_for(lambda: staff.find_element("id", "case-over").is_displayed(), what="the case shown as over")
     assert all(staff.find_element("id", b).get_attribute("disabled") for b in ("reply", "resolve", "handback", "transfer"))
