@@ -106,8 +106,9 @@ def test_transcript_adds_new_lines_and_keeps_the_agents_selection_and_place(stac
     # The agent scrolls up and selects the address to copy it.
     d.execute_script("""
         var t = document.getElementById('transcript'); t.scrollTop = 0;
-        var body = [].find.call(t.querySelectorAll('.msg .body'), function (b) { return b.textContent.indexOf('402室') >= 0; });
-        var node = body.firstChild, at = node.textContent.indexOf('桃源新村');
+        var walk = document.createTreeWalker(t, NodeFilter.SHOW_TEXT), node;
+        while ((node = walk.nextNode()) && node.textContent.indexOf('402室') < 0) {}
+        var at = node.textContent.indexOf('桃源新村');
         var r = document.createRange(); r.setStart(node, at); r.setEnd(node, node.textContent.indexOf('，'));
         getSelection().removeAllRanges(); getSelection().addRange(r);""")
     assert d.execute_script("return getSelection().toString()") == "桃源新村12幢3单元402室"

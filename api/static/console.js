@@ -71,13 +71,14 @@
   }
   function showDesk(me) {
     csrf = me.csrf; myself = me.user;
-    $("who").textContent = me.user.name + "（" + (me.user.centre || ROLE[me.user.role] || me.user.role) + "）";
     $("login").hidden = true; $("desk").hidden = false; $("audit").hidden = true; $("logout").hidden = false;
     $("show-audit").hidden = me.user.role === "staff";
     $("mute").hidden = false;
     $("queue-centre").hidden = !isSupervisor();
     $("manage-phrases").hidden = !isSupervisor();
-    loadLabels().then(refreshQueue, function () {});
+    var who = function () { $("who").textContent = me.user.name + "（" + (me.user.centre || ROLE[me.user.role] || me.user.role) + "）"; };
+    who();
+    loadLabels().then(function () { who(); refreshQueue(); }, function () {});
     loadCentres();
     loadPhrases();
     refreshQueue();
@@ -385,7 +386,8 @@
     var a = c.assistant || { pending: 0 }, p = $("case-assistant");
     p.hidden = !a.pending;
     if (!a.pending) { setText(p, ""); return; }
-    var what = (a.kinds || []).map(function (k) { return KINDS[k] || k; }).join("、");
+    var what = (a.kinds || []).map(function (k) { return KINDS[k] || k; })
+      .filter(function (k, i, all) { return all.indexOf(k) === i; }).join("、");
     setText(p, (c.status === "returned"
       ? "已交回，但智能助手暂时连不上，还没有接上这个对话：恢复后会自动接上，居民届时即可继续提问。"
       : "智能助手暂时连不上，" + what + "尚未送达，恢复后会自动补发。") +
