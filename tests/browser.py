@@ -30,3 +30,51 @@ def open_chat(d, url: str, wait: float = 15) -> None:
         if time.time() > deadline:
             raise AssertionError("the chat page showed no greeting")
         time.sleep(0.1)
+
+
+def screenshot(d, var_dir, name: str) -> None:
+    """Save a screenshot into the test's data directory; with RSA_SCREENSHOTS=docs it also goes to
+    docs/, which is how the README's pictures are refreshed (`RSA_SCREENSHOTS=docs scripts/test -k page`)."""
+    import os
+    import shutil
+    from pathlib import Path
+    path = Path(var_dir) / name
+    d.save_screenshot(str(path))
+    if os.environ.get("RSA_SCREENSHOTS"):
+        shutil.copy(path, Path(os.environ["RSA_SCREENSHOTS"]) / name)
+
+
+def wait_for(check, timeout: float = 30, what: str = "condition", every: float = 0.2):
+    """Poll `check` until it returns something truthy (returned), or fail saying what was awaited."""
+    import time
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        got = check()
+        if got:
+            return got
+        time.sleep(every)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def phone_browser():
+    """A browser the size of the phone in the issue reports (390×844)."""
+    d = make_browser()
+    d.set_window_size(390, 844)
+    return d
+
+
+def ensure_staff(username: str, name: str, password: str, role: str = "staff", community: str = None) -> None:
+    """A staff account for page tests (the first test that needs it creates it)."""
+    from sqlalchemy import select
+
+    from api.core.db import WriteSession
+    from api.places.models import Community
+    from api.staff.auth import hash_password
+    from api.staff.models import StaffUser
+    with WriteSession() as s:
+        if s.scalars(select(StaffUser).where(StaffUser.username == username)).first():
+            return
+        centre = s.scalars(select(Community).where(Community.name == community)).one().centre_id if community else None
+        s.add(StaffUser(username=username, display_name=name, password_hash=hash_password(password), role=role,
+                        centre_id=centre))
+        s.commit()

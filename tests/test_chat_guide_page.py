@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.browser import make_browser, open_chat
+from tests.browser import make_browser, open_chat, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -73,7 +73,7 @@ def test_a_guide_in_short_parts_with_follow_ups_and_tappable_contacts(stack, bro
     group = texts[index_of(texts, "三选一")]
     assert all(name in group for name in ("合法稳定住所证明", "合法稳定就业证明", "连续就读证明"))
     browser.execute_script("arguments[0].scrollIntoView()", parts[0])
-    browser.save_screenshot(str(var_dir / "chat-guide-materials.png"))
+    screenshot(browser, var_dir, "chat-guide-materials.png")
 
     # Follow-up questions as buttons under the answer.
     titles = [b.text for b in browser.find_elements("css selector", ".choices")[-1].find_elements("css selector", "button")]
@@ -90,7 +90,7 @@ def test_a_guide_in_short_parts_with_follow_ups_and_tappable_contacts(stack, bro
             if a.text == "柳岸路35号"]
     assert maps and maps[-1].get_attribute("target") == "_blank" and "noopener" in maps[-1].get_attribute("rel")
     assert maps[-1].get_attribute("href").endswith("keyword=%E6%9F%B3%E5%B2%B8%E8%B7%AF35%E5%8F%B7")
-    browser.save_screenshot(str(var_dir / "chat-guide-place.png"))
+    screenshot(browser, var_dir, "chat-guide-place.png")
 
     answered = tap(browser, "要多久")
     assert any("居住证申领" in p.text and "承诺时限" in p.text for p in answered)

@@ -6,13 +6,8 @@ import time
 
 import pytest
 import requests
-from sqlalchemy import select
 
-from api.core.db import WriteSession
-from api.places.models import Community
-from api.staff.auth import hash_password
-from api.staff.models import StaffUser
-from tests.browser import make_browser, open_chat
+from tests.browser import ensure_staff, open_chat, phone_browser, screenshot
 from tests.test_chat_history import lines, reload, say, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -23,12 +18,7 @@ NO_ANSWER = "我暂时没有回复"
 
 @pytest.fixture(scope="module")
 def wang_fang(stack):
-    with WriteSession() as s:
-        if not s.scalars(select(StaffUser).where(StaffUser.username == "wangfang")).first():
-            centre = s.scalars(select(Community).where(Community.name == "松竹社区")).one().centre_id
-            s.add(StaffUser(username="wangfang", display_name="王芳", password_hash=hash_password(PASSWORD),
-                            role="staff", centre_id=centre))
-            s.commit()
+    ensure_staff("wangfang", "王芳", PASSWORD, community="松竹社区")
     console = requests.Session()
     r = console.post(stack["api"] + "/console/api/login", json={"username": "wangfang", "password": PASSWORD})
     assert r.status_code == 200, r.text
@@ -38,8 +28,7 @@ def wang_fang(stack):
 
 @pytest.fixture(scope="module")
 def phone():
-    d = make_browser()
-    d.set_window_size(390, 844)
+    d = phone_browser()
     yield d
     d.quit()
 
@@ -76,7 +65,7 @@ def test_with_a_person_the_page_says_who_and_keeps_it_all_over_a_reload(stack, w
     assert staff.find_element("css selector", ".who").text == "工作人员 王芳"
     assert staff.find_element("css selector", ".avatar").text == "王"
     assert send_only(phone, "好的谢谢") == [("me", "好的谢谢")]  # told once already: nothing more, no fallback
-    phone.save_screenshot(str(var_dir / "chat-with-staff.png"))
+    screenshot(phone, var_dir, "chat-with-staff.png")
 
     before = lines(phone)
     reload(phone)
@@ -90,6 +79,6 @@ def test_with_a_person_the_page_says_who_and_keeps_it_all_over_a_reload(stack, w
     wait_for(lambda: lines(phone)[-1] == ("notice", "工作人员已把对话交回智能助手，您可以继续提问。"),
              what="the hand-back notice")
     assert len(phone.find_elements("css selector", ".row.staff")) == 2  # a notice, not a staff message
-    phone.save_screenshot(str(var_dir / "chat-handed-back.png"))
+    screenshot(phone, var_dir, "chat-handed-back.png")
     answer = "\n".join(t for _, t in say(phone, "居住证要带什么材料"))
     assert "居住证申领" in answer

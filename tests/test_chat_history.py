@@ -5,27 +5,21 @@ import time
 
 import pytest
 
-from tests.browser import make_browser, open_chat
+from tests.browser import open_chat, phone_browser, screenshot
+from tests.browser import wait_for as browser_wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
 @pytest.fixture(scope="module")
 def phone():
-    d = make_browser()
-    d.set_window_size(390, 844)
+    d = phone_browser()
     yield d
     d.quit()
 
 
 def wait_for(check, timeout=60, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    return browser_wait_for(check, timeout, what)
 
 
 def lines(d):
@@ -69,7 +63,7 @@ def test_reload_in_the_middle_of_a_report_keeps_the_read_back_and_its_buttons(st
     assert ("me", "138****1234") in after  # masked text only
     buttons = phone.find_elements("css selector", ".choices button")
     assert [b.text for b in buttons] == ["确认提交", "取消"]  # only the last question's, and live
-    phone.save_screenshot(str(var_dir / "chat-reloaded-read-back.png"))
+    screenshot(phone, var_dir, "chat-reloaded-read-back.png")
     # Typed instead of pressed, the confirmation files the report.
     answer = "\n".join(t for _, t in say(phone, "确认提交"))
     assert "工单号" in answer and "没有查到" not in answer and "请核对一下" not in answer
@@ -98,4 +92,4 @@ def test_reload_keeps_what_the_assistant_is_answering(stack, phone, var_dir):
     reload(phone)
     assert lines(phone) == before  # reloaded before: no greeting to leave out
     assert not any(t.startswith("/") for _, t in lines(phone))
-    phone.save_screenshot(str(var_dir / "chat-reloaded.png"))
+    screenshot(phone, var_dir, "chat-reloaded.png")

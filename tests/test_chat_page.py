@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from tests.browser import make_browser, open_chat
+from tests.browser import make_browser, open_chat, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -40,7 +40,7 @@ def test_resident_asks_and_sees_the_answer(stack, browser, var_dir):
     assert "明湖区便民服务助手" in greeting and "96345" in greeting and "12345" not in greeting
     answer = "\n".join(ask(browser, "居住证要带什么材料"))
     assert "居住证申领" in answer and "身份证" in answer
-    browser.save_screenshot(str(var_dir / "chat.png"))
+    screenshot(browser, var_dir, "chat.png")
 
 
 def test_typed_markup_is_shown_as_text_and_never_runs(stack, browser):

@@ -19,9 +19,8 @@ from api.handoff import cases as handoff
 from api.handoff import relay
 from api.handoff.models import HandoffCase
 from api.handoff.states import CaseStatus
-from api.staff.auth import hash_password
 from api.staff.models import StaffUser
-from tests.browser import make_browser
+from tests.browser import ensure_staff, make_browser, screenshot
 from tests.test_console_page import PASSWORD, SUPERVISOR_PASSWORD, click_when_ready, duty_officer, wait_for  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -51,11 +50,7 @@ def desk(stack, duty_officer):  # noqa: F811 — the fixture imported above
 @pytest.fixture(scope="module")
 def boss(stack):
     """The street's supervisor (sees every centre's cases, keeps the phrases)."""
-    with WriteSession() as s:
-        if not s.scalars(select(StaffUser).where(StaffUser.username == "zhuguan")).first():
-            s.add(StaffUser(username="zhuguan", display_name="街道主管老周", password_hash=hash_password(SUPERVISOR_PASSWORD),
-                            role="supervisor"))
-            s.commit()
+    ensure_staff("zhuguan", "街道主管老周", SUPERVISOR_PASSWORD, role="supervisor")
     d = make_browser()
     sign_in(d, stack, "zhuguan", SUPERVISOR_PASSWORD)
     yield d
@@ -120,7 +115,7 @@ def test_transcript_adds_new_lines_and_keeps_the_agents_selection_and_place(stac
     pill = d.find_element("id", "new-messages")
     assert pill.is_displayed() and "有新消息" in pill.text
     assert d.find_element("id", "transcript").text.count("第5句") == 1  # appended, not doubled
-    d.save_screenshot(str(var_dir / "desk-transcript-reading.png"))
+    screenshot(d, var_dir, "desk-transcript-reading.png")
 
     pill.click()
     assert at_bottom(d) and not pill.is_displayed()
@@ -148,7 +143,7 @@ def test_queue_and_case_scroll_apart_and_the_actions_stay_in_view(stack, boss, v
     assert layout["caseTop"] < 120, layout  # the case right there beside it
     for top, bottom in layout["controls"]:
         assert 0 <= top and bottom <= 768, layout  # claim, reply, resolve, hand back: all above the fold
-    d.save_screenshot(str(var_dir / "desk-1366x768.png"))
+    screenshot(d, var_dir, "desk-1366x768.png")
 
 
 def queue_ids(d):
@@ -198,7 +193,7 @@ def test_queue_views_counts_search_centre_filter_and_an_alert_for_a_new_case(sta
     item = d.find_element("css selector", f'#queue li[data-id="{arrived}"]')
     assert "fresh" in item.get_attribute("class")
     assert d.execute_script("return window.tones") == 1
-    d.save_screenshot(str(var_dir / "desk-new-case.png"))
+    screenshot(d, var_dir, "desk-new-case.png")
     open_in_console(d, arrived)
     assert d.title == (f"({n}) 工作人员台 · 便民服务" if n else "工作人员台 · 便民服务")
     assert "fresh" not in d.find_element("css selector", f'#queue li[data-id="{arrived}"]').get_attribute("class")
@@ -219,7 +214,7 @@ def test_queue_views_counts_search_centre_filter_and_an_alert_for_a_new_case(sta
     wait_for(lambda: (lambda centres: centres and all(c.startswith("桃源社区党群服务中心") for c in centres))(
         b.execute_script("return [].map.call(document.querySelectorAll('#queue li .meta'), function (m) { return m.textContent; })")),
         what="only 桃源's cases")
-    b.save_screenshot(str(var_dir / "desk-centre-filter.png"))
+    screenshot(b, var_dir, "desk-centre-filter.png")
     click_when_ready(b, "#queue-centre option", "全部服务中心")
 
 
@@ -238,7 +233,7 @@ def test_phrases_behind_slash_and_a_reply_box_that_grows(stack, desk, boss, var_
     box.send_keys("稍等")
     wait_for(lambda: all("稍等" in li.get_attribute("title") or "稍等" in li.text
                          for li in d.find_elements("css selector", "#phrase-list li")), what="the filtered phrases")
-    d.save_screenshot(str(var_dir / "desk-phrases.png"))
+    screenshot(d, var_dir, "desk-phrases.png")
     wanted = d.find_element("css selector", "#phrase-list li.active").get_attribute("title")
     box.send_keys("\n")  # Enter takes the highlighted phrase
     assert box.get_attribute("value") == wanted and not d.find_element("id", "phrase-picker").is_displayed()
@@ -265,7 +260,7 @@ def test_phrases_behind_slash_and_a_reply_box_that_grows(stack, desk, boss, var_
     b.find_element("id", "phrase-text").send_keys("您反映的情况我们已记录，今天下班前给您回电。")
     b.find_element("id", "phrase-save").click()
     wait_for(lambda: title in b.find_element("id", "phrase-rows").text, what="the new phrase listed")
-    b.save_screenshot(str(var_dir / "desk-phrase-admin.png"))
+    screenshot(b, var_dir, "desk-phrase-admin.png")
     b.find_element("id", "phrase-close").click()
     box.send_keys("/" + title)
     wait_for(lambda: title in d.find_element("id", "phrase-list").text, what="the new phrase at the desk")
@@ -283,7 +278,7 @@ def test_what_the_assistant_understood_in_names_not_codes(stack, desk, var_dir):
     assert "居住证申领" in text and "91%" in text
     for code in ("request_human", "service_code", "\nplace", "aspect"):
         assert code not in text, text
-    d.save_screenshot(str(var_dir / "desk-understood.png"))
+    screenshot(d, var_dir, "desk-understood.png")
 
 
 def test_contact_panel_shows_the_masked_phone_earlier_work_orders_and_conversations(stack, desk, var_dir):
@@ -308,7 +303,7 @@ def test_contact_panel_shows_the_masked_phone_earlier_work_orders_and_conversati
     assert "139****5678" in text and "13912345678" not in text
     assert f"#{earlier}" in text and "已结束" in text and "路灯所派人修" in text
     assert f"#{cid} " not in text  # not the case itself
-    d.save_screenshot(str(var_dir / "desk-contact.png"))
+    screenshot(d, var_dir, "desk-contact.png")
     click_when_ready(d, "#contact-conversations button", f"#{earlier}")  # an earlier conversation opens
     wait_for(lambda: d.find_element("id", "case-title").text.startswith(f"#{earlier} "), what="the earlier case")
 
@@ -374,7 +369,7 @@ def test_a_failing_backend_is_shown_and_retried_until_it_answers(stack, desk, va
         tries = len(failing.failed)
         wait_for(lambda: len(failing.failed) > tries, what="another try", timeout=10)
         assert banner.is_displayed()
-        d.save_screenshot(str(var_dir / "desk-backend-error.png"))
+        screenshot(d, var_dir, "desk-backend-error.png")
     arrived = new_case("后台恢复以后来的居民")
     wait_for(lambda: not banner.is_displayed(), what="the banner gone once a retry succeeds", timeout=10)
     wait_for(lambda: d.find_elements("css selector", f'#queue li[data-id="{arrived}"]'), what="the queue moving again")

@@ -1,30 +1,20 @@
 """Handoff end to end in two real browsers: a resident of 桃源社区 asks for a person on the chat
 page, the centre's staff member (signed in to the console) claims, replies, reads the
 resident's answer, and hands the conversation back to the assistant, which answers again."""
-import time
 
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
-from sqlalchemy import select
 
 from api.core.db import WriteSession
-from api.places.models import Community
-from api.staff.auth import hash_password
-from api.staff.models import StaffUser
-from tests.browser import make_browser, open_chat
+from tests.browser import ensure_staff, make_browser, open_chat, screenshot
+from tests.browser import wait_for as browser_wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 PASSWORD = "duty-officer-2026"
 
 
 def wait_for(check, timeout=30, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
+    return browser_wait_for(check, timeout, what, every=0.3)
 
 
 def bubbles(d, selector=".row .bubble"):
@@ -38,12 +28,7 @@ def say(d, text):
 
 @pytest.fixture(scope="module")
 def duty_officer():
-    with WriteSession() as s:
-        if not s.scalars(select(StaffUser).where(StaffUser.username == "taoyuan")).first():
-            centre = s.scalars(select(Community).where(Community.name == "桃源社区")).one().centre_id
-            s.add(StaffUser(username="taoyuan", display_name="桃源社区小陈", password_hash=hash_password(PASSWORD),
-                            role="staff", centre_id=centre))
-            s.commit()
+    ensure_staff("taoyuan", "桃源社区小陈", PASSWORD, community="桃源社区")
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +83,7 @@ def test_resident_to_staff_and_back_to_the_bot(stack, duty_officer, two_browsers
     assert "<img src=x" in staff.find_element("id", "transcript").text  # shown as text ...
     assert not staff.find_elements("css selector", "#transcript img")  # ... never as markup
     assert staff.execute_script("return window.pwned === undefined")
-    staff.save_screenshot(str(var_dir / "console.png"))
+    screenshot(staff, var_dir, "console.png")
 
     staff.find_element("id", "handback").click()
     # A notice on the page (centred), not a staff message.
@@ -116,11 +101,7 @@ SUPERVISOR_PASSWORD = "supervisor-2026"
 
 @pytest.fixture(scope="module")
 def supervisor():
-    with WriteSession() as s:
-        if not s.scalars(select(StaffUser).where(StaffUser.username == "zhuguan")).first():
-            s.add(StaffUser(username="zhuguan", display_name="街道主管老周", password_hash=hash_password(SUPERVISOR_PASSWORD),
-                            role="supervisor"))
-            s.commit()
+    ensure_staff("zhuguan", "街道主管老周", SUPERVISOR_PASSWORD, role="supervisor")
     d = make_browser()
     yield d
     d.quit()
@@ -175,7 +156,7 @@ def test_supervisor_files_a_work_order_transfers_and_reads_the_audit_log(stack, 
     wait_for(lambda: "WG" in d.find_element("id", "tickets").text, what="the filed work order")
     number = d.find_element("id", "tickets").text.split(" ")[0]
     assert number in d.find_element("id", "transcript").text  # the resident was told the number
-    d.save_screenshot(str(var_dir / "console-tools.png"))
+    screenshot(d, var_dir, "console-tools.png")
 
     # Nothing preselected: the transfer button waits for a choice.
     assert d.find_element("id", "transfer-to").get_attribute("value") == ""

@@ -220,10 +220,11 @@ def test_handing_back_while_rasa_is_down_reaches_it_once_it_is_back(faults):
     faults.kill("rasa")
     try:
         handed = console.post(f"{api}/console/api/cases/{case_id}/handback", timeout=30).json()
-        # Staff are not told all is well: the resume is still owed to the assistant.
-        assert handed["status"] == "returned" and handed["assistant"]["pending"] == 1
+        # Staff are not told all is well: the hand-back notice and the resume are still owed to
+        # the assistant.
+        assert handed["status"] == "returned" and handed["assistant"]["pending"] == 2
         shown = console.get(f"{api}/console/api/cases/{case_id}", timeout=30).json()["assistant"]
-        assert shown["pending"] == 1 and shown["failed"] and shown["kinds"] == ["resume"]
+        assert shown["pending"] == 2 and shown["failed"] and sorted(shown["kinds"]) == ["notice", "resume"]
     finally:
         faults.restart("rasa")
     r = page.post(f"{api}/api/chat", json={"text": "居住证要带什么材料"}, timeout=90)
