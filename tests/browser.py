@@ -56,10 +56,17 @@ def wait_for(check, timeout: float = 30, what: str = "condition", every: float =
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def as_phone(d, width: int = 390, height: int = 844) -> None:
+    """Show pages as the phone in the issue reports does: a 390×844 viewport (a window of that
+    size would leave less for the page) with mobile layout, so the viewport tag counts."""
+    d.set_window_size(width, height + 200)
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                      {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True})
+
+
 def phone_browser():
-    """A browser the size of the phone in the issue reports (390×844)."""
     d = make_browser()
-    d.set_window_size(390, 844)
+    as_phone(d)
     return d
 
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.browser import make_browser, open_chat, screenshot
+from tests.browser import open_chat, phone_browser, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -15,8 +15,7 @@ PHONE = (390, 844)
 
 @pytest.fixture(scope="module")
 def browser():
-    d = make_browser()
-    d.set_window_size(*PHONE)
+    d = phone_browser()
     yield d
     d.quit()
 
