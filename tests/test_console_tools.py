@@ -128,7 +128,7 @@ def test_only_supervisors_edit_phrases_and_every_edit_is_audited():
     assert pid not in [p["id"] for p in liuan.get("/console/api/phrases").json()]
     assert boss.put(f"/console/api/phrases/{pid}", json={"title": "x", "text": "y"}).status_code == 404
     with WriteSession() as s:
-        done = [a.action for a in s.scalars(select(AuditEntry).where(AuditEntry.target == str(pid)))]
+        done = [a.action for a in s.scalars(select(AuditEntry).where(AuditEntry.target == f"常用语#{pid}"))]
     assert done == ["add phrase", "edit phrase", "delete phrase"]
     labels = boss.get("/console/api/labels").json()["AuditAction"]
     assert [labels[a] for a in done] == ["新增常用语", "修改常用语", "删除常用语"]

@@ -23,6 +23,11 @@ class PhraseError(DomainError):
     pass
 
 
+def target(phrase: CannedPhrase) -> str:
+    """How a phrase is named in the audit log (a bare number there is a case)."""
+    return f"常用语#{phrase.id}"
+
+
 def visible(session: Session, user: StaffUser, centre_id: Optional[int] = None) -> List[CannedPhrase]:
     """Staff: their centre's phrases and the district-wide ones. Supervisors and admins: all of
     them, or those a given centre's staff see."""
@@ -63,7 +68,7 @@ def add(session: Session, user: StaffUser, title: str, text: str, centre_id: Opt
     p = CannedPhrase(title=title, text=text, centre=centre)
     session.add(p)
     session.flush()
-    audit(session, user, AuditAction.ADD_PHRASE, p.id, f"{centre.name if centre else '全区'}：{title}")
+    audit(session, user, AuditAction.ADD_PHRASE, target(p), f"{centre.name if centre else '全区'}：{title}")
     session.commit()
     return p
 
@@ -72,13 +77,13 @@ def edit(session: Session, user: StaffUser, phrase: CannedPhrase, title: str, te
     title, text = _checked(title, text)
     before = phrase.title
     phrase.title, phrase.text = title, text
-    audit(session, user, AuditAction.EDIT_PHRASE, phrase.id, before if before == title else f"{before} → {title}")
+    audit(session, user, AuditAction.EDIT_PHRASE, target(phrase), before if before == title else f"{before} → {title}")
     session.commit()
     return phrase
 
 
 def delete(session: Session, user: StaffUser, phrase: CannedPhrase) -> None:
-    audit(session, user, AuditAction.DELETE_PHRASE, phrase.id, f"{phrase.title}：{phrase.text}")
+    audit(session, user, AuditAction.DELETE_PHRASE, target(phrase), f"{phrase.title}：{phrase.text}")
     session.delete(phrase)
     session.commit()
 
