@@ -14,21 +14,15 @@ from api.handoff import transcript
 from api.handoff.models import RasaOutbox
 from api.handoff.relay import sender_for
 from api.main import app
-from api.places.models import Community
-from api.staff.auth import hash_password
 from api.staff.models import StaffUser
+from tests.browser import ensure_staff
 
 PASSWORD = "notice-test-2026"
 OPEN_TIME = dt.datetime(2026, 11, 24, 9, 30)
 
 
-def staff_member(username, name, community="柳岸社区"):
-    with WriteSession() as s:
-        if not s.scalars(select(StaffUser).where(StaffUser.username == username)).first():
-            centre = s.scalars(select(Community).where(Community.name == community)).one().centre_id
-            s.add(StaffUser(username=username, display_name=name, password_hash=hash_password(PASSWORD), role="staff",
-                            centre_id=centre))
-            s.commit()
+def staff_member(username, name, community="柳岸社区", role="staff"):
+    ensure_staff(username, name, PASSWORD, role=role, community=community)
     c = TestClient(app)
     r = c.post("/console/api/login", json={"username": username, "password": PASSWORD})
     assert r.status_code == 200, r.text
@@ -73,6 +67,17 @@ def test_claim_names_the_person_staff_lines_carry_the_name_and_hand_back_is_a_no
     # The console shows them as what they are too.
     view = wang.get(f"/console/api/cases/{cid}").json()
     assert [m["author"] for m in view["messages"]] == ["resident", "system", "staff", "system"]
+
+
+def test_a_supervisor_stepping_in_is_named_as_who_wrote_it():
+    wang, boss = staff_member("wangfang-n", "王芳"), staff_member("boss-n", "街道主管老周", None, "supervisor")
+    page, sender, cid = resident_with_case()
+    wang.post(f"/console/api/cases/{cid}/claim")
+    boss.post(f"/console/api/cases/{cid}/reply", json={"text": "我是主管，这件事我来跟进"})
+    assert [u for u in updates(page) if u["from"] == "staff"] == [
+        {"text": "我是主管，这件事我来跟进", "from": "staff", "name": "街道主管老周"}]
+    # A reloaded page redraws it from the transcript with the same name, not the case holder's.
+    assert ("staff", "我是主管，这件事我来跟进", "街道主管老周") in transcript_lines(sender)
 
 
 def test_resolving_asks_for_a_rating_in_a_notice():

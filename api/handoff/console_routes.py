@@ -201,7 +201,7 @@ def claim(case_id: int, s=Depends(current_session), db=Depends(by_method)):
 def reply(case_id: int, body: TextIn, s=Depends(current_session), db=Depends(by_method)):
     # The assistant's transcript stays whole.
     view, _ = _run(db, s, case_id, cases.reply, body.text,
-                   tell=lambda c: rasa_client.record_staff_reply(db, c.sender, body.text.strip()))
+                   tell=lambda c: rasa_client.record_staff_reply(db, c.sender, body.text.strip(), s.user.display_name))
     return _delivered(view)
 
 
@@ -219,7 +219,7 @@ def case_ticket(case_id: int, body: TicketIn, s=Depends(current_session), db=Dep
         view, told = _run(db, s, case_id, lambda db_, user, c: cases.file_ticket(
             db_, user, c, classifier(db_), description=body.description, address=body.address, phone=body.phone))
     if told:  # known only once filed: queued in a transaction of its own
-        rasa_client.record_staff_reply(db, view["sender"], told)
+        rasa_client.record_staff_reply(db, view["sender"], told, s.user.display_name)
         db.commit()
     return _delivered(view)
 

@@ -40,7 +40,9 @@
   }
 
   function mapLink(address) {
-    var a = link(MAP_SEARCH + encodeURIComponent(address), address, "map");
+    var area = window.chatLinks.area || "";
+    var where = area && address.indexOf(area) !== 0 ? area + address : address;
+    var a = link(MAP_SEARCH + encodeURIComponent(where), address, "map");
     a.target = "_blank";
     a.rel = "noopener noreferrer";
     a.setAttribute("aria-label", "在地图上查看 " + address);
@@ -79,5 +81,6 @@
     });
   }
 
-  window.chatLinks = { fill: fill };
+  // area: the city and district the page is for (set by chat.js), put before addresses for the map.
+  window.chatLinks = { fill: fill, area: "" };
 })();

@@ -174,6 +174,8 @@
     district = info;
     document.title = info.name + "便民服务助手";
     document.getElementById("title").textContent = info.name + "便民服务助手";
+    // "柳岸路35号" alone could be in any city: the map searches within the district.
+    if (window.chatLinks) chatLinks.area = (info.city || "") + (info.name || "");
   }).catch(function () { /* the defaults above */ })
     .then(restore)
     // Polling starts once the history is drawn, so a staff line never lands above it.
