@@ -82,11 +82,15 @@ def test_a_supervisor_stepping_in_is_named_as_who_wrote_it():
 
 def test_resolving_asks_for_a_rating_in_a_notice():
     wang = staff_member("wangfang-n", "王芳")
-    page, _, cid = resident_with_case()
+    page, sender, cid = resident_with_case()
     wang.post(f"/console/api/cases/{cid}/claim")
     wang.post(f"/console/api/cases/{cid}/resolve", json={"reason": "已解答"})
     got = updates(page)
     assert [m["from"] for m in got] == ["system", "system"] and "打分" in got[-1]["text"]
+    thanks = page.post("/api/chat", json={"text": "5"}).json()["messages"]
+    assert thanks == [{"text": "您打了5分，谢谢您的评价！还有其他问题，随时问我。", "from": "system"}]
+    # The score never reaches the assistant; its thanks does, so a reloaded page shows it was taken.
+    assert transcript_lines(sender)[-1] == ("system", thanks[0]["text"], None)
 
 
 def test_transfers_tell_the_resident_where_the_conversation_went():

@@ -146,9 +146,10 @@ async def _chat(sender: str, text: str) -> Response:
     # Phone and ID numbers are masked before anything is stored or reaches the assistant's
     # tracker store; the real phone stays in the backend's vault for tickets and call-backs.
     text, phones = mask_personal(text)
-    rated, with_staff = await run_in_threadpool(_record, sender, text.strip(), phones)
-    if rated:
-        return JSONResponse({"messages": [{"text": "谢谢您的评价！还有其他问题，随时问我。"}]})
+    thanks, with_staff = await run_in_threadpool(_record, sender, text.strip(), phones)
+    if thanks:
+        await run_in_threadpool(rasa_client.deliver, sender)  # the thanks, into the transcript
+        return JSONResponse({"messages": [{"text": thanks, "from": "system"}]})
     # What staff owed the assistant first (a hand-back while Rasa was restarting), in order.
     await run_in_threadpool(rasa_client.deliver, sender)
     try:

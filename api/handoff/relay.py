@@ -26,6 +26,7 @@ NOBODY_CAME = ("抱歉，工作人员暂时都在忙，没能及时接入。您�
 # take) the conversation: the assistant stays quiet, and the page must not look broken.
 RELAYED = "已转给工作人员，您的消息会直接给到TA。"
 RATING_WINDOW = dt.timedelta(hours=1)
+THANKS = "您打了{score}分，谢谢您的评价！还有其他问题，随时问我。"
 CHAT_COOKIE = "rsa_chat"
 
 
@@ -54,16 +55,16 @@ def listening_case(session: Session, sender: str) -> Optional[HandoffCase]:
 
 
 def record_resident_message(session: Session, sender: str, text: str) -> tuple:
-    """(was it a satisfaction rating, do staff hold the conversation). Call-backs still waiting
-    for staff also keep what the resident writes."""
+    """(the thanks for a satisfaction rating or None, do staff hold the conversation). Call-backs
+    still waiting for staff also keep what the resident writes."""
     if take_rating(session, sender, text):
-        return True, None
+        return THANKS.format(score=text.strip()), None
     text = clean(text)
     case = listening_case(session, sender)
     if case is not None and text and len(text) <= get_settings().max_message_chars:
         case.messages.append(CaseMessage(at=clock.now(), author=Author.RESIDENT, text=text[:2000], delivered=True))
     session.commit()
-    return False, case is not None and case.status in OPEN_STATES
+    return None, case is not None and case.status in OPEN_STATES
 
 
 def tell_relayed(session: Session, sender: str) -> Optional[str]:
@@ -152,6 +153,9 @@ def take_rating(session: Session, sender: str, text: str) -> bool:
     if case is None:
         return False
     case.satisfaction = int(text.strip())
+    # The score never reaches the assistant: the thanks goes into its transcript, so a reloaded
+    # page shows the rating was taken.
+    rasa_client.record_notice(session, sender, THANKS.format(score=case.satisfaction))
     session.commit()
     return True
 
