@@ -1,0 +1,74 @@
+"""The hand-labelled sample of real residents' messages (docs/labelling-guide.md): labels that
+mean what the guide says, a development split fixed by id, and no development text in anything
+the assistant is trained on."""
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scripts import real_messages as rm
+
+ROOT = Path(__file__).resolve().parent.parent
+ROUTES = {"service_question", "incident_report", "suggestion", "complaint_staff", "progress_query", "other"}
+TYPES = {"咨询", "求助", "投诉", "举报", "建议"}
+DOMAINS = {"城乡建设", "环境保护", "交通运输", "教育文体", "商贸旅游", "劳动和社会保障", "卫生计生", "民政", "公安司法", "其他"}
+
+
+def _codes(name):
+    return {x["code"] for x in json.loads((ROOT / "api/seed" / name).read_text(encoding="utf-8"))}
+
+
+def test_every_label_is_one_the_guide_defines():
+    labels = rm.labels()
+    departments, categories = _codes("departments.json"), _codes("incident_categories.json")
+    assert len({x["id"] for x in labels}) == len(labels) >= 600
+    for x in labels:
+        assert x["route"] in ROUTES and x["type"] in TYPES and x["domain"] in DOMAINS, x
+        needs_department = x["route"] in ("incident_report", "complaint_staff")
+        assert (x["department"] in departments) if needs_department else x["department"] is None, x
+        assert x["category"] is None or (x["route"] == "incident_report" and x["category"] in categories), x
+
+
+def test_the_development_split_is_fixed_and_large_enough():
+    dev = rm.dev_ids()
+    assert len(dev) >= 300
+    assert dev <= {x["id"] for x in rm.labels()}  # every development message is labelled
+    if rm.SOURCE.exists():  # the split is the one the guide's rule gives
+        assert dev == set(sorted(rm.sample(rm.messages()), key=lambda i: rm._h("rsa-split", i))[:rm.DEV_SIZE])
+
+
+def _training_texts():
+    """Every text the assistant learns from: NLU examples, the handoff classifier's examples, and
+    real messages copied in for training."""
+    texts = []
+    for path in list((ROOT / "nlu_data").rglob("*.yml")) + [ROOT / "api/seed/handoff_training.yml"]:
+        texts.append(path.read_text(encoding="utf-8"))
+    for path in (ROOT / "data/real-messages").glob("train*.jsonl"):
+        texts.append(path.read_text(encoding="utf-8"))
+    return "\n".join(texts)
+
+
+def test_no_development_message_is_trained_on():
+    dev = rm.dev_ids()
+    for path in (ROOT / "data/real-messages").glob("train*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            assert json.loads(line)["id"] not in dev, path
+    if not rm.SOURCE.exists():
+        pytest.skip(f"the real messages are not at {rm.SOURCE} (set RSA_REAL_MESSAGES): only ids were checked")
+    source, training = rm.messages(), _training_texts()
+    leaked = [i for i in dev if source[i]["title"].strip() in training]
+    assert not leaked, f"development titles found in training data: {leaked[:5]}"
+
+
+def test_nlu_test_set_is_not_in_training_either():
+    """The written test set stays honest too: none of its examples is a training example."""
+    test_examples = set()
+    for block in yaml.safe_load((ROOT / "tests/data/nlu_test.yml").read_text(encoding="utf-8"))["nlu"]:
+        test_examples |= {line[2:].strip() for line in block.get("examples", "").splitlines() if line.startswith("- ")}
+    trained = set()
+    for path in (ROOT / "nlu_data").rglob("*.yml"):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+            trained |= {line[2:].strip() for line in (block.get("examples") or "").splitlines() if line.startswith("- ")}
+    assert test_examples and trained
+    assert not (test_examples & trained), sorted(test_examples & trained)[:5]
