@@ -4,8 +4,9 @@ from typing import Optional
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
-from api.core.deps import require_service_token, writing
-from api.handoff import cases, relay, sensitivity
+from api.core.deps import reading, require_service_token, writing
+from api.guide import index
+from api.handoff import cases, hardship, relay, sensitivity
 from api.handoff.states import Author, Reason
 
 # For the action server and staff tools only: the service token (or the admin token).
@@ -34,6 +35,12 @@ class CallbackPhoneIn(BaseModel):
 def assess(body: AssessIn):
     """Should people take this message? {'reason': 'sensitive' | 'angry' | None}"""
     return {"reason": sensitivity.assess(body.text)}
+
+
+@router.post("/hardship", response_model=hardship.HardshipResponse)
+def hardship_answer(body: hardship.HardshipRequest, session=Depends(reading)):
+    """Hardship without risk to life: the benefits that answer it; {'hardship': false} otherwise."""
+    return hardship.answer(session, index.current(), body)
 
 
 @router.post("/callback-phone")

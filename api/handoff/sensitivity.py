@@ -1,5 +1,7 @@
 """Messages that people, not the assistant, should answer: complaints about staff, petitions
-(信访), residents at risk, and residents who are clearly angry.
+(信访), residents at risk, and residents who are clearly angry. And hardship without risk to
+life ("没收入，一个人带孩子"): the assistant names the benefits that answer it and offers a
+person (api/guide/hardship.py), rather than handing it over untold.
 
 Two layers. Patterns catch the unmistakable at once, and they are patterns rather than single
 words: "投诉" alone is someone asking where to complain (12345 answers that), "投诉窗口的
@@ -8,7 +10,7 @@ words: "投诉" alone is someone asking where to complain (12345 answers that), 
 catches what the patterns miss. Measured on a held-out set by `python -m bench.run`."""
 import functools
 import re
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -46,6 +48,26 @@ ANGRY = [
     r"(他妈的?|妈的|tmd|TMD|卧槽|我靠)", r"滚", r"受够了", r"浪费(我的?)?时间", r"(忍无可忍|欺人太甚)",
     r"(态度|服务)(呢|哪里去了)", r"不干人事",
 ]
+# Hardship, in groups (api/guide/hardship.py maps each to the catalogue items that answer it).
+# One group and a plea for help, or two groups, describe a household in difficulty; a single
+# word ("我失业了", "残疾证怎么办") is an ordinary service question.
+HARDSHIP = {
+    "no_income": r"没(有)?(收入|经济来源|生活来源|钱(吃饭|生活|过日子|买))|(收入|工资)(很|太|特别)?(低|少)|断了收入|"
+                 r"(生活|家里|家庭|日子)(很|太|特别|非常|实在|比较)?(困难|艰难|难过|拮据)|日子过不下去|揭不开锅|吃不上饭|"
+                 r"入不敷出|负债|欠了?.{0,4}(债|钱)|一贫如洗|靠.{0,6}(养活|接济)",
+    "single_parent": r"单亲|一个人(带|养|拉扯)(着)?(孩子|小孩|娃|儿子|女儿|两个|三个)|离(了)?婚.{0,8}(带|养)(着)?(孩子|小孩|娃)|"
+                     r"(老公|丈夫|老婆|妻子|孩子他爸|孩子他妈).{0,4}(走了|跑了|去世|不在了|坐牢|不管).{0,12}(孩子|小孩|娃)",
+    "illness": r"(得了|患了?|查出|确诊).{0,8}(病|癌|瘤|尿毒症|白血病)|大病|重病|癌症|尿毒症|透析|化疗|看不起病|"
+               r"(医药费|医疗费|住院费|手术费|药费)|瘫痪|卧床|中风|生活不能自理",
+    "disability": r"残疾|残障|肢残|失明|失聪|聋哑|智力障碍|精神病",
+    "alone_elderly": r"孤寡|孤老|无儿无女|没有子女|没儿没女|无依无靠|没人赡养|(老人|老头|老太|老伴走了).{0,6}一个人(过|住)|"
+                     r"一个人(过|住).{0,6}(老|岁)",
+    "lost_job": r"失业|下岗|没(了)?工作|没有工作|丢了工作|找不到工作|被(辞退|裁员?|开除)|(厂|公司|单位).{0,4}(倒闭|关门|破产)|打零工",
+    "housing": r"(交|付)不(起|上)(房租|租金)|(房租|租金).{0,2}(交|付)不(起|上)|没(地方|房子)住|住不起|无房|买不起房",
+    "schooling": r"(学费|上学|读书).{0,4}(交不起|没钱|供不起)|供不起.{0,4}(上学|读书)|上不起学",
+}
+ASKS_FOR_HELP = re.compile(r"(政府|国家|社区|街道|民政).{0,6}(管|帮|救|补)|救助|补助|补贴|帮扶|救济|扶持|帮帮|帮一下|"
+                           r"有(没有|什么)(政策|办法|帮助)|能(不能)?(申请|领|享受)|管不管|管不")
 # "我不是要投诉", "没有要上访的意思": the word is there, the intent is not.
 NEGATED = re.compile(r"(不是|没有|不|并不|没)(要|想|打算)?(投诉|上访|信访)")
 SHOUTING = re.compile(r"[!！]{3,}|[?？]{3,}|[!！?？]{4,}")
@@ -53,6 +75,7 @@ POLITE = re.compile(r"谢谢|感谢|多谢|辛苦|好的|太好了|太棒|点赞
 
 _SENSITIVE = [re.compile(p, re.I) for p in SENSITIVE]
 _ANGRY = [re.compile(p, re.I) for p in ANGRY]
+_HARDSHIP = {group: re.compile(p) for group, p in HARDSHIP.items()}
 
 
 # The classifier speaks only when fairly sure: a wrong handoff costs a resident a wait for a
@@ -62,6 +85,17 @@ THRESHOLDS = {"sensitive": 0.5, "angry": 0.6}
 
 def _prepare(text: str) -> str:
     return normalise(clean(text))
+
+
+def hardship_groups(text: str) -> List[str]:
+    """Which kinds of hardship the message describes, in HARDSHIP's order."""
+    t = _prepare(text)
+    return [group for group, p in _HARDSHIP.items() if p.search(t)]
+
+
+def describes_hardship(text: str) -> bool:
+    groups = hardship_groups(text)
+    return len(groups) >= 2 or (len(groups) == 1 and bool(ASKS_FOR_HELP.search(_prepare(text))))
 
 
 def by_pattern(text: str) -> Optional[str]:
@@ -79,7 +113,9 @@ class Classifier:
         self.pipeline = make_pipeline(
             TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True),
             LogisticRegression(C=10, class_weight="balanced", max_iter=2000))
-        self.pipeline.fit([_prepare(t) for t in texts], labels)
+        # Hardship without risk is the assistant's to answer: for the question "a person at
+        # once?" it is one more message to keep, and it teaches where risk is not.
+        self.pipeline.fit([_prepare(t) for t in texts], ["none" if x == "hardship" else x for x in labels])
 
     def probabilities(self, text: str) -> Dict[str, float]:
         probs = self.pipeline.predict_proba([_prepare(text)])[0]
@@ -119,10 +155,19 @@ def classifier() -> Classifier:
     return Classifier(texts, labels)
 
 
-def assess(text: str) -> Optional[str]:
-    """'sensitive', 'angry' or None."""
+def judge(text: str) -> Optional[str]:
+    """'sensitive', 'angry', 'hardship' or None. A risk to life, a complaint or anger goes to a
+    person first; hardship only when nothing of that is there."""
     if not text or not text.strip():
         return None
+    found = by_pattern(text)
     # "?" or "嗯" carries too little for the classifier to judge.
-    enough = len(re.findall(r"\w", _prepare(text))) >= 2
-    return by_pattern(text) or (classifier().predict(text) if enough else None)
+    if found or len(re.findall(r"\w", _prepare(text))) < 2:
+        return found
+    return classifier().predict(text) or ("hardship" if describes_hardship(text) else None)
+
+
+def assess(text: str) -> Optional[str]:
+    """'sensitive', 'angry' or None: whether people should take the message at once."""
+    found = judge(text)
+    return found if found in THRESHOLDS else None
