@@ -28,7 +28,7 @@ class IncidentCategory(Base):
 
 
 class Ticket(Base):
-    """A grid incident work order (工单), from 受理 to 评价."""
+    """A work order (工单), from 受理 to 评价: a grid incident, or a suggestion (kind 建议) to answer."""
 
     __tablename__ = "tickets"
     id = Column(Integer, primary_key=True)
@@ -36,6 +36,7 @@ class Ticket(Base):
     # The same confirmation delivered twice carries the same key and files one ticket.
     idempotency_key = Column(String(100), unique=True, nullable=True)
     channel = Column(String(20), nullable=False)
+    kind = Column(String(4), nullable=False, default="投诉")  # states.TicketKind: 投诉/举报/求助/咨询/建议
     category_id = Column(Integer, ForeignKey("incident_categories.id"), nullable=True)  # null: 指挥中心 decides
     grade = Column(String(4), nullable=False)
     status = Column(String(10), nullable=False)

@@ -10,6 +10,7 @@ from api.core.deps import reading, require_admin_token, require_service_token, w
 from api.incidents import tickets, vault
 from api.incidents.categories import classifier, danger_words
 from api.incidents.models import Ticket
+from api.incidents.states import DEFAULT_KIND, TicketKind
 from api.places.locate import locate
 from shared.patterns import TICKET_EXAMPLE
 
@@ -30,8 +31,9 @@ class LocateIn(BaseModel):
 class TicketIn(BaseModel):
     description: str = Field(..., max_length=20000)
     address: str = Field("", max_length=500)
-    phone: str = Field(..., max_length=40)
+    phone: str = Field("", max_length=40)  # required, except for a suggestion (建议)
     channel: str = Field("h5", regex="^[a-z0-9_]{1,20}$")
+    kind: str = Field(DEFAULT_KIND.value, max_length=4)  # states.TicketKind
     sender: Optional[str] = Field(None, max_length=100)
     idempotency_key: Optional[str] = Field(None, max_length=100)
     lat: Optional[float] = Field(None, ge=-90, le=90)
@@ -77,8 +79,14 @@ def file(body: TicketIn, session=Depends(writing)):
         session, classifier(session), description=body.description, address=body.address, located=located,
         phone=vault.resolve(session, body.sender, body.phone), channel=body.channel,
         idempotency_key=body.idempotency_key, sender=body.sender,
-        lat=body.lat, lon=body.lon)
+        lat=body.lat, lon=body.lon, kind=body.kind)
     return {"created": created, **tickets.view(t, reporter=True)}
+
+
+@router.get("/tickets/kinds")
+def ticket_kinds():
+    """The 12345 types of a work order, code → label, for pages and tools that show them."""
+    return TicketKind.labels()
 
 
 @router.get("/tickets/by-key")

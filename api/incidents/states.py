@@ -50,3 +50,19 @@ STEP_WORDS = {
     "回访": "已回访{note}",
     "评价": "已评价",
 }
+
+
+class TicketKind(Labelled):
+    """The 12345 type of a work order. Incidents are 投诉/举报/求助 (a report files as 投诉 unless
+    told otherwise); a 建议 is answered by the department within its own time limit, not graded."""
+    COMPLAINT = ("投诉", "投诉：反映问题，要求处理")
+    TIP_OFF = ("举报", "举报：反映违法违规行为")
+    HELP = ("求助", "求助：请求帮助解决困难")
+    ENQUIRY = ("咨询", "咨询：询问政策或办事")
+    SUGGESTION = ("建议", "建议：意见建议，由部门研究答复")
+
+
+DEFAULT_KIND = TicketKind.COMPLAINT
+# A suggestion is answered, not handled on the spot: the department studies it and replies.
+SUGGESTION_TIME_LIMIT = {"value": 15, "unit": "working_days"}
+SUGGESTION_GRADE = ""  # not graded: the grades (小微 … 重大) measure an incident's urgency

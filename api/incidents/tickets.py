@@ -15,9 +15,19 @@ from sqlalchemy.orm import Session
 from api.core import clock
 from api.core.errors import DomainError, Kind
 from api.core.workdays import add_working_days, deadline
-from api.incidents.categories import IncidentClassifier
+from api.incidents.categories import COMMAND_CENTRE, IncidentClassifier
 from api.incidents.models import Ticket, TicketCounter, TicketEvent
-from api.incidents.states import CLOSED, IN_PLAIN_WORDS, OPEN, STEP_WORDS, TicketStatus  # noqa: F401  (CLOSED: part of this module's vocabulary)
+from api.incidents.states import (  # noqa: F401  (CLOSED: part of this module's vocabulary)
+    CLOSED,
+    DEFAULT_KIND,
+    IN_PLAIN_WORDS,
+    OPEN,
+    STEP_WORDS,
+    SUGGESTION_GRADE,
+    SUGGESTION_TIME_LIMIT,
+    TicketKind,
+    TicketStatus,
+)
 from api.places.locate import Located
 from api.places.models import Department
 from shared.patterns import PHONE_FORMAT_HELP, mask
@@ -85,6 +95,7 @@ def find_duplicate(session: Session, category_id, grid_id, at: dt.datetime) -> O
         return None
     return session.scalars(
         select(Ticket).where(Ticket.category_id == category_id, Ticket.grid_id == grid_id,
+                             Ticket.kind != TicketKind.SUGGESTION.value,
                              Ticket.status.in_(OPEN), Ticket.created_at >= at - DUPLICATE_WINDOW)
         .order_by(Ticket.id)).first()
 
@@ -92,17 +103,24 @@ def find_duplicate(session: Session, category_id, grid_id, at: dt.datetime) -> O
 def file_ticket(session: Session, classifier: IncidentClassifier, *, description: str, address: str,
                 located: Located, phone: str, channel: str, idempotency_key: Optional[str] = None,
                 sender: Optional[str] = None, lat: float = None, lon: float = None,
-                classify_as: Optional[str] = None, media_url: Optional[str] = None) -> tuple:
+                classify_as: Optional[str] = None, media_url: Optional[str] = None,
+                kind: str = DEFAULT_KIND.value) -> tuple:
     """File a report; returns (ticket, created). Committed before it returns. classify_as: the
-    text to classify when the caller knows more than the description (Open311's chosen service)."""
+    text to classify when the caller knows more than the description (Open311's chosen service).
+    kind 建议: a suggestion, answered by the department its subject belongs to (the command
+    centre when unclear) within the suggestions' time limit; not graded, never merged, and the
+    phone is optional (the answer can be read in the conversation)."""
     description, address = clean(description), clean(address)
     if not description:
         raise TicketError("请说明发生了什么问题。")
     if len(description) > MAX_DESCRIPTION:
         raise TicketError(f"问题描述太长了（{len(description)}字）：请控制在{MAX_DESCRIPTION}字以内，说清时间、地点和情况即可。")
-    if located.status == "outside":
+    if kind not in TicketKind.codes():
+        raise TicketError(f"工单类型应为{'、'.join(TicketKind.codes())}之一。")
+    suggestion = kind == TicketKind.SUGGESTION
+    if located.status == "outside" and not suggestion:
         raise TicketError(located.question)
-    phone = normalise_phone(phone)
+    phone = normalise_phone(phone) if phone or not suggestion else None
     if idempotency_key:
         existing = session.scalars(select(Ticket).where(Ticket.idempotency_key == idempotency_key)).first()
         if existing:
@@ -110,6 +128,9 @@ def file_ticket(session: Session, classifier: IncidentClassifier, *, description
     c = classifier.classify(classify_as or description)
     at = clock.now()
     grid_id = located.grid.id if located.grid else None
+    if suggestion:
+        return _file_suggestion(session, c, description=description, address=address, grid_id=grid_id, phone=phone,
+                                channel=channel, idempotency_key=idempotency_key, sender=sender, at=at)
     # End the reads so far: the filing transaction starts with its write (the day's counter),
     # so concurrent filings queue for the lock instead of failing on a stale snapshot.
     session.commit()
@@ -146,6 +167,40 @@ def file_ticket(session: Session, classifier: IncidentClassifier, *, description
                 return existing, False
         raise
     return t, True
+
+
+def _file_suggestion(session: Session, c, *, description: str, address: str, grid_id, phone, channel: str,
+                     idempotency_key, sender, at: dt.datetime) -> tuple:
+    """A 建议 goes to the department of its subject (the lead department even where the grid
+    station would handle an incident: a grid worker cannot answer a proposal)."""
+    session.commit()
+    with session.begin():
+        number = _next_number(session, at)
+        code = c.category.lead_department_code if c.category else COMMAND_CENTRE
+        dept = session.scalars(select(Department).where(Department.code == code)).one()
+        t = Ticket(number=number, idempotency_key=idempotency_key, channel=channel, kind=TicketKind.SUGGESTION.value,
+                   category_id=None, grade=SUGGESTION_GRADE, status=TicketStatus.ACCEPTED.value,
+                   description=description, public_description=public_text(description),
+                   address=address.strip()[:200], grid_id=grid_id, reporter_phone=phone,
+                   reporter_ref=reporter_ref(sender) if sender else None, department=dept,
+                   deadline=deadline(at, SUGGESTION_TIME_LIMIT), created_at=at, updated_at=at)
+        session.add(t)
+        _event(t, channel, "受理", TicketStatus.ACCEPTED, "群众建议，系统受理", at)
+        _event(t, "分拨中心", "派单", TicketStatus.DISPATCHED, f"建议转{dept.name}研究答复", at)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        existing = session.scalars(select(Ticket).where(Ticket.idempotency_key == idempotency_key)).first() \
+            if idempotency_key else None
+        if existing:
+            return existing, False
+        raise
+    return t, True
+
+
+def is_suggestion(t: Ticket) -> bool:
+    return t.kind == TicketKind.SUGGESTION
 
 
 def advance(session: Session, number: str, action: str, actor: str, note: str = "",
@@ -252,6 +307,8 @@ def progress(t: Ticket, reporter: bool) -> str:
     """How it is going, in words a resident understands: where it stands, the last thing done
     and when, and the time limit. A merged report (并单) gives the progress of the work order
     that is being handled, since its own stops at the merge."""
+    if is_suggestion(t):
+        return _suggestion_progress(t, reporter)
     lines = [f"工单{t.number}（{t.category.name if t.category else '待指挥中心分类'}）"]
     target = t.merged_into if t.status == TicketStatus.MERGED and t.merged_into is not None else t
     if target is not t:
@@ -274,13 +331,37 @@ def progress(t: Ticket, reporter: bool) -> str:
     return "\n".join(lines)
 
 
+def _suggestion_progress(t: Ticket, reporter: bool) -> str:
+    """A suggestion is answered, not fixed: its time limit is for the answer, and once it is
+    done the department's answer (the note staff wrote when closing it) is what the resident wants."""
+    lines = [f"建议工单{t.number}"]
+    lines.append("当前状态：" + IN_PLAIN_WORDS.get(TicketStatus(t.status), TicketStatus(t.status).label)
+                 .format(department=handler(t)))
+    answer = next((e.note for e in reversed(t.events) if e.action == "办结" and e.note), "")
+    if answer:
+        lines.append(f"{handler(t)}的答复：{answer}")
+    else:
+        steps = [s for s in (_step(t, e) for e in t.events) if s]
+        if steps:
+            lines.append("最新进展：" + steps[-1])
+    if t.status in OPEN:
+        lines.append(f"答复时限：{when(t.deadline)}前")
+        if t.deadline < clock.now():
+            lines.append(f"已超过答复时限，区里已督促{handler(t)}抓紧答复。")
+    if reporter:
+        lines.append(f"您提的建议：{t.description[:100]}")
+    return "\n".join(lines)
+
+
 def view(t: Ticket, reporter: bool) -> dict:
     """What a viewer sees. Strangers see the progress, the public description and the located
     place, never who reported or their words."""
     last = t.events[-1] if t.events else None
     out = {
         "number": t.number,
-        "category": t.category.name if t.category else "待指挥中心分类",
+        "kind": t.kind,
+        "kind_label": TicketKind(t.kind).label,
+        "category": "建议" if is_suggestion(t) else t.category.name if t.category else "待指挥中心分类",
         "grade": t.grade,
         "status": t.status,
         "open": t.status in OPEN,
