@@ -38,6 +38,10 @@ CONFIRM_BUTTONS = [{"title": "确认提交", "payload": "/affirm"}, {"title": "�
 WHAT_TO_CHANGE = ("好的，哪里不对？请直接告诉我正确的地点或电话，比如“应该是柳岸新村6幢”“电话改成13912345678”。"
                   "没问题就点“确认提交”，不报了就点“取消”。")
 MAX_ADDRESS_TRIES = 2
+# The resident's whole message is the description (the chat takes up to RSA_MAX_MESSAGE_CHARS,
+# at most 2000); this only guards against what the backend would refuse anyway.
+MAX_DESCRIPTION = 5000
+READ_BACK_CHARS = 200  # of a long description, the read-back shows the start and says it is all kept
 
 
 def after_correction(text: str) -> str:
@@ -71,6 +75,12 @@ def is_confirmation(text: str, intent: str = None) -> bool:
     return any(w in bare for w in CONFIRM_STEMS)
 
 
+def read_back(desc: str) -> str:
+    if len(desc) <= READ_BACK_CHARS:
+        return desc
+    return f"{desc[:READ_BACK_CHARS]}……（共{len(desc)}字，全文都会提交）"
+
+
 class ActionStartIncident(Action):
     """Start a report: keep the resident's words, warn at once in an emergency, and fill
     what the first message already says (place, phone)."""
@@ -80,7 +90,7 @@ class ActionStartIncident(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         text = resident_text(tracker)
-        events = [SlotSet("incident_description", text[:1000]), SlotSet("incident_draft", uuid.uuid4().hex),
+        events = [SlotSet("incident_description", text[:MAX_DESCRIPTION]), SlotSet("incident_draft", uuid.uuid4().hex),
                   SlotSet("incident_confirm", None), SlotSet("incident_pending", None), SlotSet("incident_address", None),
                   SlotSet("incident_address_tries", 0)]
         try:
@@ -91,7 +101,7 @@ class ActionStartIncident(Action):
             return [ActiveLoop(None)]
         phone = phone_in(text) or first_entity(tracker, "phone")
         # People take it from here, with the report so far: staff file it from the console.
-        draft = {"incident": {"description": text[:1000], "category": c["category"], "grade": c["grade"],
+        draft = {"incident": {"description": text[:MAX_DESCRIPTION], "category": c["category"], "grade": c["grade"],
                               "address": text[:200] if where["status"] == "found" else None, "phone": phone}}
         handed = people_should_answer(dispatcher, tracker, text, draft)
         if handed is None and c["mediation"] and not c["emergency"]:
@@ -205,7 +215,7 @@ class ActionAskIncidentConfirm(Action):
             return []
         dispatcher.utter_message(
             text=("请核对一下，我将这样提交：\n"
-                  f"问题：{desc[:200]}\n"
+                  f"问题：{read_back(desc)}\n"
                   f"类别：{c['category'] or '由指挥中心分类'}（{c['grade']}）\n"
                   f"地点：{addr}，{place}\n"
                   f"承办：{c['lead_department']}\n"

@@ -46,7 +46,9 @@ class Settings(BaseSettings):
         None, description="start the district clock at this wall-clock time (tests, demonstrations) [unset: real time]")
     hotline: str = Field("12345", regex=r"^[0-9-]{3,20}$", description="the government service hotline residents are given")
     # Residents and staff
-    max_message_chars: int = Field(500, ge=10, description="longest resident message the assistant reads")
+    # At most 2000: a case keeps that much of each resident line and staff file reports of up to that length.
+    max_message_chars: int = Field(
+        2000, ge=10, le=2000, description="longest resident message the assistant reads (at most 2000)")
     chat_burst: int = Field(10, ge=1, description="messages a resident may send at once")
     chat_per_second: float = Field(1, gt=0, description="messages per second after the burst")
     claim_timeout_minutes: float = Field(10, gt=0, description="unclaimed handoffs become call-backs after this")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.core.db import WriteSession
@@ -23,6 +23,7 @@ from api.incidents import vault
 from api.places import directory
 from shared.redact import mask_personal
 from shared.settings import get_settings
+from shared.textnorm import clean
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/chat")
@@ -78,9 +79,17 @@ def new_chats() -> RateLimiter:
     return RateLimiter(n, n / 3600)
 
 
+# Said before anything is recorded or relayed (the h5 channel says the same to other callers);
+# the page puts the words back in the input box, to shorten or split.
+TOO_LONG = ("您的消息有点长（{length}字，我一次最多能看{limit}字），这条还没有发出，您输入的内容还在输入框里。"
+            "请删减一些再发，或者分成几条发给我。")
+
+
 class ChatIn(BaseModel):
-    # A `sender` in the body (older pages) is ignored: the conversation is the cookie's.
-    text: str = Field("", max_length=20000)
+    # A `sender` in the body (older pages) is ignored: the conversation is the cookie's. No
+    # max_length: a long text gets the polite answer below, not a validation error (the body
+    # itself is bounded by api/core/guard.py).
+    text: str = ""
 
 
 def _conversation(request: Request) -> tuple:
@@ -129,6 +138,9 @@ def info(request: Request, response: Response, session=Depends(reading)):
 async def chat(msg: ChatIn, request: Request):
     if not _readable(msg.text):
         return JSONResponse({"detail": "消息里有无法识别的字符，请删掉后重新发送。这条消息没有发出。"}, status_code=400)
+    length, limit = len(clean(msg.text)), get_settings().max_message_chars
+    if length > limit:
+        return JSONResponse({"detail": TOO_LONG.format(length=length, limit=limit)}, status_code=400)
     sender, token, refused = _conversation(request)
     if refused is not None:
         return refused

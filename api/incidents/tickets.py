@@ -47,7 +47,9 @@ TRANSITIONS = {
     "评价": ((TicketStatus.VISITED,), TicketStatus.RATED),
 }
 DUPLICATE_WINDOW = dt.timedelta(days=7)
-MAX_DESCRIPTION = 1000
+# Residents write long (a chat message may be RSA_MAX_MESSAGE_CHARS, at most 2000) and Open311
+# clients may send more; the column is Text, classification reads up to 5000.
+MAX_DESCRIPTION = 5000
 
 
 class TicketError(DomainError):

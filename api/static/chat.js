@@ -102,10 +102,12 @@
     }).then(function (r) { return r.json().then(function (data) { return { status: r.status, data: data }; }); })
     .then(function (res) {
       var data = res.data;
-      if (res.status === 429 || res.status === 422 || res.status === 400) {
+      if (res.status === 429 || res.status === 422 || res.status === 400 || res.status === 413) {
         // Not sent: say so next to the message and give the words back to the resident.
         mine.classList.add("failed");
-        add("bot", (data && data.detail) || "这条消息没有发出，请稍后再发。");
+        // (A too-long message among them: no maxlength on the box, which would cut a pasted text
+        // without a word; the backend says how long it may be.)
+        add("bot", (data && typeof data.detail === "string" && data.detail) || "这条消息没有发出，请稍后再发。");
         if (!input.value && message.charAt(0) !== "/") input.value = message;
         return;
       }

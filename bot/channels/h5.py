@@ -27,7 +27,9 @@ TAG = re.compile(r"</?[A-Za-z][^<>]{0,500}>")
 READABLE = re.compile(r"[\w\u4e00-\u9fff]")
 
 EMPTY = "您好像还没有输入内容。请直接告诉我您想办什么事，比如“居住证要带什么材料”。"
-TOO_LONG = "您的消息有点长（超过{limit}字），我怕理解错。请分几句、简要地说说您要办的事。"
+# The words are not lost: `keep` puts them back in the input box (api/handoff/chat_routes.py says the same).
+TOO_LONG = ("您的消息有点长（{length}字，我一次最多能看{limit}字），这条还没有发出，您输入的内容还在输入框里。"
+            "请删减一些再发，或者分成几条发给我。")
 FAILED = "抱歉，系统暂时出了点问题，请稍后再试，或拨打政务服务热线{hotline}。"
 UNREADABLE = "我只能看懂文字哦。请用文字说说您想办理或咨询的事情。"
 ACTIONS_DOWN = ("抱歉，服务系统暂时中断，这条消息还没有处理，您刚才输入的内容还在输入框里。"
@@ -61,17 +63,17 @@ class H5Output(CollectingOutputChannel):
 
 
 def screen(text: Any) -> tuple:
-    """(clean text, None) to pass on, or (None, polite reply) to answer at once."""
+    """(clean text, None) to pass on, or (None, polite reply message) to answer at once."""
     if not isinstance(text, str):
-        return None, EMPTY
+        return None, {"text": EMPTY}
     text = clean(TAG.sub(" ", clean(text)))
     if not text:
-        return None, EMPTY
+        return None, {"text": EMPTY}
     limit = get_settings().max_message_chars
     if len(text) > limit:
-        return None, TOO_LONG.format(limit=limit)
+        return None, {"text": TOO_LONG.format(length=len(text), limit=limit), "keep": True}
     if not READABLE.search(text):
-        return None, UNREADABLE
+        return None, {"text": UNREADABLE}
     return text, None
 
 
@@ -106,7 +108,7 @@ class H5Input(RestInput):
                 return response.json({"error": "sender 无效"}, status=400)
             text, reply = screen(body.get("message"))
             if reply:
-                return response.json([{"recipient_id": sender, "text": reply}])
+                return response.json([{"recipient_id": sender, **reply}])
             if not await actions_reachable():
                 # Nothing reaches the tracker, so the form is where it was when the resident re-sends;
                 # `keep` tells the page to put the typed words back in the input box.
