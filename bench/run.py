@@ -8,6 +8,7 @@
 4. turn latency p50/p95 over the REST webhook with all three processes running
 5. handoff triggers (sensitive / angry) on a held-out set, and 5-fold cross-validation on the training set
 6. the staff console and residents' pages under load (bench/console_load.py)
+7. the department and category chosen for real residents' reports (bench/real_departments.py)
 """
 import os
 import statistics
@@ -74,6 +75,11 @@ def incidents():
     print(f"Incidents: category accuracy {cat_ok / n:.3f}, grade accuracy {grade_ok / n:.3f} on {n} descriptions")
     for m in misses:
         print("    miss:", *m)
+
+
+def real_departments():
+    from bench.real_departments import run
+    run()
 
 
 def handoff_triggers():
@@ -162,5 +168,6 @@ if __name__ == "__main__":
     nlu()
     paraphrases()
     incidents()
+    real_departments()
     latency()
     console_load()

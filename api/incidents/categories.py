@@ -1,6 +1,7 @@
 """Incident categories (事项分类分级清单): loading, and classifying a resident's words into a
 category and grade. Text that fits no category goes to the command centre (首问负责制)."""
 import json
+import re
 from dataclasses import dataclass
 from typing import List, Optional
 
@@ -23,6 +24,13 @@ DANGER = ["起火", "着火", "失火", "火灾", "烧起来", "冒火", "煤气
           "有人受伤", "受伤了", "流血", "昏倒", "晕倒", "触电", "电到人", "被困", "困在电梯", "关在电梯",
           "倒塌", "塌了", "塌陷", "爆炸", "掉进去了", "溺水", "有人落水"]
 CONFIDENT = 0.6
+# The street (grid) categories come first: a short report that fits one keeps it, however the
+# wider catalogue (schools, wages, hospitals, shops …) might also read it.
+GRID_GROUPS = ("SR", "JM", "SG", "SS", "XA", "WR", "WY", "MD", "TF", "YL", "JX", "QT")
+# Longer than this, a text is a letter, not a chat line: fuzzy matching finds something in
+# anything that long, so it is scored by the words it really contains, the opening most.
+LONG = 60
+OPENING = 40
 
 
 class TimeLimit(Strict):
@@ -131,19 +139,45 @@ class IncidentClassifier:
     def __init__(self, categories: List[CategoryInfo]):
         self.by_code = {c.code: c for c in categories}
         self.index = TermIndex([Entry(c.code, c.name, [], c.keywords) for c in categories])
+        self.grid_index = TermIndex([Entry(c.code, c.name, [], c.keywords) for c in categories
+                                     if c.code.split("-")[0] in GRID_GROUPS])
+        self.words = {c.code: [w for w in {normalise(c.name), *map(normalise, c.keywords)} if w] for c in categories}
 
     @classmethod
     def from_db(cls, session: Session) -> "IncidentClassifier":
         return cls([CategoryInfo.of(c) for c in session.scalars(select(IncidentCategory))])
 
+    def _short(self, text: str):
+        """(code, score) from the term index: the grid categories first, then the whole catalogue."""
+        for index in (self.grid_index, self.index):
+            matches = index.search(text, limit=2)
+            if matches and matches[0].score >= CONFIDENT:
+                return matches[0].code, matches[0].score
+        return None, 0.0
+
+    def _long(self, t: str):
+        """(code, score) for a letter: each category scores the length of every keyword found,
+        twice over in the opening (the title); the earliest hit breaks a tie."""
+        opening = re.split(r"[。！？!?\n]", t, maxsplit=1)[0][:OPENING]
+        best = (0, 0, None)
+        for code, words in self.words.items():
+            found = [w for w in words if w in t]
+            if not found:
+                continue
+            score = sum(len(w) * (3 if w in opening else 1) for w in found)
+            first = min(t.find(w) for w in found)
+            best = max(best, (score, -first, code))
+        if best[2] is None:
+            return self._short(opening)
+        return best[2], min(1.0, 0.5 + best[0] / 20)
+
     def classify(self, text: str) -> Classified:
-        matches = self.index.search(text, limit=2)
-        top = matches[0] if matches and matches[0].score >= CONFIDENT else None
-        category = self.by_code[top.code] if top else None
+        t = normalise(clean(text))
+        code, score = self._long(t) if len(t) > LONG else self._short(text)
+        category = self.by_code[code] if code else None
         danger = danger_words(text)
         grade = category.default_grade if category else "一般"
         if category:
-            t = normalise(clean(text))
             for g, words in category.raise_keywords.items():
                 if any(normalise(w) in t for w in words) and GRADES.index(g) > GRADES.index(grade):
                     grade = g
@@ -155,7 +189,7 @@ class IncidentClassifier:
             dept = GRID_STATION
         else:
             dept = category.lead_department_code
-        return Classified(category, grade, round(top.score, 3) if top else 0.0, bool(danger), dept)
+        return Classified(category, grade, round(score, 3), bool(danger), dept)
 
 
 _cached: dict = {}
