@@ -118,3 +118,8 @@ def callback_phone(sender: str, phone: str) -> Optional[dict]:
 
 def handoff_reason(text: str) -> Optional[str]:
     return (_call("POST", "/api/handoff/assess", json={"text": text[:5000]}) or {}).get("reason")
+
+
+def hardship(text: str, community: Optional[str] = None) -> Optional[dict]:
+    """Hardship without risk to life: {'hardship': True, 'text', 'benefits'}; else {'hardship': False}."""
+    return _call("POST", "/api/handoff/hardship", json={"text": text[:2000], "community": community})

@@ -1,13 +1,20 @@
-"""Hand the conversation to people at the resident's community service centre."""
+"""Hand the conversation to people at the resident's community service centre; tell a resident
+describing hardship the benefits that answer it, with a person on offer."""
+import json
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused
+from rasa_sdk.events import ConversationPaused, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend
 
 TRANSCRIPT_EVENTS = 40
+# "我家困难，给我转人工": the resident asks for a person in so many words and gets one. Without
+# them ("没收入，一个人带孩子，政府能管不") hardship is answered first, a person offered.
+ASKS_FOR_PERSON = re.compile(r"人工|工作人员|真人|客服|找个?人|有人(吗|在)|转接")
+PERSON_BUTTON = {"title": "找工作人员", "payload": "/request_human"}
 
 
 def transcript(tracker: Tracker) -> List[dict]:
@@ -50,6 +57,10 @@ class ActionRequestHuman(Action):
             handed = people_should_answer(dispatcher, tracker, text)
             if handed is not None:
                 return handed
+            if self.reason == "asked" and not ASKS_FOR_PERSON.search(text):
+                offered = offer_benefits(dispatcher, tracker, text)
+                if offered is not None:
+                    return offered
         return self.hand_over(dispatcher, tracker, self.reason)
 
     @staticmethod
@@ -111,7 +122,12 @@ class ActionScreenMessage(Action):
         text = tracker.latest_message.get("text") or ""
         if text.startswith("/"):  # a button press, not the resident's own words
             return []
-        return people_should_answer(dispatcher, tracker, text) or []
+        handed = people_should_answer(dispatcher, tracker, text)
+        if handed is not None:
+            return handed
+        # Hardship told as small talk or not understood: the benefits instead of the canned reply.
+        offered = offer_benefits(dispatcher, tracker, text)
+        return offered + [FollowupAction("action_listen")] if offered is not None else []
 
 
 def people_should_answer(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
@@ -123,3 +139,23 @@ def people_should_answer(dispatcher: CollectingDispatcher, tracker: Tracker, tex
     except backend.BackendError:
         return None
     return hand_over_because(dispatcher, tracker, reason, context) if reason else None
+
+
+def item_button(name: str) -> dict:
+    """A benefit as a button: its whole guide, whatever the resident typed last."""
+    entities = json.dumps({"aspect": "general", "service_item": name}, ensure_ascii=False, separators=(",", ":"))
+    return {"title": name, "payload": f"/ask_service{entities}"}
+
+
+def offer_benefits(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> Optional[List[Dict]]:
+    """Hardship without risk to life (the backend decides): the two or three benefits that answer
+    it in one message, a button for each and one for a person. Returns the events, or None when
+    the message is no such hardship (or the backend cannot tell)."""
+    try:
+        res = backend.hardship(text, tracker.get_slot("community"))
+    except backend.BackendError:
+        return None
+    if not res or not res.get("hardship"):
+        return None
+    dispatcher.utter_message(text=res["text"], buttons=[item_button(b["name"]) for b in res["benefits"]] + [PERSON_BUTTON])
+    return []

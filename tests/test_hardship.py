@@ -1,0 +1,123 @@
+"""Hardship without risk to life (#11): a resident describing it is told the two or three benefits
+that answer it (who qualifies, where to apply) and offered a person; a risk to life still goes to a
+person first; a resident naming an item still gets its guide."""
+import pytest
+from fastapi.testclient import TestClient
+
+from api.handoff import sensitivity
+from api.main import app
+from tests.conftest import SERVICE
+
+ISSUE = "没收入，一个人带孩子，政府能管不"
+
+# The same hardship, once without and once with a risk to life, a person in danger or violence.
+PAIRS = [
+    (ISSUE, "没收入，一个人带孩子，我真的撑不住了，不想活了"),
+    ("厂里裁员我没了工作，房租也交不上了，有没有什么救助", "厂里裁员我没了工作，房租也交不上了，房东叫人把我锁在屋里"),
+    ("我是肢体残疾，一直找不到工作，家里生活困难", "我是肢体残疾，我老公喝多了就打我，家里生活困难"),
+    ("老伴中风卧床，我自己也是一身病，看病的钱都凑不齐，政府能帮帮吗", "老伴中风卧床，我也病倒了起不来，家里好几天没吃的了"),
+    ("我七十多了无儿无女，没有退休金，能申请什么补助", "我七十多了无儿无女，一个人住，摔倒在地上好几天了没人管"),
+]
+
+
+@pytest.mark.parametrize("hardship, risk", PAIRS)
+def test_hardship_is_answered_and_the_same_hardship_with_a_risk_goes_to_a_person(hardship, risk):
+    assert sensitivity.judge(hardship) == "hardship" and sensitivity.assess(hardship) is None
+    assert sensitivity.judge(risk) == "sensitive" and sensitivity.assess(risk) == "sensitive"
+
+
+@pytest.mark.parametrize("text", ["低保要带什么材料", "失业金怎么领", "残疾证在哪里办", "我想给我妈办张老年卡",
+                                  "我一个人带孩子去打疫苗要带什么"])
+def test_ordinary_questions_are_no_hardship(text):
+    assert sensitivity.judge(text) is None
+
+
+def hardship_answer(text, community=None):
+    r = TestClient(app, headers=SERVICE).post("/api/handoff/hardship", json={"text": text, "community": community})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_the_issue_message_gets_the_matching_benefits_in_one_short_list():
+    res = hardship_answer(ISSUE)
+    names = [b["name"] for b in res["benefits"]]
+    assert res["hardship"] and 2 <= len(names) <= 3 and names[:2] == ["最低生活保障", "临时救助"]
+    for i, b in enumerate(res["benefits"], 1):
+        # name and one line: who qualifies, where to apply
+        assert f"{i}. 【{b['name']}】" in res["text"] and b["who"] in res["text"] and "申请" in b["where"]
+    assert "可以申请低保" in res["benefits"][0]["who"] and "工作人员" in res["text"]
+
+
+@pytest.mark.parametrize("text, specific", [
+    ("我七十多了无儿无女，没有退休金，能申请什么补助", "特困人员救助供养"),
+    ("我是肢体残疾，一直找不到工作，家里生活困难", "残疾人两项补贴"),
+    ("两个孩子都在上学，学费交不起了，家里收入也低", "家庭经济困难学生资助"),
+    ("查出来尿毒症要长期透析，医药费太多了，能申请什么", "慈善救助申请"),
+])
+def test_the_list_follows_the_hardship_described(text, specific):
+    res = hardship_answer(text)
+    assert res["hardship"] and specific in [b["name"] for b in res["benefits"]]
+
+
+def test_the_residents_community_names_the_centre_to_apply_at():
+    res = hardship_answer(ISSUE, community="柳岸社区")
+    assert res["benefits"][0]["where"].startswith("到柳岸社区党群服务中心")
+
+
+@pytest.mark.parametrize("text", ["我想了解一下低保的申请条件，我们家比较困难", "没收入，一个人带孩子，我不想活了",
+                                  "低保要带什么材料"])
+def test_a_named_item_a_risk_or_an_ordinary_question_gets_no_list(text):
+    assert hardship_answer(text) == {"hardship": False, "text": "", "benefits": []}
+
+
+# ---- over the webhook and on the phone page, with the real model, actions and backend ----------
+
+def text_of(messages):
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+@pytest.mark.e2e
+def test_hardship_conversation_lists_benefits_then_a_person_on_request(talk, stack):
+    reply = talk(ISSUE)
+    said = text_of(reply)
+    assert "最低生活保障" in said and "临时救助" in said and "已为您转接" not in said
+    buttons = [b for m in reply for b in m.get("buttons") or []]
+    assert {"title": "找工作人员", "payload": "/request_human"} in buttons
+    # an item's button gives its whole guide ...
+    guide = text_of(talk(next(b["payload"] for b in buttons if b["title"] == "最低生活保障")))
+    assert "最低生活保障" in guide and "户口簿" in guide
+    # ... and the person on offer is one press away.
+    assert "已为您转接" in text_of(talk("/request_human"))
+
+    # The same hardship with a risk to life: a person at once, with the safety line, no list.
+    import requests
+    r = requests.post(f"{stack['rasa']}/webhooks/h5/webhook", headers=SERVICE, timeout=60,
+                      json={"sender": talk.sender + "-risk", "message": PAIRS[0][1]})
+    said = text_of(r.json())
+    assert "如果有人身危险" in said and "已为您转接" in said and "最低生活保障" not in said
+
+
+@pytest.mark.e2e
+@pytest.mark.browser
+def test_hardship_on_the_phone_page_offers_items_and_a_person(stack, var_dir):
+    import time
+
+    from tests.browser import open_chat, phone_browser, screenshot, wait_for
+    d = phone_browser()
+    try:
+        open_chat(d, stack["api"] + "/")
+        before = len(d.find_elements("css selector", ".row.bot .bubble"))
+        d.find_element("id", "text").send_keys(ISSUE)
+        d.find_element("id", "send").click()
+        wait_for(lambda: len(d.find_elements("css selector", ".row.bot .bubble")) > before, 60, "the benefits")
+        time.sleep(0.5)  # the buttons follow their bubble
+        answer = d.find_elements("css selector", ".row.bot .bubble")[-1]
+        assert "1. 【最低生活保障】" in answer.text and "2. 【临时救助】" in answer.text
+        buttons = d.find_elements("css selector", ".choices")[-1].find_elements("css selector", "button")
+        titles = [b.text for b in buttons]
+        assert titles[:2] == ["最低生活保障", "临时救助"] and titles[-1] == "找工作人员"
+        assert all(b.size["height"] >= 44 for b in buttons)
+        d.execute_script("arguments[0].scrollIntoView()", answer)
+        screenshot(d, var_dir, "chat-hardship.png")
+    finally:
+        d.quit()
