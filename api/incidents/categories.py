@@ -31,6 +31,8 @@ GRID_GROUPS = ("SR", "JM", "SG", "SS", "XA", "WR", "WY", "MD", "TF", "YL", "JX",
 # anything that long, so it is scored by the words it really contains, the opening most.
 LONG = 60
 OPENING = 40
+OPENING_WEIGHT = 3
+GRID_WEIGHT = 2
 
 
 class TimeLimit(Strict):
@@ -157,18 +159,21 @@ class IncidentClassifier:
 
     def _long(self, t: str):
         """(code, score) for a letter: each category scores the length of every keyword found,
-        twice over in the opening (the title); the earliest hit breaks a tie."""
+        three times over in the opening (the title), twice over for a grid category; the earliest
+        hit breaks a tie."""
         opening = re.split(r"[。！？!?\n]", t, maxsplit=1)[0][:OPENING]
         best = (0, 0, None)
         for code, words in self.words.items():
             found = [w for w in words if w in t]
             if not found:
                 continue
-            score = sum(len(w) * (3 if w in opening else 1) for w in found)
+            score = sum(len(w) * (OPENING_WEIGHT if w in opening else 1) for w in found)
+            if code.split("-")[0] in GRID_GROUPS:
+                score *= GRID_WEIGHT
             first = min(t.find(w) for w in found)
             best = max(best, (score, -first, code))
-        if best[2] is None:
-            return self._short(opening)
+        if best[2] is None:  # no keyword word for word: homophones, words apart (ASR text)
+            return self._short(t)
         return best[2], min(1.0, 0.5 + best[0] / 20)
 
     def classify(self, text: str) -> Classified:
