@@ -43,12 +43,12 @@ LONG_REPORT = (
     "我们楼里住的大多是上了年纪的老人和带小孩的年轻家庭，六楼的李大爷心脏不好，晚上睡眠本来就浅，现在每天"
     "要到两三点才能睡着；三楼一户人家刚生了二胎，婴儿半夜总被吵醒，大人跟着一夜一夜熬。来吃烧烤的客人还把"
     "汽车、电动车横七竖八地停在楼前的消防通道上，上个月有一户人家叫了救护车，车子在路口堵了十来分钟才开进"
-    "来，大家想想都后怕。这些话我们跟店家说过，他们的态度是“我们有营业执照，你们管不着”。\n"
+    "来，大家想想都后怕。这些情况我们也跟店家当面说过，店家只是说有营业执照，生意总要做。\n"
     "这个问题我们不是第一次反映。七月中旬我们几户邻居一起找过小区物业，物业说店面是开发商卖掉的产权，他们"
     "管不了，只能帮忙去说一说。店老板当时答应晚上十一点以后把桌子收进去，结果也就坚持了一个星期。八月份我"
-    "打过一次热线，后来有执法人员来看过一次，那天晚上店里确实收敛了一些，可是过了几天又恢复原样。九月份我"
-    "们楼里二十多户联名写了一封信交到社区，社区的同志也很重视，说会协调，可到现在已经十一月了，情况一点没"
-    "有好转，最近天冷了反而摆得更多，说是冬天吃烧烤的人多。\n"
+    "打过一次热线，后来有执法人员来看过一次，那天晚上店里确实收敛了一些，可是过了几天又恢复原样。九月份楼"
+    "里又有十几户邻居去社区说了这个情况，社区也派人上门协调过一次，可到现在已经十一月了，情况还是老样子，"
+    "最近天冷了反而摆得更多，说是冬天吃烧烤的人多。\n"
     "我们并不是要砸人家的饭碗，做生意大家都理解，但是开在住宅楼底下，总得守规矩。我们的诉求主要有这么几条"
     "：第一，请相关部门查一下这家店有没有办齐手续，排烟有没有按要求安装油烟净化设备，排放口能不能改到不影"
     "响住户的位置；第二，晚上十点以后不要再在室外摆桌烧烤，不要用音箱放歌；第三，垃圾要当天清运，门口的油"
@@ -108,8 +108,9 @@ def test_a_1500_character_report_is_filed_with_its_whole_text(stack):
     say = say_on_page(stack)
     reply = say(LONG_REPORT)
     first_turn = say.seconds
-    # Routed on the whole text: a report of cooking fumes; the place and the phone came with it.
-    assert "餐饮油烟扰民" in reply and "请核对" in reply, reply
+    # Routed on the whole text: a report (of the fumes or of the noise: it is about both); the
+    # place and the phone came with it, so the read-back follows at once.
+    assert ("【餐饮油烟扰民】" in reply or "【社会生活噪音】" in reply) and "请核对" in reply, reply
     assert "柳岸新村5幢" in reply and "138****2345" in reply and PHONE not in reply
     assert f"共{len(LONG_REPORT)}字，全文都会提交" in reply  # the read-back shows the start, says all is kept
     assert "工单号" in say("/affirm")
