@@ -54,13 +54,10 @@ class ActionRequestHuman(Action):
         if not text.startswith("/"):
             # "窗口的人故意刁难我" asks for a person and is a complaint about staff: it goes over as
             # sensitive (with the safety line), whichever intent the NLU gave it.
-            handed = people_should_answer(dispatcher, tracker, text)
+            handed = people_should_answer(dispatcher, tracker, text,
+                                          benefits=self.reason == "asked" and not ASKS_FOR_PERSON.search(text))
             if handed is not None:
                 return handed
-            if self.reason == "asked" and not ASKS_FOR_PERSON.search(text):
-                offered = offer_benefits(dispatcher, tracker, text)
-                if offered is not None:
-                    return offered
         return self.hand_over(dispatcher, tracker, self.reason)
 
     @staticmethod
@@ -122,23 +119,22 @@ class ActionScreenMessage(Action):
         text = tracker.latest_message.get("text") or ""
         if text.startswith("/"):  # a button press, not the resident's own words
             return []
-        handed = people_should_answer(dispatcher, tracker, text)
-        if handed is not None:
-            return handed
-        # Hardship told as small talk or not understood: the benefits instead of the canned reply.
-        offered = offer_benefits(dispatcher, tracker, text)
-        return offered + [FollowupAction("action_listen")] if offered is not None else []
+        return people_should_answer(dispatcher, tracker, text) or []
 
 
 def people_should_answer(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
-                         context: dict = None) -> Optional[List[Dict]]:
+                         context: dict = None, benefits: bool = True) -> Optional[List[Dict]]:
     """Complaints about staff, petitions, residents at risk or clearly angry: hand over at once.
-    Returns the events of the handoff, or None when the assistant may answer."""
+    Hardship without risk (unless a report is being made, `context`): the benefits that answer
+    it and a person on offer, whatever intent the NLU saw in it (a plea is no suggestion).
+    Returns the events of either, or None when the assistant may answer as it planned."""
     try:
         reason = backend.handoff_reason(text)
     except backend.BackendError:
         return None
-    return hand_over_because(dispatcher, tracker, reason, context) if reason else None
+    if reason:
+        return hand_over_because(dispatcher, tracker, reason, context)
+    return offer_benefits(dispatcher, tracker, text) if benefits and context is None else None
 
 
 def item_button(name: str) -> dict:
@@ -158,4 +154,5 @@ def offer_benefits(dispatcher: CollectingDispatcher, tracker: Tracker, text: str
     if not res or not res.get("hardship"):
         return None
     dispatcher.utter_message(text=res["text"], buttons=[item_button(b["name"]) for b in res["benefits"]] + [PERSON_BUTTON])
-    return []
+    # The resident chooses next; no canned reply, form or guide that was planned follows.
+    return [FollowupAction("action_listen")]

@@ -7,7 +7,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend
-from actions.human import offer_benefits, people_should_answer
+from actions.human import people_should_answer
 from shared.patterns import mask, phone_in
 
 VOICE_CHANNELS = {"voice"}
@@ -68,15 +68,13 @@ class ActionAnswerService(Action):
         service_hint = first_entity(tracker, "service_item")
         community = first_entity(tracker, "community") or (text if awaiting else None) or tracker.get_slot("community")
 
-        handed = people_should_answer(dispatcher, tracker, text) if text and not text.startswith("/") else None
+        # "没收入，一个人带孩子": the benefits that answer it and a person on offer, not one guide; not
+        # again when a button is pressed after it, nor for an answer to our own question.
+        typed = not (tracker.latest_message.get("text") or "/").startswith("/")
+        handed = (people_should_answer(dispatcher, tracker, text, benefits=typed and not awaiting)
+                  if text and not text.startswith("/") else None)
         if handed is not None:
             return handed
-        typed = not (tracker.latest_message.get("text") or "/").startswith("/")  # not a button's payload
-        if text and typed and not awaiting:
-            # "没收入，一个人带孩子": the benefits that answer it and a person on offer, not one guide.
-            offered = offer_benefits(dispatcher, tracker, text)
-            if offered is not None:
-                return offered + [SlotSet("awaiting_community", False)]
         if intent == "inform" and not service_hint and not awaiting:
             # A bare answer with nothing to attach it to: a community, a phone, a ticket ...
             return self._bare_inform(dispatcher, tracker, text)

@@ -121,3 +121,22 @@ def test_hardship_on_the_phone_page_offers_items_and_a_person(stack, var_dir):
         screenshot(d, var_dir, "chat-hardship.png")
     finally:
         d.quit()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("text, handed", [(ISSUE, False), ("家里没收入日子难过，帮我转人工", True)])
+def test_a_typed_plea_read_as_a_request_for_a_person_gets_the_benefits_unless_a_person_is_asked_for(
+        stack, monkeypatch, text, handed):
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.human import ActionRequestHuman
+    from shared.settings import get_settings
+    monkeypatch.setenv("RSA_BACKEND_URL", stack["api"])
+    get_settings.cache_clear()
+    t = Tracker(f"s-hardship-{handed}", {}, {"text": text, "intent": {"name": "request_human"}, "entities": []},
+                [{"event": "user", "text": text}], False, None, None, "h5")
+    d = CollectingDispatcher()
+    events = ActionRequestHuman().run(d, t, {})
+    assert any(e.get("event") == "pause" for e in events) is handed
+    assert ("最低生活保障" in d.messages[0]["text"]) is not handed

@@ -94,7 +94,7 @@ def answer(session: Session, index: CatalogueIndex, req: HardshipRequest) -> Har
     items = {it.code: it for it in session.scalars(select(ServiceItem).where(ServiceItem.code.in_(codes)))}
     benefits = [Benefit(code=c, name=items[c].name, who=who_line(items[c]),
                         where=where_line(session, items[c], req.community)) for c in codes if c in items]
-    lines = [f"{i}. 【{b.name}】{b.who}。{b.where}。" for i, b in enumerate(benefits, 1)]
+    lines = [f"{i}. 【{b.name}】{b.who}。\n{b.where}。" for i, b in enumerate(benefits, 1)]
     text = "\n".join(["听您说的情况，这几项帮扶可能用得上：", *lines,
                       "能不能办要看家里的具体情况。点下面的事项可以看完整的办事指南；"
                       "也可以找社区工作人员，帮您一起看看能申请哪些。"])
