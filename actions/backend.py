@@ -123,3 +123,8 @@ def handoff_reason(text: str) -> Optional[str]:
 def hardship(text: str, community: Optional[str] = None) -> Optional[dict]:
     """Hardship without risk to life: {'hardship': True, 'text', 'benefits'}; else {'hardship': False}."""
     return _call("POST", "/api/handoff/hardship", json={"text": text[:2000], "community": community})
+
+
+def file_suggestion(**payload) -> dict:
+    """A suggestion (建议) filed as a work order of that kind; the backend picks the department."""
+    return file_ticket(kind="建议", **payload)
