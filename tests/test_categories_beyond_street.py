@@ -64,3 +64,11 @@ def test_every_department_the_hotline_dispatches_to_leads_a_category():
     leads = {c["lead_department"] for c in cats}
     assert {"JY", "RS", "WJ", "YB", "SJ", "JT", "ZJ", "GA", "MZ", "SL", "HB", "ZF", "SW", "TY", "CL", "ZH"} <= leads
     assert len({c["name"] for c in cats}) == len(cats) and len({c["open311_code"] for c in cats}) == len(cats)
+
+
+@pytest.mark.parametrize("text", ["办驾照要带什么材料", "驾驶证到期了怎么换", "车辆年检在哪里办", "养老保险怎么补缴",
+                                  "社保卡坏了去哪换", "失业保险金怎么领"])
+def test_a_question_about_getting_something_done_is_no_report(text):
+    """The new categories name complaints, not the services they are about: asking how to get a
+    licence or pay social insurance must not be filed as a report when the guide has no answer."""
+    assert classify(text)["category"] is None
