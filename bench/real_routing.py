@@ -28,7 +28,9 @@ ACTION_ROUTE = [
     ("action_request_human", "complaint_staff"),  # handed to a person: right for complaints about staff
     ("incident_form", "incident_report"),
     ("action_start_incident", "incident_report"),
-    ("action_file_suggestion", "suggestion"),
+    ("suggestion_form", "suggestion"),
+    ("action_start_suggestion", "suggestion"),
+    ("action_submit_suggestion", "suggestion"),
     ("action_incident_status", "progress_query"),
     ("action_answer_service", "service_question"),
 ]
