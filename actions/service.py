@@ -26,6 +26,14 @@ def resident_text(tracker: Tracker) -> str:
     return ""
 
 
+def is_a_report(text: str) -> bool:
+    """Does the incident classifier file these words under a category (a problem to report)?"""
+    try:
+        return bool(backend.classify_incident(text).get("category"))
+    except backend.BackendError:
+        return False
+
+
 def offered_choices(tracker: Tracker) -> bool:
     """Did the assistant's message just before the latest user message offer a choice between
     items ("which one did you mean?")? Follow-up buttons under an answer are no such choice."""
@@ -94,7 +102,7 @@ class ActionAnswerService(Action):
             dispatcher.utter_message(text=backend.unavailable())
             return []
 
-        if res["status"] == "unknown" and not awaiting and self._is_a_report(text):
+        if res["status"] == "unknown" and not awaiting and is_a_report(text):
             # Not a service question after all: a problem to report (房东不退押金, 路灯坏了找谁).
             return [FollowupAction("action_start_incident")]
         if intent == "out_of_scope" and not awaiting and res["status"] != "answered":
@@ -129,16 +137,9 @@ class ActionAnswerService(Action):
         except backend.BackendError:  # not a number staff can call: treat it as any other answer
             return False
 
-    @staticmethod
-    def _is_a_report(text: str) -> bool:
-        try:
-            return bool(backend.classify_incident(text).get("category"))
-        except backend.BackendError:
-            return False
-
     def _bare_inform(self, dispatcher, tracker, text) -> List[Dict]:
         # "松竹苑5幢楼下有人摆摊" reads like an address, but it reports a problem.
-        if self._is_a_report(text):
+        if is_a_report(text):
             return [FollowupAction("action_start_incident")]
         phone = phone_in(text) or first_entity(tracker, "phone")
         if phone and self._noted_for_call_back(tracker.sender_id, phone):

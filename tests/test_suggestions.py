@@ -160,3 +160,12 @@ def test_a_bare_announcement_can_be_dropped(talk):
     talk("我有个建议")
     reply = text_of(talk("算了"))
     assert "先不提了" in reply and not kinds_of(talk.sender)
+
+
+@pytest.mark.e2e
+def test_a_report_the_model_takes_for_a_suggestion_is_still_filed_as_a_report(talk):
+    """No suggesting word, and the incident classifier files it under a category: a report,
+    however formal (the model reads the board's "关于……" style as a suggestion)."""
+    reply = text_of(talk("学校门口的减速带被压坏了，螺丝都露出来了"))
+    assert "感谢您的建议" not in reply and "登记" in reply
+    assert not kinds_of(talk.sender)  # nothing filed as a 建议; the report form asks on
