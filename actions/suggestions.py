@@ -27,11 +27,20 @@ MIN_CONTENT_CHARS = 3
 # Words that make a message a proposal or an opinion. Without one, a message the NLU took for a
 # suggestion but the incident classifier files under a category is a report: the model learnt
 # the formal style of real posts ("关于……的问题") as a suggestion's (on the real development set
-# 117 of 147 reports went this way). Until one router weighs all the evidence (issue #11).
+# 117 of 147 reports went this way). Likewise a question the guide answers is a question.
+# Until one router weighs all the evidence (issue #11).
 SUGGESTING = re.compile(r"建议|意见|希望|呼吁|提议|能否|能不能|可否|可不可以|是否可以|应该|应当|增设|增开|增加|多设|多开|"
                         r"规划|太高|太贵|太少|不合理|改进|改善|完善|调整|取消|恢复|考虑")
 NOT_AN_ANSWER = ("deny", "request_human", "check_incident_status", "goodbye")
 FAILED = "抱歉，系统暂时没能登记您的建议，请稍后再跟我说一次，或拨打{hotline}反映。"
+
+
+def answered_by_the_guide(text: str) -> bool:
+    """Does the service guide answer these words (a question in the board's formal style)?"""
+    try:
+        return backend.service_answer(text=text[:2000], channel="text")["status"] in ("answered", "need_community")
+    except (backend.BackendError, KeyError):
+        return False
 
 
 def says_what(text: str) -> bool:
@@ -62,8 +71,11 @@ class ActionStartSuggestion(Action):
         handed = people_should_answer(dispatcher, tracker, text)
         if handed is not None:
             return handed
-        if text and not SUGGESTING.search(text) and is_a_report(text):
-            return [FollowupAction("action_start_incident")]
+        if text and not SUGGESTING.search(text):
+            if answered_by_the_guide(text):
+                return [FollowupAction("action_answer_service")]
+            if is_a_report(text):
+                return [FollowupAction("action_start_incident")]
         events = [SlotSet("suggestion_draft", uuid.uuid4().hex), SlotSet("suggestion_text", None)]
         if says_what(text):
             events.append(SlotSet("suggestion_text", text[:1000]))
