@@ -24,6 +24,7 @@ INTENT_NAMES = {
     "ask_service": "咨询办事",
     "inform": "补充信息",
     "report_incident": "反映问题（网格事件）",
+    "make_suggestion": "提建议或意见",
     "check_incident_status": "查询工单进度",
     "request_human": "要求人工服务",
     "out_of_scope": "超出服务范围",
