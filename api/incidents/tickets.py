@@ -316,11 +316,9 @@ def progress(t: Ticket, reporter: bool) -> str:
     if target is not t:
         lines.append(f"这个问题之前已有人反映过，现在和工单{target.number}合在一起处理，不会重复派单。"
                      f"工单{target.number}的进展如下：")
-    lines.append("当前状态：" + IN_PLAIN_WORDS.get(TicketStatus(target.status), TicketStatus(target.status).label)
-                 .format(department=handler(target)))
-    steps = [s for s in (_step(target, e) for e in target.events) if s]
-    if steps:
-        lines.append("最新进展：" + steps[-1])
+    lines.append(_status_line(target))
+    if _latest_step(target):
+        lines.append("最新进展：" + _latest_step(target))
     if target.status in OPEN:
         lines.append(f"办理时限：{when(target.deadline)}前")
         if target.deadline < clock.now():
@@ -333,19 +331,26 @@ def progress(t: Ticket, reporter: bool) -> str:
     return "\n".join(lines)
 
 
+def _status_line(t: Ticket) -> str:
+    return "当前状态：" + IN_PLAIN_WORDS.get(TicketStatus(t.status), TicketStatus(t.status).label).format(department=handler(t))
+
+
+def _latest_step(t: Ticket) -> str:
+    """The last step a resident would understand ('' when none)."""
+    steps = [s for s in (_step(t, e) for e in t.events) if s]
+    return steps[-1] if steps else ""
+
+
 def _suggestion_progress(t: Ticket, reporter: bool) -> str:
     """A suggestion is answered, not fixed: its time limit is for the answer, and once it is
     done the department's answer (the note staff wrote when closing it) is what the resident wants."""
     lines = [f"建议工单{t.number}"]
-    lines.append("当前状态：" + IN_PLAIN_WORDS.get(TicketStatus(t.status), TicketStatus(t.status).label)
-                 .format(department=handler(t)))
+    lines.append(_status_line(t))
     answer = next((e.note for e in reversed(t.events) if e.action == "办结" and e.note), "")
     if answer:
         lines.append(f"{handler(t)}的答复：{answer}")
-    else:
-        steps = [s for s in (_step(t, e) for e in t.events) if s]
-        if steps:
-            lines.append("最新进展：" + steps[-1])
+    elif _latest_step(t):
+        lines.append("最新进展：" + _latest_step(t))
     if t.status in OPEN:
         lines.append(f"答复时限：{when(t.deadline)}前")
         if t.deadline < clock.now():
