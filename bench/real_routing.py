@@ -1,15 +1,27 @@
-"""Routing on real residents' messages (the development set of data/real-messages/): what the
-assistant does with a resident's first message, end to end through the h5 webhook with the
-three processes running, against the hand labels; and a keyword rule for comparison.
+"""Routing of real residents' messages: a keyword rule, stock Rasa and the assistant side by side.
 
-    .venv/bin/python -m bench.real_routing [--full]    (after a model is trained)
+What is done with a resident's first message, on the development set of data/real-messages/,
+against the hand labels, in three columns:
 
-The route the assistant took is read off the conversation's tracker (the actions it ran and the
-form it started), not guessed from the wording of its reply. --full sends title and message
-together (long messages), instead of the title alone (a first chat message).
+- a keyword rule, as a clerk might sort the post by its title;
+- stock Rasa: the default pipeline and policies for Chinese (bench/stock/config.yml) trained on
+  the assistant's own domain and data, loaded into the same three processes;
+- the assistant (models/current.tar.gz).
+
+    .venv/bin/python -m bench.real_routing [--full] [--limit N] [--columns keyword,stock,assistant]
+    .venv/bin/python -m bench.real_routing --train-stock        (train or find the stock model, then stop)
+
+The two Rasa columns send each message through the h5 webhook with the three processes running.
+The route is read off the conversation's tracker (the actions it ran and the form it started),
+and a hand-over to staff off the backend's handoff cases, not guessed from the reply's wording.
+The stock model is trained once per set of inputs and kept as var/bench/stock-<hash>.tar.gz.
+--full sends title and message together (long messages) instead of the title alone.
 """
 import argparse
+import hashlib
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -22,10 +34,14 @@ import requests
 from scripts import real_messages as rm
 
 ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
 ROUTES = ["incident_report", "service_question", "suggestion", "complaint_staff", "progress_query", "other"]
-# What each action says about the route the assistant took (the first match in this order wins).
+HANDED = "complaint_staff"  # the route that belongs with a person
+CLARIFIED = "clarified"  # the assistant asked "咨询还是反映问题？": never counted as right
+# What each action says about the route taken (the first match in this order wins). A hand-over
+# to staff is read off the backend's cases instead: it happens in several actions.
 ACTION_ROUTE = [
-    ("action_request_human", "complaint_staff"),  # handed to a person: right for complaints about staff
+    ("action_ask_route", CLARIFIED),
     ("incident_form", "incident_report"),
     ("action_start_incident", "incident_report"),
     ("suggestion_form", "suggestion"),
@@ -34,8 +50,13 @@ ACTION_ROUTE = [
     ("action_incident_status", "progress_query"),
     ("action_answer_service", "service_question"),
 ]
+BENEFITS_OFFERED = "/request_human"  # the person button under a hardship answer (its benefits are service items)
+PORTS = {"api": 28100, "actions": 25155, "rasa": 25105}  # apart from the tests' and bench.run's
+STOCK_CONFIG = "bench/stock/config.yml"
+STOCK_INPUTS = (STOCK_CONFIG, "bot/domain", "bot/data", "nlu_data")  # as scripts/lib.sh trains, minus our tokenizer
+TRAIN_LOCK = "/tmp/rsa-train.lock"  # one training at a time on this machine
 
-# The comparison: a short keyword rule, as a clerk might sort the post by its title.
+# The keyword rule: the first route whose words appear wins.
 KEYWORDS = [
     ("progress_query", ("进展", "进度", "怎么还没", "何时解决", "什么时候解决", "结果如何", "有没有下文")),
     ("complaint_staff", ("态度", "不作为", "推诿", "乱作为", "工作人员")),
@@ -52,8 +73,100 @@ def keyword_route(text: str) -> str:
     return "other"
 
 
-def scores(pairs):
-    """(macro-F1 over the routes present in the labels, {route: (precision, recall, n)}, confusion)."""
+# --- the columns: each returns [(label, outcome)] in the order of `rows` ---------------------
+
+def keyword_column(rows, text):
+    return [(x["route"], keyword_route(text(x))) for x in rows]
+
+
+def stock_column(rows, text):
+    return webhook_column(rows, text, stock_model())
+
+
+def assistant_column(rows, text):
+    return webhook_column(rows, text, ROOT / "models" / "current.tar.gz")
+
+
+COLUMNS = {"keyword": ("keyword rule", keyword_column), "stock": ("stock Rasa", stock_column),
+           "assistant": ("the assistant", assistant_column)}
+
+
+# --- the two Rasa columns: the same stack, another model ---------------------------------------
+
+def outcome(events, handed: bool) -> str:
+    if handed:
+        return HANDED
+    names = {e.get("name") for e in events if e.get("event") in ("action", "active_loop")}
+    for name, route in ACTION_ROUTE:
+        if name in names:
+            return route
+    buttons = [b.get("payload") for e in events if e.get("event") == "bot" for b in (e.get("data") or {}).get("buttons") or []]
+    return "service_question" if BENEFITS_OFFERED in buttons else "other"
+
+
+def webhook_column(rows, text, model: Path):
+    """Each message as a new conversation's first line, through the h5 webhook of a fresh stack."""
+    from scripts.stack import Stack
+    if not model.exists():
+        raise SystemExit(f"no model at {model} (scripts/start trains the assistant's)")
+    var = Path(tempfile.mkdtemp(prefix="rsa-bench-routing-"))
+    env = {**os.environ, "RSA_VAR_DIR": str(var), "RSA_DATABASE_URL": f"sqlite:///{var / 'backend.db'}",
+           "RSA_ADDRESS_BURST": "100000", "RSA_NEW_CHATS_PER_HOUR": "100000"}
+    for step in ("migrate", "seed"):
+        subprocess.run([sys.executable, "-m", "api.cli", step], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    stack = Stack(env=env, model=model, **PORTS).start()
+    try:
+        headers = {"X-Service-Token": stack.env["RSA_SERVICE_TOKEN"]}
+        runs = []
+        for x in rows:
+            sender = "bench" + uuid.uuid4().hex[:12]
+            requests.post(f"{stack.rasa_url}/webhooks/h5/webhook", json={"sender": sender, "message": text(x)},
+                          headers=headers, timeout=120).raise_for_status()
+            tracker = requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker",
+                                   params={"token": stack.env["RSA_RASA_TOKEN"]}, timeout=60).json()
+            runs.append((x["route"], sender, tracker.get("events") or []))
+    finally:
+        stack.stop()
+    with sqlite3.connect(var / "backend.db") as db:  # a case opened, waiting or as a call-back
+        handed = {s for (s,) in db.execute("SELECT DISTINCT sender FROM handoff_cases")}
+    return [(label, outcome(events, sender in handed)) for label, sender, events in runs]
+
+
+def stock_model() -> Path:
+    """The stock model for the current inputs: found under var/bench/, or trained (under the
+    machine's training lock) from a snapshot of the inputs, so the hash is of what was trained."""
+    import rasa
+    snap = Path(tempfile.mkdtemp(prefix="rsa-bench-stock-"))
+    for rel in STOCK_INPUTS:
+        src, dst = ROOT / rel, snap / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dst)
+    digest = hashlib.sha256(rasa.__version__.encode())
+    for f in sorted(p for p in snap.rglob("*") if p.is_file()):
+        digest.update(str(f.relative_to(snap)).encode() + b"\0" + f.read_bytes())
+    model = ROOT / "var" / "bench" / f"stock-{digest.hexdigest()[:16]}.tar.gz"
+    if model.exists():
+        print(f"stock Rasa: using {model.relative_to(ROOT)}", flush=True)
+        return model
+    print(f"stock Rasa: training {model.relative_to(ROOT)} (waits for {TRAIN_LOCK}; several minutes)", flush=True)
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore",
+           "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+    subprocess.run(["flock", TRAIN_LOCK, "nice", "-n", "10", str(BIN / "rasa"), "train", "--config", STOCK_CONFIG,
+                    "--domain", "bot/domain", "--data", "nlu_data", "bot/data", "--out", "out",
+                    "--fixed-model-name", "stock", "--force", "--quiet"], cwd=snap, env=env, check=True)
+    model.parent.mkdir(parents=True, exist_ok=True)
+    partial = model.with_suffix(".partial")
+    shutil.copyfile(snap / "out" / "stock.tar.gz", partial)
+    os.replace(partial, model)
+    shutil.rmtree(snap, ignore_errors=True)
+    return model
+
+
+# --- the figures ------------------------------------------------------------------------------
+
+def figures(pairs) -> dict:
+    """Macro-F1 over the routes present in the labels, per-route precision/recall, the share
+    clarified, and the messages handed to a person whose label did not need one."""
     per, f1s = {}, []
     for r in ROUTES:
         tp = sum(1 for gold, got in pairs if gold == r and got == r)
@@ -64,61 +177,76 @@ def scores(pairs):
         p, rec = (tp / pred if pred else 0.0), tp / n
         per[r] = (p, rec, n)
         f1s.append(2 * p * rec / (p + rec) if p + rec else 0.0)
-    return sum(f1s) / len(f1s), per, Counter(pairs)
+    handed = [gold for gold, got in pairs if got == HANDED]
+    return {"macro_f1": sum(f1s) / len(f1s), "per": per, "n": len(pairs),
+            "clarified": sum(got == CLARIFIED for _, got in pairs), "handed": len(handed),
+            "handed_needless": sum(gold != HANDED for gold in handed), "confusion": Counter(pairs)}
 
 
-def report(name, pairs):
-    macro, per, confusion = scores(pairs)
-    print(f"{name}: routing macro-F1 {macro:.3f} on {len(pairs)} messages")
-    for r, (p, rec, n) in per.items():
-        print(f"    {r:17s} precision {p:.2f} recall {rec:.2f} (n={n})")
-    print("    confusion (label → what was done): " + "; ".join(
-        f"{g}→{d} {c}" for (g, d), c in sorted(confusion.items(), key=lambda kv: -kv[1]) if g != d)[:900])
+def table(results: dict):
+    """results: {column title: figures}; one line per figure, the columns side by side."""
+    names = list(results)
+    width = max(16, *(len(n) + 2 for n in names))
+    line = lambda label, cells: print(f"{label:34s}" + "".join(f"{c:>{width}s}" for c in cells))
+    line("", names)
+    line("routing macro-F1", [f"{f['macro_f1']:.3f}" for f in results.values()])
+    routes = [r for r in ROUTES if any(r in f["per"] for f in results.values())]
+    for r in routes:
+        n = next(f["per"][r][2] for f in results.values() if r in f["per"])
+        line(f"  {r} (n={n}) P / R", [f"{f['per'][r][0]:.2f} / {f['per'][r][1]:.2f}" for f in results.values()])
+    for r, title in (("incident_report", "incident recall"), ("suggestion", "suggestions recall")):
+        line(title, [f"{f['per'][r][1]:.3f}" if r in f["per"] else "-" for f in results.values()])
+    line("clarified (a question asked back)", [_share(f["clarified"], f["n"]) for f in results.values()])
+    line("handed to staff", [_share(f["handed"], f["n"]) for f in results.values()])
+    line("  of them not needed (of all)", [_share(f["handed_needless"], f["n"]) for f in results.values()])
+    line("  of them not needed (of handed)", [_share(f["handed_needless"], f["handed"]) for f in results.values()])
+    for name, f in results.items():
+        print(f"confusion, {name} (label → what was done, off the diagonal): " + "; ".join(
+            f"{g}→{d} {c}" for (g, d), c in f["confusion"].most_common() if g != d))
 
 
-def assistant_route(events) -> str:
-    names = {e.get("name") for e in events if e.get("event") in ("action", "active_loop")}
-    for name, route in ACTION_ROUTE:
-        if name in names:
-            return route
-    return "other"
+def _share(k: int, n: int) -> str:
+    return f"{k} ({k / n:.0%})" if n else "-"
+
+
+def departments():
+    """The department is the backend's choice whatever recognised the report, so it is one
+    figure for stock Rasa and the assistant, beside a keyword baseline (bench/real_departments.py)."""
+    from bench.real_departments import run
+    from bench.run import _fresh_database
+    print("Department on incident reports: chosen by the backend's classifier, the same for stock Rasa and "
+          "the assistant (bench/real_departments.py)")
+    _fresh_database()
+    run()
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="title and message, not the title alone")
-    parser.add_argument("--limit", type=int, default=0, help="only the first N development messages")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N development messages (0: all)")
+    parser.add_argument("--columns", default=",".join(COLUMNS), help="which of keyword,stock,assistant (default all)")
+    parser.add_argument("--train-stock", action="store_true", help="train (or find) the stock model and stop")
     args = parser.parse_args(argv)
+    if args.train_stock:
+        stock_model()
+        return 0
+    columns = [c.strip() for c in args.columns.split(",") if c.strip()]
+    if unknown := [c for c in columns if c not in COLUMNS]:
+        parser.error(f"unknown column(s): {', '.join(unknown)}")
     if not rm.SOURCE.exists():
         print(f"the real messages are not at {rm.SOURCE} (set RSA_REAL_MESSAGES)")
         return 2
     source, dev = rm.messages(), rm.dev_ids()
     rows = [x for x in rm.labels() if x["id"] in dev]
     rows = rows[:args.limit] if args.limit else rows
-    text = (lambda m: f"{m['title']}\n{m['message']}") if args.full else (lambda m: m["title"])
-
-    report("Keyword rule", [(x["route"], keyword_route(text(source[x["id"]]))) for x in rows])
-
-    from scripts.stack import Stack
-    var = Path(tempfile.mkdtemp(prefix="rsa-bench-routing-"))
-    env = {**os.environ, "RSA_VAR_DIR": str(var), "RSA_DATABASE_URL": f"sqlite:///{var / 'backend.db'}",
-           "RSA_ADDRESS_BURST": "100000", "RSA_NEW_CHATS_PER_HOUR": "100000"}
-    for step in ("migrate", "seed"):
-        subprocess.run([sys.executable, "-m", "api.cli", step], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    stack = Stack(env=env, api=28100, actions=25155, rasa=25105).start()
-    try:
-        headers = {"X-Service-Token": stack.env["RSA_SERVICE_TOKEN"]}
-        pairs = []
-        for x in rows:
-            sender = "bench" + uuid.uuid4().hex[:12]
-            requests.post(f"{stack.rasa_url}/webhooks/h5/webhook", json={"sender": sender, "message": text(source[x["id"]])},
-                          headers=headers, timeout=120).raise_for_status()
-            tracker = requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker",
-                                   params={"token": stack.env["RSA_RASA_TOKEN"]}, timeout=60).json()
-            pairs.append((x["route"], assistant_route(tracker.get("events") or [])))
-        report("The assistant (h5 webhook, " + ("title + message" if args.full else "title") + ")", pairs)
-    finally:
-        stack.stop()
+    text = (lambda x: f"{source[x['id']]['title']}\n{source[x['id']]['message']}") if args.full \
+        else (lambda x: source[x["id"]]["title"])
+    results = {COLUMNS[c][0]: figures(COLUMNS[c][1](rows, text)) for c in columns}
+    print(f"\nRouting on the real development set ({len(rows)} messages, "
+          f"{'title + message' if args.full else 'title'} as the first chat message)")
+    table(results)
+    print()
+    departments()
     return 0
 
 

@@ -18,9 +18,11 @@ BIN = Path(sys.executable).parent
 
 
 class Stack:
-    def __init__(self, env=None, log_dir=None, **ports):
+    def __init__(self, env=None, log_dir=None, model=None, **ports):
         """`ports`: api=, actions=, rasa= override RSA_API_PORT etc.; the URLs the processes
-        use to reach each other are derived from the ports here and nowhere else."""
+        use to reach each other are derived from the ports here and nowhere else. `model`: the
+        Rasa model to load instead of models/current.tar.gz (a benchmark's baseline)."""
+        self.model = Path(model) if model else ROOT / "models" / "current.tar.gz"
         self.env = dict(os.environ if env is None else env)
         for key, value in ports.items():
             self.env[f"RSA_{key.upper()}_PORT"] = str(value)
@@ -57,7 +59,7 @@ class Stack:
             # rasa_sdk behind the service token (python -m rasa_sdk would answer anyone).
             "actions": ([str(BIN / "python"), "-m", "actions.server", "--actions", "actions", "--port", act],
                         f"http://127.0.0.1:{act}/health"),
-            "rasa": ([str(BIN / "rasa"), "run", "--model", str(ROOT / "models" / "current.tar.gz"),
+            "rasa": ([str(BIN / "rasa"), "run", "--model", str(self.model),
                       "--credentials", "bot/credentials.yml", "--endpoints", "bot/endpoints.yml",
                       "--interface", "127.0.0.1", "--port", rasa, "--enable-api", "--auth-token", self.env["RSA_RASA_TOKEN"]],
                      f"http://127.0.0.1:{rasa}/webhooks/h5/"),
