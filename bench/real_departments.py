@@ -1,7 +1,11 @@
 """The department (and category) chosen for real residents' reports, on the labelled development
 set (docs/labelling-guide.md): the incident_report and complaint_staff rows.
 
-    .venv/bin/python -m bench.real_departments       (builds a throw-away database itself)
+    .venv/bin/python -m bench.real_departments                  (builds a throw-away database itself)
+    .venv/bin/python -m bench.real_departments --split train --errors
+
+--split train measures the labelled rows that are NOT in the development set, the only ones whose
+errors may be read to pick keywords; --errors lists them (refused on the development set).
 
 For each way of choosing it prints: category coverage (a category was found), department accuracy
 against the label's department, and domain accuracy against the label's domain. The ways:
@@ -52,12 +56,16 @@ def baseline(text: str) -> str:
     return "ZH"
 
 
-def dev_rows() -> list:
-    """(text, label) for the development set's reports: the title, then the message."""
+def report_rows(split: str = "dev") -> list:
+    """(text, label) for one split's reports: the title, then the message."""
     from scripts import real_messages as rm
     source, dev = rm.messages(), rm.dev_ids()
     return [(source[x["id"]]["title"] + "。" + source[x["id"]]["message"], x) for x in rm.labels()
-            if x["id"] in dev and x["route"] in ("incident_report", "complaint_staff")]
+            if (x["id"] in dev) == (split == "dev") and x["route"] in ("incident_report", "complaint_staff")]
+
+
+def dev_rows() -> list:
+    return report_rows("dev")
 
 
 def _score(rows, choose) -> dict:
@@ -91,7 +99,18 @@ def _show(title, r, details=False):
               ", ".join(f"{a}->{b} {k}" for (a, b), k in r["misses"].most_common(12)))
 
 
-def run():
+def _errors(rows, choose):
+    """The training split's wrong departments, to read (never called on the development set)."""
+    for text, label in rows:
+        cat, dept, _ = choose(text)
+        if dept != label["department"]:
+            print(f"- {label['id']} gold {label['department']}/{label['category']} chose {dept}/{cat}: "
+                  f"{text[:160]!r}")
+
+
+def run(split: str = "dev", errors: bool = False):
+    if errors and split == "dev":
+        raise SystemExit("errors are listed for the training split only (--split train)")
     from sqlalchemy import select
 
     from api.core.db import SessionLocal
@@ -117,15 +136,24 @@ def run():
         dept = baseline(text)
         return None, dept, DEPARTMENT_DOMAIN.get(dept, "其他")
 
-    data = dev_rows()
-    print(f"Real reports (development set, {len(data)} incident_report + complaint_staff rows):")
+    data = report_rows(split)
+    name = "development set" if split == "dev" else "training split"
+    print(f"Real reports ({name}, {len(data)} incident_report + complaint_staff rows):")
     _show("  grid catalogue only (before)", _score(data, with_classifier(grid)))
     _show("  whole catalogue (after)     ", _score(data, with_classifier(full)), details=True)
     _show("  keyword baseline            ", _score(data, keywords))
     print("  lenient: GA/ZF counted alike (category lead vs handler), and 交通运输/公安司法 for traffic police")
+    if errors:
+        _errors(data, with_classifier(full))
 
 
 if __name__ == "__main__":
+    import argparse
+
     from bench.run import _fresh_database
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--split", choices=("dev", "train"), default="dev")
+    ap.add_argument("--errors", action="store_true", help="list the wrong departments (training split only)")
+    args = ap.parse_args()
     _fresh_database()
-    run()
+    run(args.split, args.errors)
