@@ -25,6 +25,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -115,6 +116,7 @@ def webhook_column(rows, text, model: Path):
     for step in ("migrate", "seed"):
         subprocess.run([sys.executable, "-m", "api.cli", step], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     stack = Stack(env=env, model=model, **PORTS).start()
+    started = time.perf_counter()
     try:
         headers = {"X-Service-Token": stack.env["RSA_SERVICE_TOKEN"]}
         runs = []
@@ -127,6 +129,7 @@ def webhook_column(rows, text, model: Path):
             runs.append((x["route"], sender, tracker.get("events") or []))
     finally:
         stack.stop()
+    print(f"{model.name}: {len(runs)} messages in {time.perf_counter() - started:.0f} s", flush=True)
     with sqlite3.connect(var / "backend.db") as db:  # a case opened, waiting or as a call-back
         handed = {s for (s,) in db.execute("SELECT DISTINCT sender FROM handoff_cases")}
     return [(label, outcome(events, sender in handed)) for label, sender, events in runs]
