@@ -76,7 +76,7 @@ def classify_incident(text: str) -> dict:
 
 
 def locate(text: str) -> dict:
-    return _call("POST", "/api/incidents/locate", json={"text": text[:500]})
+    return _call("POST", "/api/incidents/locate", json={"text": text[:5000]})
 
 
 def file_ticket(**payload) -> dict:

@@ -102,7 +102,7 @@ class ActionStartIncident(Action):
         phone = phone_in(text) or first_entity(tracker, "phone")
         # People take it from here, with the report so far: staff file it from the console.
         draft = {"incident": {"description": text[:MAX_DESCRIPTION], "category": c["category"], "grade": c["grade"],
-                              "address": text[:200] if where["status"] == "found" else None, "phone": phone}}
+                              "address": (where.get("place") or text[:200]) if where["status"] == "found" else None, "phone": phone}}
         handed = people_should_answer(dispatcher, tracker, text, draft)
         if handed is None and c["mediation"] and not c["emergency"]:
             handed = hand_over_because(dispatcher, tracker, "dispute", draft)
@@ -113,7 +113,7 @@ class ActionStartIncident(Action):
         what = c["category"] or "您反映的问题"
         dispatcher.utter_message(text=f"收到，我来帮您登记【{what}】。")
         if where["status"] == "found":
-            events.append(SlotSet("incident_address", text[:200]))
+            events.append(SlotSet("incident_address", where.get("place") or text[:200]))  # the address as written
         if phone:
             events.append(SlotSet("contact_phone", phone))
         # Started by a rule after report_incident, or by another action for a report the NLU

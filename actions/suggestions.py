@@ -113,7 +113,7 @@ class ActionSubmitSuggestion(Action):
         try:
             where = backend.locate(text)
             res = backend.file_suggestion(
-                description=text, address=text[:200] if where.get("status") == "found" else "",
+                description=text, address=(where.get("place") or text[:200]) if where.get("status") == "found" else "",
                 phone=phone_in(text) or "", channel=tracker.get_latest_input_channel() or "h5",
                 sender=tracker.sender_id, idempotency_key=key)
         except backend.BackendError:

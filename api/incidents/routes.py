@@ -23,7 +23,7 @@ class TextIn(BaseModel):
 
 
 class LocateIn(BaseModel):
-    text: str = Field("", max_length=500)
+    text: str = Field("", max_length=5000)  # a whole report: the place may be anywhere in it
     lat: Optional[float] = Field(None, ge=-90, le=90)
     lon: Optional[float] = Field(None, ge=-180, le=180)
 
@@ -69,7 +69,7 @@ def locate_(body: LocateIn, session=Depends(reading)):
             "grid": g.name if g else None,
             "community": g.community.name if g else None,
             "street": g.community.street.name if g else None,
-            "candidates": [c.name for c in r.candidates]}
+            "candidates": [c.name for c in r.candidates], "place": r.place}
 
 
 @router.post("/tickets")
