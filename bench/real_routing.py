@@ -18,6 +18,7 @@ The stock model is trained once per set of inputs and kept as var/bench/stock-<h
 --full sends title and message together (long messages) instead of the title alone.
 """
 import argparse
+import fcntl
 import hashlib
 import os
 import shutil
@@ -85,6 +86,9 @@ def stock_column(rows, text):
 
 
 def assistant_column(rows, text):
+    if not assistant_model_is_current():
+        print("warning: models/current.tar.gz was trained on other inputs than those on disk now "
+              "(scripts/start retrains it); stock Rasa is trained on those on disk", flush=True)
     return webhook_column(rows, text, ROOT / "models" / "current.tar.gz")
 
 
@@ -136,33 +140,57 @@ def webhook_column(rows, text, model: Path):
 
 
 def stock_model() -> Path:
-    """The stock model for the current inputs: found under var/bench/, or trained (under the
-    machine's training lock) from a snapshot of the inputs, so the hash is of what was trained."""
-    import rasa
-    snap = Path(tempfile.mkdtemp(prefix="rsa-bench-stock-"))
+    """The stock model for the current inputs: found under var/bench/, or trained from a snapshot
+    of the inputs taken once this process holds the machine's training lock (another training
+    may be changing or reading them until then), so the name's hash is of what was trained."""
+    with tempfile.TemporaryDirectory(prefix="rsa-bench-stock-") as tmp:
+        model = _stock_path(_snapshot(Path(tmp) / "before"))
+        if model.exists():
+            print(f"stock Rasa: using {model.relative_to(ROOT)}", flush=True)
+            return model
+        print(f"stock Rasa: waiting for {TRAIN_LOCK}, then training (several minutes)", flush=True)
+        with open(TRAIN_LOCK, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # the lock `flock /tmp/rsa-train.lock` takes
+            snap = _snapshot(Path(tmp) / "inputs")
+            model = _stock_path(snap)
+            if not model.exists():
+                env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+                       "PYTHONWARNINGS": "ignore", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+                subprocess.run(["nice", "-n", "10", str(BIN / "rasa"), "train", "--config", STOCK_CONFIG,
+                                "--domain", "bot/domain", "--data", "nlu_data", "bot/data", "--out", "out",
+                                "--fixed-model-name", "stock", "--force", "--quiet"], cwd=snap, env=env, check=True)
+                model.parent.mkdir(parents=True, exist_ok=True)
+                partial = model.with_suffix(".partial")
+                shutil.copyfile(snap / "out" / "stock.tar.gz", partial)
+                os.replace(partial, model)
+        print(f"stock Rasa: trained {model.relative_to(ROOT)}", flush=True)
+        return model
+
+
+def _snapshot(snap: Path) -> Path:
     for rel in STOCK_INPUTS:
         src, dst = ROOT / rel, snap / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, dst)
+    return snap
+
+
+def _stock_path(snap: Path) -> Path:
+    import rasa
     digest = hashlib.sha256(rasa.__version__.encode())
     for f in sorted(p for p in snap.rglob("*") if p.is_file()):
         digest.update(str(f.relative_to(snap)).encode() + b"\0" + f.read_bytes())
-    model = ROOT / "var" / "bench" / f"stock-{digest.hexdigest()[:16]}.tar.gz"
-    if model.exists():
-        print(f"stock Rasa: using {model.relative_to(ROOT)}", flush=True)
-        return model
-    print(f"stock Rasa: training {model.relative_to(ROOT)} (waits for {TRAIN_LOCK}; several minutes)", flush=True)
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore",
-           "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
-    subprocess.run(["flock", TRAIN_LOCK, "nice", "-n", "10", str(BIN / "rasa"), "train", "--config", STOCK_CONFIG,
-                    "--domain", "bot/domain", "--data", "nlu_data", "bot/data", "--out", "out",
-                    "--fixed-model-name", "stock", "--force", "--quiet"], cwd=snap, env=env, check=True)
-    model.parent.mkdir(parents=True, exist_ok=True)
-    partial = model.with_suffix(".partial")
-    shutil.copyfile(snap / "out" / "stock.tar.gz", partial)
-    os.replace(partial, model)
-    shutil.rmtree(snap, ignore_errors=True)
-    return model
+    return ROOT / "var" / "bench" / f"stock-{digest.hexdigest()[:16]}.tar.gz"
+
+
+def assistant_model_is_current() -> bool:
+    """Whether models/current.tar.gz was trained on the inputs now on disk (scripts/lib.sh's hash),
+    i.e. on the same data as the stock model is."""
+    inputs = ("find config.yml bot/domain bot/data bot/components bot/jieba nlu_data -type f "
+              "\\( -name '*.yml' -o -name '*.py' -o -name '*.txt' \\) | sort | xargs cat | sha256sum | cut -d' ' -f1")
+    now = subprocess.run(["bash", "-c", inputs], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    stamp = ROOT / "models" / ".inputs.sha"
+    return stamp.exists() and stamp.read_text().strip() == now
 
 
 # --- the figures ------------------------------------------------------------------------------
