@@ -39,19 +39,22 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 ROUTES = ["incident_report", "service_question", "suggestion", "complaint_staff", "progress_query", "other"]
 HANDED = "complaint_staff"  # the route that belongs with a person
-CLARIFIED = "clarified"  # the assistant asked "咨询还是反映问题？": never counted as right
-# What each action says about the route taken (the first match in this order wins). A hand-over
-# to staff is read off the backend's cases instead: it happens in several actions.
-ACTION_ROUTE = [
-    ("action_ask_route", CLARIFIED),
-    ("incident_form", "incident_report"),
-    ("action_start_incident", "incident_report"),
-    ("suggestion_form", "suggestion"),
-    ("action_start_suggestion", "suggestion"),
-    ("action_submit_suggestion", "suggestion"),
-    ("action_incident_status", "progress_query"),
-    ("action_answer_service", "service_question"),
-]
+CLARIFIED = "clarified"  # the assistant asked "咨询还是反映问题？" back: never counted as right
+# The question asked back: its own action, or one of its responses (bot/domain/routing.yml).
+ASKED_BACK_ACTIONS = ("action_ask_route",)
+ASKED_BACK_RESPONSES = "utter_which_"
+# The route each action stands for. The last of them to run wins: an action may hand the turn to
+# another (a "suggestion" the router finds to be a question goes on to action_answer_service).
+# A hand-over to staff is read off the backend's cases instead: several actions make one.
+ACTION_ROUTE = {
+    "incident_form": "incident_report",
+    "action_start_incident": "incident_report",
+    "suggestion_form": "suggestion",
+    "action_start_suggestion": "suggestion",
+    "action_submit_suggestion": "suggestion",
+    "action_incident_status": "progress_query",
+    "action_answer_service": "service_question",
+}
 BENEFITS_OFFERED = "/request_human"  # the person button under a hardship answer (its benefits are service items)
 PORTS = {"api": 28100, "actions": 25155, "rasa": 25105}  # apart from the tests' and bench.run's
 STOCK_CONFIG = "bench/stock/config.yml"
@@ -99,14 +102,22 @@ COLUMNS = {"keyword": ("keyword rule", keyword_column), "stock": ("stock Rasa", 
 # --- the two Rasa columns: the same stack, another model ---------------------------------------
 
 def outcome(events, handed: bool) -> str:
+    """What was done with the conversation's first message, from its tracker's events."""
     if handed:
         return HANDED
-    names = {e.get("name") for e in events if e.get("event") in ("action", "active_loop")}
-    for name, route in ACTION_ROUTE:
-        if name in names:
-            return route
+    if any(_asked_back(e) for e in events):
+        return CLARIFIED
+    for e in reversed(events):
+        if e.get("event") in ("action", "active_loop") and e.get("name") in ACTION_ROUTE:
+            return ACTION_ROUTE[e["name"]]
     buttons = [b.get("payload") for e in events if e.get("event") == "bot" for b in (e.get("data") or {}).get("buttons") or []]
     return "service_question" if BENEFITS_OFFERED in buttons else "other"
+
+
+def _asked_back(e: dict) -> bool:
+    if e.get("event") == "action":
+        return e.get("name") in ASKED_BACK_ACTIONS
+    return e.get("event") == "bot" and str((e.get("metadata") or {}).get("utter_action") or "").startswith(ASKED_BACK_RESPONSES)
 
 
 def webhook_column(rows, text, model: Path):
