@@ -22,15 +22,15 @@ _RANGE = re.compile(r"^(?P<base>.+?)\d+-\d+(幢|栋|号)$")
 _REGION_SUFFIX = ("社区", "街道")
 _NUM = "0-9一二三四五六七八九十百零两"
 # Building parts: strong ones locate a door on their own (6幢2单元), weak ones only after a place.
-_STRONG_UNITS = ["幢", "栋", "号楼", "单元", "室", "期"]
-_WEAK_UNITS = ["号", "楼", "层", "组", "弄", "区", "号院", "排"]
+_STRONG_UNITS = ["幢", "栋", "号楼", "单元", "室"]
+_WEAK_UNITS = ["号", "楼", "层", "组", "弄", "区", "期", "号院", "排"]
 # Words that place something relative to an address.
 _RELATIVE = ["附近", "旁边", "旁", "门口", "大门口", "楼下", "楼上", "对面", "边上", "周边", "里面", "内",
              "东门", "西门", "南门", "北门", "正门", "后门", "侧门", "路口", "交叉口", "十字路口", "路段",
              "一带", "地下室", "车库", "地下车库", "楼道", "入口", "出口"]
 # A name followed by one of these is a place: estates, roads, villages, landmarks.
 _ESTATES = ["小区", "新村", "花园", "家园", "公寓", "苑", "名苑", "华苑", "花苑", "山庄", "大厦", "广场", "公馆",
-            "新城", "城", "华府", "湾", "庭", "安置区", "宿舍", "宿舍区"]
+            "新城", "城", "华府", "湾", "庭", "安置区", "宿舍", "宿舍区", "小镇"]
 _ROADS = ["路", "街", "巷", "大道", "大街", "直街", "弄", "东路", "西路", "南路", "北路", "中路", "公路"]
 _VILLAGES = ["村", "屯", "寨"]
 _LANDMARKS = ["菜场", "菜市场", "农贸市场", "市场", "超市", "商场", "公园", "学校", "小学", "中学", "幼儿园", "医院",
@@ -44,14 +44,15 @@ _NOT_NAMES = {"我们", "我家", "我", "你们", "他们", "她们", "咱们",
               "到", "从", "去", "往", "回", "有", "没有", "个", "条", "一条", "多个", "城市", "农村", "乡村",
               "上", "下", "进", "出", "由", "对", "为", "被", "把", "给", "向", "至", "就", "都", "也", "还", "又",
               "一个", "哪个", "什么", "怎么", "如何", "为什么", "目前", "现在", "今年", "去年", "当地", "本地", "外地",
-              "主要", "公共", "市区", "城区", "乡镇", "各个", "以及", "或者", "而且", "但是", "因为", "所以"}
+              "主要", "公共", "市区", "城区", "乡镇", "各个", "代表", "现任", "开放性", "高档", "中高档", "老旧", "住宅",
+              "居民", "业主", "物业", "周围", "以及", "或者", "而且", "但是", "因为", "所以"}
 _NOT_PLACES = {"马路", "道路", "公路", "铁路", "线路", "网路", "思路", "出路", "套路", "电路", "水路", "马路边",
                "高速公路", "街道", "大街", "小区", "社区", "市场", "学校", "公园", "医院", "城市", "城区",
                "农村", "乡村", "新村", "花园", "广场", "村里", "村民", "村委", "村委会", "市区", "全市", "全区", "本市",
                "本区", "我市", "我区", "我县", "该市", "该区", "该县", "省市", "市县", "县市", "地区", "小区里",
                "城乡", "一路", "上路", "下路", "走路", "修路", "过路", "半路", "让路", "景区", "园区", "校区", "厂区",
                "街区", "片区", "辖区", "山区", "灾区", "特区", "超市", "夜市", "集市", "菜市", "股市", "楼市", "门市",
-               "上市", "住宅小区", "居民区", "主干路", "泥泞路", "必经之路", "行政村", "自然村", "城里", "家里", "这里", "那里", "哪里", "心里", "手里", "夜里", "公里", "千里", "邻里"}
+               "上市", "小镇", "一条街", "商业街", "步行街", "商业广场", "空中花园", "住宅小区", "居民区", "主干路", "泥泞路", "必经之路", "行政村", "自然村", "城里", "家里", "这里", "那里", "哪里", "心里", "手里", "夜里", "公里", "千里", "邻里"}
 _NAME_TAGS = ["n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "ng", "nl", "s", "j", "eng", "x"]
 _ANCHORS = {"PLACE", "NAMED"}
 _LOCAL_ADMIN = ("镇", "乡", "街道", "社区")  # a town or community: a region, though not ours
@@ -124,6 +125,9 @@ def _patterns() -> List[dict]:
     # A name and a suffix token (阳光 小区, 荷花 苑), or two name tokens and a suffix (米兰 春天 小区).
     pats.append({"label": "NAMED", "pattern": [name, _any(suffixes)]})
     pats.append({"label": "NAMED", "pattern": [name, second, _any(suffixes)]})
+    # 第三中学, 第一人民医院
+    pats.append({"label": "NAMED", "pattern": [{"TEXT": {"REGEX": f"^第[{_NUM}]{{1,3}}$"}},
+                                               _any(["中学", "小学", "幼儿园", "医院", "人民医院", "中心小学"])]})
     admin = "|".join(sorted(map(re.escape, _ADMIN), key=len, reverse=True))
     pats.append({"label": "ADMIN", "pattern": [{"TEXT": {"REGEX": rf"^([\u4e00-\u9fff]{{1,6}}|[a-zA-Z][0-9]?)({admin})$",
                                                          "NOT_IN": not_places}, **nouns}]})
@@ -152,12 +156,16 @@ class _TaggingTokenizer:
         # texts write them) ends a word, so its name segments on its own.
         pairs = [(w.word, w.flag) for chunk in _CODED_ADMIN.split(text) if chunk for w in self.pos.cut(chunk) if w.word]
         words, spaces = get_words_and_spaces([w for w, _ in pairs], text)
-        if len(words) != len(pairs):  # whitespace folded into spaces: re-align the tags
-            tags, it = [], iter(pairs)
-            for w in words:
-                tags.append(next((f for x, f in it if x == w), "x"))
-        else:
-            tags = [f for _, f in pairs]
+        # spaCy folds whitespace into the words' trailing spaces: tags follow by offset.
+        tag_at, at = {}, 0
+        for w, flag in pairs:
+            tag_at[at] = flag
+            at += len(w)
+        tags, at = [], 0
+        for w, space in zip(words, spaces):
+            at = text.find(w, at)
+            tags.append(tag_at.get(at, "x"))
+            at += len(w) + space
         return Doc(self.vocab, words=words, spaces=spaces, tags=tags)
 
 
@@ -189,6 +197,9 @@ def _pipeline(places: Tuple[str, ...], regions: Tuple[str, ...]):
     seg.FREQ, seg.total, seg.initialized = dict(jieba.dt.FREQ), jieba.dt.total, True
     for w in (*places, *regions, *_RELATIVE, "号楼", "单元"):
         seg.add_word(w, freq=max(2000, seg.FREQ.get(w) or 0))
+    # Words that glue an estate to what follows (小区业主, 小区门口) hide the estate's end.
+    for w in [w for w in seg.FREQ if len(w) > 2 and w.startswith(_GLUED) and seg.FREQ[w]]:
+        seg.del_word(w)
     nlp.tokenizer = _TaggingTokenizer(nlp.vocab, seg)
     # The district's own names first; the shapes only where they have found nothing.
     known = nlp.add_pipe("entity_ruler", name="known_places")
@@ -226,6 +237,7 @@ class _Piece:
     ent_id_: str
 
 
+_GLUED = ("小区", "新村", "花园", "家园", "公寓", "社区")
 _SUFFIX_WORDS = frozenset(_ESTATES + _ROADS + _VILLAGES + _LANDMARKS)
 
 
