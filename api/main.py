@@ -21,6 +21,7 @@ from api.handoff import chat_routes, console_routes, rasa_client, relay, retenti
 from api.handoff import routes as handoff_routes
 from api.incidents import open311, tickets
 from api.incidents import routes as incident_routes
+from api.places import locate
 from api.places import routes as place_routes
 from api.staff import routes as staff_routes
 from shared.settings import get_settings
@@ -74,6 +75,7 @@ async def lifespan(_app):
     install_redaction()  # after uvicorn has set up its log handlers
     loop = asyncio.create_task(_background())
     await run_in_threadpool(sensitivity.classifier)  # trained now, not on a resident's first message
+    await run_in_threadpool(locate.warm_up)  # the address extractor (spaCy) loads now, likewise
     yield
     loop.cancel()
 

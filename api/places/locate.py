@@ -14,6 +14,7 @@ import cn2an
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.core.db import SessionLocal
 from api.places.directory import district, find_community
 from api.places.models import Community, Grid, Street
 from shared.addresses import Place, address_line, addresses
@@ -63,9 +64,10 @@ def place_names(session: Session) -> List[str]:
             + list(session.scalars(select(Street.name))) + [a for g in session.scalars(select(Grid)) for a in g.areas])
 
 
-def warm_up(session: Session) -> None:
-    """Load the extractor now (spaCy, jieba) rather than on a resident's first report."""
-    addresses("柳岸新村6幢", place_names(session))
+def warm_up() -> None:
+    """Load the extractor now (spaCy, jieba: seconds) rather than on a resident's first report."""
+    with SessionLocal() as session:
+        addresses("柳岸新村6幢", place_names(session))
 
 
 def _number_after(text: str, base: str) -> Optional[int]:
