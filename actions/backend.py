@@ -128,3 +128,9 @@ def hardship(text: str, community: Optional[str] = None) -> Optional[dict]:
 def file_suggestion(**payload) -> dict:
     """A suggestion (建议) filed as a work order of that kind; the backend picks the department."""
     return file_ticket(kind="建议", **payload)
+
+
+def route(text: str, intents: dict, sender: str) -> dict:
+    """What the message is, decided by the backend on all the evidence (api/routing/router.py):
+    {'route': service|incident|suggestion|progress|person|hardship|clarify|other, 'between', ...}."""
+    return _call("POST", "/api/route", json={"text": text[:5000], "intents": intents, "sender": sender})

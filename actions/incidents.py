@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.human import hand_over_because, people_should_answer
+from actions.routing import routed_elsewhere
 from actions.service import first_entity, resident_text
 from shared.patterns import PHONE_FORMAT_HELP, TICKET_EXAMPLE, mask, phone_in, ticket_number_in
 from shared.textnorm import normalise
@@ -89,6 +90,9 @@ class ActionStartIncident(Action):
         return "action_start_incident"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        routed = routed_elsewhere(dispatcher, tracker, self.name(), screened=True)
+        if routed is not None:
+            return routed
         text = resident_text(tracker)
         events = [SlotSet("incident_description", text[:MAX_DESCRIPTION]), SlotSet("incident_draft", uuid.uuid4().hex),
                   SlotSet("incident_confirm", None), SlotSet("incident_pending", None), SlotSet("incident_address", None),
@@ -293,6 +297,10 @@ class ActionIncidentStatus(Action):
         if not number and tracker.get_slot("incident_pending") and any(w in text for w in CONFIRM_WORDS):
             # "确认提交" typed after a failed filing: the pending report, not a progress query.
             return ActionSubmitIncident().run(dispatcher, tracker, domain)
+        # "身份证快到期了", "路灯坏了一个月了怎么还没人修": no ticket to be about, no progress asked.
+        routed = routed_elsewhere(dispatcher, tracker, self.name())
+        if routed is not None:
+            return routed
         try:
             if number:
                 t = backend.ticket(number, tracker.sender_id)
@@ -302,7 +310,8 @@ class ActionIncidentStatus(Action):
             else:
                 mine = backend.my_tickets(tracker.sender_id, text)
                 if not mine:
-                    dispatcher.utter_message(text=f"在这个对话里没有查到您反映过的问题。如果有工单号，请直接告诉我（如{TICKET_EXAMPLE}）。")
+                    dispatcher.utter_message(text=f"在这个对话里没有查到您反映过的问题。如果有工单号，请直接告诉我（如{TICKET_EXAMPLE}）。"
+                                                  f"在其他部门申请、办理的事项，可以拨打{backend.hotline()}查询进度。")
                     return []
                 t = mine[0]
         except backend.BackendError:

@@ -3,11 +3,12 @@ import json
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend
 from actions.human import people_should_answer
+from actions.routing import routed_elsewhere
 from shared.patterns import mask, phone_in
 
 VOICE_CHANNELS = {"voice"}
@@ -24,14 +25,6 @@ def resident_text(tracker: Tracker) -> str:
         if event.get("event") == "user" and not (event.get("text") or "").startswith("/"):
             return event.get("text") or ""
     return ""
-
-
-def is_a_report(text: str) -> bool:
-    """Does the incident classifier file these words under a category (a problem to report)?"""
-    try:
-        return bool(backend.classify_incident(text).get("category"))
-    except backend.BackendError:
-        return False
 
 
 def offered_choices(tracker: Tracker) -> bool:
@@ -83,12 +76,18 @@ class ActionAnswerService(Action):
                   if text and not text.startswith("/") else None)
         if handed is not None:
             return handed
+        # An answer to our own question is no new request; anything else may be a report or a
+        # suggestion the NLU took for a question (房东不退押金, 路灯坏了找谁).
+        answering = awaiting or (intent == "inform" and offered_choices(tracker))
+        routed = None if answering else routed_elsewhere(dispatcher, tracker, self.name(), screened=True)
+        if routed is not None:
+            return routed
         if intent == "inform" and not service_hint and not awaiting:
             # A bare answer with nothing to attach it to: a community, a phone, a ticket ...
             return self._bare_inform(dispatcher, tracker, text)
         # An answer to our own question keeps the aspect asked about before it: the community
         # after "where?", the choice after "which one did you mean?".
-        pending_aspect = tracker.get_slot("aspect") if awaiting or (intent == "inform" and offered_choices(tracker)) else None
+        pending_aspect = tracker.get_slot("aspect") if answering else None
 
         try:
             res = backend.service_answer(
@@ -102,9 +101,6 @@ class ActionAnswerService(Action):
             dispatcher.utter_message(text=backend.unavailable())
             return []
 
-        if res["status"] == "unknown" and not awaiting and is_a_report(text):
-            # Not a service question after all: a problem to report (房东不退押金, 路灯坏了找谁).
-            return [FollowupAction("action_start_incident")]
         if intent == "out_of_scope" and not awaiting and res["status"] != "answered":
             # NLU thought it off-topic and the catalogue has no clear match either.
             dispatcher.utter_message(response="utter_out_of_scope")
@@ -138,9 +134,7 @@ class ActionAnswerService(Action):
             return False
 
     def _bare_inform(self, dispatcher, tracker, text) -> List[Dict]:
-        # "松竹苑5幢楼下有人摆摊" reads like an address, but it reports a problem.
-        if is_a_report(text):
-            return [FollowupAction("action_start_incident")]
+        # ("松竹苑5幢楼下有人摆摊" reads like an address, but the router sent it to the report.)
         phone = phone_in(text) or first_entity(tracker, "phone")
         if phone and self._noted_for_call_back(tracker.sender_id, phone):
             dispatcher.utter_message(text=f"好的，已记下您的电话{mask(phone)}。工作人员上班后会打这个电话联系您。")

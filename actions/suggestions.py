@@ -16,7 +16,8 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.human import people_should_answer
 from actions.incidents import filed_meanwhile
-from actions.service import is_a_report, resident_text
+from actions.routing import routed_elsewhere
+from actions.service import resident_text
 from shared.patterns import phone_in
 
 SLOTS = ["suggestion_text", "suggestion_draft", "requested_slot"]
@@ -24,23 +25,8 @@ SLOTS = ["suggestion_text", "suggestion_draft", "requested_slot"]
 ANNOUNCING = re.compile(r"我|想|要|有|给|向|跟|对|你们|社区|政府|领导|提|一个|个|几点|几条|一点|点|小|建议|意见|想法|"
                         r"一下|可以|能|吗|嘛|吧|呢|啊|不|[\s，,。.！!？?~～、…:：]")
 MIN_CONTENT_CHARS = 3
-# Words that make a message a proposal or an opinion. Without one, a message the NLU took for a
-# suggestion but the incident classifier files under a category is a report: the model learnt
-# the formal style of real posts ("关于……的问题") as a suggestion's (on the real development set
-# 117 of 147 reports went this way). Likewise a question the guide answers is a question.
-# Until one router weighs all the evidence (issue #11).
-SUGGESTING = re.compile(r"建议|意见|希望|呼吁|提议|能否|能不能|可否|可不可以|是否可以|应该|应当|增设|增开|增加|多设|多开|"
-                        r"规划|太高|太贵|太少|不合理|改进|改善|完善|调整|取消|恢复|考虑")
 NOT_AN_ANSWER = ("deny", "request_human", "check_incident_status", "goodbye")
 FAILED = "抱歉，系统暂时没能登记您的建议，请稍后再跟我说一次，或拨打{hotline}反映。"
-
-
-def answered_by_the_guide(text: str) -> bool:
-    """Does the service guide answer these words (a question in the board's formal style)?"""
-    try:
-        return backend.service_answer(text=text[:2000], channel="text")["status"] in ("answered", "need_community")
-    except (backend.BackendError, KeyError):
-        return False
 
 
 def says_what(text: str) -> bool:
@@ -71,15 +57,14 @@ class ActionStartSuggestion(Action):
         handed = people_should_answer(dispatcher, tracker, text)
         if handed is not None:
             return handed
-        if text and not SUGGESTING.search(text):
-            if answered_by_the_guide(text):
-                return [FollowupAction("action_answer_service")]
-            if is_a_report(text):
-                return [FollowupAction("action_start_incident")]
+        routed = routed_elsewhere(dispatcher, tracker, self.name(), screened=True)
+        if routed is not None:
+            return routed
         events = [SlotSet("suggestion_draft", uuid.uuid4().hex), SlotSet("suggestion_text", None)]
         if says_what(text):
             events.append(SlotSet("suggestion_text", text[:1000]))
-        return events
+        # Started by the rule after make_suggestion, or handed on by another action: the form next.
+        return events + [FollowupAction("suggestion_form")]
 
 
 

@@ -23,6 +23,7 @@ from api.incidents import open311, tickets
 from api.incidents import routes as incident_routes
 from api.places import locate
 from api.places import routes as place_routes
+from api.routing import routes as routing_routes
 from api.staff import routes as staff_routes
 from shared.settings import get_settings
 
@@ -81,7 +82,7 @@ async def lifespan(_app):
 
 
 app = FastAPI(title="Resident service backend", version="0.1.0", lifespan=lifespan)
-for module in (guide_routes, place_routes, incident_routes, open311, handoff_routes, chat_routes, staff_routes,
+for module in (guide_routes, place_routes, incident_routes, routing_routes, open311, handoff_routes, chat_routes, staff_routes,
                console_routes):
     app.include_router(module.router)
 open311.install_errors(app)

@@ -16,7 +16,7 @@ class HandoffCase(Base):
     sender = Column(String(100), nullable=False, index=True)  # the conversation on its channel
     channel = Column(String(20), nullable=False)
     centre_id = Column(Integer, ForeignKey("service_centres.id"), nullable=False)
-    reason = Column(String(20), nullable=False)  # asked | misunderstood | sensitive | angry | dispute
+    reason = Column(String(20), nullable=False)  # states.Reason: asked | misunderstood | sensitive | angry | dispute | complaint
     priority = Column(Integer, nullable=False, default=0)  # higher first
     status = Column(String(12), nullable=False)  # waiting | claimed | resolved | returned | callback
     context = Column(JSON, nullable=False, default=dict)  # what the bot understood

@@ -22,9 +22,11 @@ class Reason(Labelled):
     SENSITIVE = ("sensitive", "敏感事项")
     ANGRY = ("angry", "情绪激动")
     DISPUTE = ("dispute", "纠纷待调解")
+    COMPLAINT = ("complaint", "投诉部门办理")  # how a department or its staff handled a case
 
 
-PRIORITY = {Reason.SENSITIVE: 2, Reason.ANGRY: 2, Reason.DISPUTE: 1, Reason.MISUNDERSTOOD: 1, Reason.ASKED: 0}
+PRIORITY = {Reason.SENSITIVE: 2, Reason.ANGRY: 2, Reason.DISPUTE: 1, Reason.COMPLAINT: 1, Reason.MISUNDERSTOOD: 1,
+            Reason.ASKED: 0}
 
 
 class Author(Labelled):

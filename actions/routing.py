@@ -1,0 +1,65 @@
+"""Each action a resident's typed message can start asks the backend first what the message is
+(api/routing/router.py weighs the NLU's reading with the catalogue, the incident classifier, the
+handoff triggers and the conversation) and hands the turn to the action the route belongs to,
+or asks one short question when two readings are close. A button press is a choice already
+made, and a form in progress keeps its own course: neither is routed again."""
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import backend
+from actions.human import INTRO, hand_over_because
+
+ROUTE_ACTION = {"service": "action_answer_service", "incident": "action_start_incident",
+                "suggestion": "action_start_suggestion", "progress": "action_incident_status"}
+# The question for each pair of close readings (wording in bot/domain/routing.yml).
+WHICH = {frozenset({"service", "incident"}): "utter_which_service_or_incident",
+         frozenset({"service", "suggestion"}): "utter_which_service_or_suggestion",
+         frozenset({"incident", "suggestion"}): "utter_which_incident_or_suggestion"}
+
+
+def decision(tracker: Tracker) -> Optional[dict]:
+    """The backend's routing of the latest typed message, or None (a button press, a form in
+    progress, or the backend out of reach: then the NLU's reading stands)."""
+    text = tracker.latest_message.get("text") or ""
+    if not text.strip() or text.startswith("/") or tracker.active_loop_name:
+        return None
+    ranking = {r["name"]: r["confidence"] for r in tracker.latest_message.get("intent_ranking") or []
+               if r.get("name")}
+    try:
+        return backend.route(text=text, intents=ranking, sender=tracker.sender_id)
+    except backend.BackendError:
+        return None
+
+
+def routed_elsewhere(dispatcher: CollectingDispatcher, tracker: Tracker, here: str,
+                     screened: bool = False) -> Optional[List[Dict]]:
+    """None when the action `here` should answer; else the events that hand the turn on, or
+    that ask which of two readings the resident meant. `screened`: the action hands a risk or
+    anger to people itself (people_should_answer, with what it knows), so only a complaint
+    about a department's handling is handed over here."""
+    d = decision(tracker)
+    if d is None:
+        return None
+    if d["route"] == "clarify" and frozenset(d["between"]) in WHICH:
+        dispatcher.utter_message(response=WHICH[frozenset(d["between"])])
+        return []
+    reason = d.get("handoff_reason")
+    if d["route"] == "person" and reason in INTRO and (reason == "complaint" or not screened):
+        return hand_over_because(dispatcher, tracker, reason)
+    target = ROUTE_ACTION.get(d["route"])
+    return [FollowupAction(target)] if target and target != here else None
+
+
+class ActionRouteMessage(Action):
+    """For a message the NLU could not place (nlu_fallback): the route the evidence gives, else
+    the usual "did you mean …?"."""
+
+    def name(self) -> Text:
+        return "action_route_message"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        routed = routed_elsewhere(dispatcher, tracker, self.name())
+        return routed if routed is not None else [FollowupAction("action_two_stage_fallback")]

@@ -1,0 +1,34 @@
+"""Gathers what the backend knows about a message for the router: the catalogue search, the
+incident classifier, the handoff triggers, a ticket number in the text, and whether this
+conversation has filed a work order. The NLU's ranking comes with the request."""
+from typing import Dict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.guide.search import CatalogueIndex
+from api.guide.search import decide as guide_decision
+from api.handoff import sensitivity
+from api.incidents import tickets
+from api.incidents.categories import classifier
+from api.incidents.models import Ticket
+from api.routing.router import Evidence
+from shared.patterns import ticket_number_in
+
+
+def has_ticket(session: Session, sender: str) -> bool:
+    return session.scalars(select(Ticket.id).where(Ticket.reporter_ref == tickets.reporter_ref(sender))
+                           .limit(1)).first() is not None
+
+
+def gather(session: Session, index: CatalogueIndex, text: str, intents: Dict[str, float], sender: str = "") -> Evidence:
+    status, chosen = guide_decision(index.search(text))
+    c = classifier(session).classify(text)
+    return Evidence(
+        text=text, intents=intents,
+        guide=status if status in ("confident", "ambiguous") else "unknown",
+        guide_score=chosen[0].score if chosen else 0.0, guide_item=chosen[0].name if chosen else None,
+        guide_partial=bool(chosen) and chosen[0].how in ("partial", "inside"),
+        category=c.category.name if c.category else None, category_score=c.confidence if c.category else 0.0,
+        judge=sensitivity.judge(text), ticket_number=ticket_number_in(text),
+        has_ticket=bool(sender) and has_ticket(session, sender))

@@ -1,0 +1,184 @@
+"""What a resident's message is, decided in one place from all the evidence: the NLU's intent
+ranking, the catalogue search, the incident classifier, the handoff triggers and the state of
+the conversation. The NLU alone learnt written examples; real residents write letters, and a
+service question that mentions an expiry or a broken card reads like a progress query or a
+report to it. Each piece of evidence adds to a route's score; the reasons are kept, so staff
+and admins can see why. When two readings are close, the resident is asked one short question.
+
+Pure: no database, no HTTP (api/routing/evidence.py gathers the evidence)."""
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from shared.textnorm import clean, normalise
+
+SERVICE, INCIDENT, SUGGESTION, PROGRESS = "service", "incident", "suggestion", "progress"
+PERSON, HARDSHIP, CLARIFY, OTHER = "person", "hardship", "clarify", "other"
+ROUTES = (SERVICE, INCIDENT, SUGGESTION, PROGRESS)
+INTENT_ROUTE = {"ask_service": SERVICE, "report_incident": INCIDENT, "make_suggestion": SUGGESTION,
+                "check_incident_status": PROGRESS}
+# Readings this close (in score) are asked about rather than guessed.
+CLOSE = 0.25
+# Below this, no route has enough for itself: the NLU's own reading stands (chitchat, off-topic).
+ENOUGH = 0.45
+NLU_UNBACKED_SUGGESTION = 0.5
+# The NLU learnt written examples; on real letters the words themselves say more.
+NLU_WEIGHT = 0.6
+
+# How residents ask: in so many words (咨询, 请问, 怎么办理) or by what they ask about (材料, 在哪办).
+ASKING_OUTRIGHT = re.compile(r"咨询|请问|想问|问一下|问问|怎么办理|如何办理|办理流程|(需要|要)(带|准备|提供)?(什么|哪些|啥)(材料|证件|资料|手续)")
+ASKING = re.compile(
+    r"怎么(办|弄|申请|领|补|换|开|交|缴|转|查|报销|认定|登记|续|提取|注册|预约|操作)|如何(办|申请|领|补|换|开|交|缴|转|查|报销|认定|登记|续|提取|享受)|"
+    r"怎样(办|申请|领|补|换|才能)|材料|手续|流程|"
+    r"在哪(里|儿)?(办|申请|领|补|换|交|缴|开)|去哪(里|儿)?(办|申请|领|补|换|交|缴|开)|哪里(可以|能)?(办|申请|领|补|换)|"
+    r"(能|可以|可否|能否|是否)(办|办理|申请|领取?|享受|补办|转|报销|参保|落户|入学|登记|续保|缴)|(办理|申请|补办|领取)(条件|标准|时间|地点)|"
+    r"政策|规定|条件|标准是|有没有补贴|补贴(多少|怎么)|多少钱|(收|交)多少|多久(能|可以)?(办|拿|下来)|"
+    r"怎么(收费|计算|算)|(是否|是不是|算不算)(属于|符合|可以)")
+# How the board's letters report: 投诉, 举报, 反映……问题, 请求整治.
+REPORTING = re.compile(
+    r"投诉|举报|曝光|反映.{0,30}(问题|情况|现象|乱象)|(请求|要求|恳请|希望|请).{0,12}(解决|整治|治理|查处|处理|整顿|拆除|关停|取缔|"
+    r"清理|维修|修复|修好|督促|监管|管管|管一管|赔偿|退还|制止|停止|更换|严查|调查|介入|管治)|强烈要求|严重扰民|严查|"
+    r"非法|黑(加油站|车|诊所|作坊|中介)|滥(采|伐|收|用)")
+# A board title naming a problem ("关于……的问题", "……乱象"); unless it asks (咨询……问题).
+NAMES_A_PROBLEM = re.compile(r"(问题|乱象|现象)(的反映)?$")
+# A problem someone should go and deal with: broken, dirty, noisy, unlawful, unpaid, unsafe.
+PROBLEM = re.compile(
+    r"坏了|坏掉|损坏|破损|不亮|漏水|渗水|积水|堵(塞|了|住)|冒水|臭|脏|乱(扔|倒|堆|停|搭|建|收费|摆|贴|排)|噪音|噪声|扰民|吵|"
+    r"违建|违章|违规|违法|私搭|占道|占用|侵占|没人管|无人管|没人修|无人(处理|问津|清理)|不作为|拖欠|欠薪|不发工资|不退|"
+    r"污染|偷排|排放|焚烧|安全隐患|隐患|危险|塌|裂|倒了|断了|掉了|(严重|长期)影响|影响(居民|生活|出行|休息)|欺诈|诈骗|骗|假冒|"
+    r"(不|没)给(办|退|发|赔)|强制|乱收|多收|高价|克扣|被(打|骗|占|堵)")
+# A proposal or an opinion: outright (建议, 意见, 反对) or by asking for something new (增设, 开通).
+SUGGESTING_OUTRIGHT = re.compile(r"建议|意见|提议|呼吁|反对|支持|呼声|倡议")
+NEW_THING = re.compile(r"增设|增开|增加|多设|多开|新建|修建|建设|开通|加装|规划|改造|设立|太高|太贵|太少|不合理")
+SUGGESTING = re.compile(
+    r"希望|能否|能不能|可否|可不可以|是否可以|应该|应当|改进|改善|完善|调整|取消|恢复|考虑|为何不|为什么不")
+# Asking what became of one's own earlier report or application, in so many words.
+PROGRESS_WORDS = re.compile(
+    r"进度|进展|办得怎么样|处理得?怎么样|处理(好|完)了(吗|没)|修(好|了)(吗|没)|有(结果|回音|答复|回复)了?(吗|没)|"
+    r"(答复|回复|办结|处理)了(吗|没)|什么时候(能|可以|会)?(修好|处理好|解决好|答复|回复|到账|办好|下来)|"
+    r"(查|问)(一下|问)?(我的)?(工单|进度|办理情况)|工单|办到哪")
+OWN_EARLIER = re.compile(r"我(们)?(上次|之前|前几天|前天|昨天|上周|上个月|早先|已经)?(反映|报|提交|投诉|举报|申请|登记|提)(过|了)?的")
+# Waiting for an answer, an approval or a payment that was asked for: always about an earlier
+# request ("投诉的邮件为什么一直没有答复", "补贴申请了半年还没到账"). Not "还没人修": that problem goes on.
+AWAITING = re.compile(r"(没有?|未|不见)(收到)?(任何)?(答复|回复|回音|到账|到位|批下来|办下来|下文|兑现|发放下来|批复)|"
+                      r"迟迟(办|批|发)不下来|还未到(账|位)?|(答复|回复|到账)(了吗|了没|呢)")
+# A complaint about how a department or its staff handled something: people answer it.
+AGAINST_DEPARTMENT = re.compile(
+    r"(投诉|举报|质疑|控告)[^，。,\n]{0,12}(局|委员会|发改委|政府|部门|法院|村委|居委会|街道办|派出所|执法队|城管|交警)"
+    r"(?!.{0,4}(门口|旁边|附近|对面))|(局|部门|政府|村委会?|居委会|街道办|城管|执法人员)[^，。,\n]{0,8}(不作为|乱作为|推诿|拖延|敷衍|不予受理|不按)")
+QUESTION_END = re.compile(r"[吗呢么?？]\s*$|(吗|呢|么)[，,。.!！]")
+
+
+@dataclass
+class Evidence:
+    text: str
+    intents: Dict[str, float] = field(default_factory=dict)   # the NLU's ranking
+    guide: str = "unknown"            # catalogue search: confident | ambiguous | unknown
+    guide_score: float = 0.0
+    guide_item: Optional[str] = None
+    guide_partial: bool = False       # matched only part of a name (weak in a long letter)
+    category: Optional[str] = None    # the incident classifier's category name, if any
+    category_score: float = 0.0
+    judge: Optional[str] = None       # handoff triggers: sensitive | angry | hardship | None
+    ticket_number: Optional[str] = None
+    has_ticket: bool = False          # a work order filed in this conversation
+
+
+@dataclass
+class Decision:
+    route: str
+    scores: Dict[str, float]
+    reasons: List[str]
+    between: Tuple[str, ...] = ()     # the two readings a clarifying question asks about
+    handoff_reason: Optional[str] = None  # for PERSON: api/handoff/states.Reason's code
+
+    def as_dict(self) -> dict:
+        return {"route": self.route, "between": list(self.between), "reasons": self.reasons,
+                "handoff_reason": self.handoff_reason,
+                "scores": {k: round(v, 3) for k, v in self.scores.items()}}
+
+
+def _prepare(text: str) -> str:
+    return normalise(clean(text or ""))
+
+
+def progress_asked(ev: Evidence) -> Optional[str]:
+    """Why this is a progress query, or None: a ticket number, or progress words about the
+    resident's own earlier request (this conversation's work order, or "我上次反映的")."""
+    t = _prepare(ev.text)
+    if ev.ticket_number:
+        return "工单号"
+    if AWAITING.search(t):
+        return "等答复、审批或到账"
+    if PROGRESS_WORDS.search(t) and (ev.has_ticket or OWN_EARLIER.search(t)):
+        return "问自己反映过的事的进度"
+    return None
+
+
+def decide(ev: Evidence) -> Decision:
+    t = _prepare(ev.text)
+    opening = re.split(r"[。！？!?\n]", t, maxsplit=1)[0][:60]
+    scores = {r: 0.0 for r in ROUTES}
+    reasons: List[str] = []
+
+    def add(route: str, amount: float, why: str) -> None:
+        scores[route] += amount
+        reasons.append(f"{route}+{amount:.2f} {why}")
+
+    if ev.judge in ("sensitive", "angry"):
+        return Decision(PERSON, scores, [f"handoff trigger: {ev.judge}"], handoff_reason=ev.judge)
+    why = progress_asked(ev)
+    if why:
+        return Decision(PROGRESS, scores, [why])
+    if AGAINST_DEPARTMENT.search(opening):
+        return Decision(PERSON, scores, ["投诉部门或工作人员的办理"], handoff_reason="complaint")
+
+    asking = ASKING_OUTRIGHT.search(opening)
+    # "咨询……规划" asks about a plan; it proposes nothing.
+    proposing = None if asking else (NEW_THING.search(opening) or SUGGESTING.search(opening))
+    suggesting = SUGGESTING_OUTRIGHT.search(opening) or proposing
+    for intent, p in ev.intents.items():
+        route = INTENT_ROUTE.get(intent)
+        if route and route != PROGRESS and p >= 0.05:
+            # The model learnt the board's formal style as a suggestion's: without a word
+            # that proposes or opines, its reading counts half.
+            weight = NLU_WEIGHT * (NLU_UNBACKED_SUGGESTION if route == SUGGESTION and not suggesting else 1.0)
+            add(route, p * weight, f"NLU {intent}")
+    if ev.guide == "confident":
+        weight = 0.25 if ev.guide_partial else 0.5
+        add(SERVICE, weight * min(1.0, ev.guide_score), f"办事指南【{ev.guide_item}】")
+        if QUESTION_END.search(t):
+            add(SERVICE, 0.2, "问的是办事指南里的事项")
+    elif ev.guide == "ambiguous":
+        add(SERVICE, 0.2, "办事指南有几项相近")
+    if ev.category:
+        add(INCIDENT, 0.4 * min(1.0, ev.category_score), f"事项分类【{ev.category}】")
+    if asking:
+        add(SERVICE, 0.6, "咨询")
+    elif ASKING.search(opening):
+        add(SERVICE, 0.35, "问怎么办理")
+    if REPORTING.search(opening):
+        add(INCIDENT, 0.6, "投诉、举报或请求处理")
+    elif NAMES_A_PROBLEM.search(opening) and not asking:
+        add(INCIDENT, 0.35, "标题说的是一个问题")
+    if PROBLEM.search(t):
+        # "社保卡坏了" is broken too, but nothing a department goes out to fix.
+        add(INCIDENT, 0.35 if ev.category else 0.25, "说出了问题")
+    if SUGGESTING_OUTRIGHT.search(opening):
+        add(SUGGESTION, 0.6, "提建议、意见")
+    elif proposing:
+        add(SUGGESTION, 0.35 if NEW_THING.search(opening) else 0.2, "要新建、增设，希望、能否")
+    if ev.judge == "hardship":
+        return Decision(HARDSHIP, scores, reasons + ["describes hardship"])
+
+    ranked = sorted(ROUTES, key=scores.get, reverse=True)
+    best, second = ranked[0], ranked[1]
+    if scores[best] < ENOUGH:
+        # Little evidence either way: the NLU's reading stands, but a progress query without a
+        # ticket or progress words is a question ("身份证快到期了").
+        top = max(ev.intents, key=ev.intents.get, default=None)
+        route = INTENT_ROUTE.get(top, OTHER)
+        return Decision(SERVICE if route == PROGRESS else route, scores, reasons + ["little evidence: the NLU's reading"])
+    if scores[best] - scores[second] < CLOSE and scores[second] >= ENOUGH and {best, second} <= {SERVICE, INCIDENT, SUGGESTION}:
+        return Decision(CLARIFY, scores, reasons + ["two readings are close"], between=(best, second))
+    return Decision(best, scores, reasons)

@@ -1,0 +1,76 @@
+"""One place decides what a message is (api/routing/router.py), on all the evidence: here the
+NLU's reading is given (often the wrong one, as real residents' messages get), and the backend
+adds the catalogue, the incident classifier, the handoff triggers and the conversation's work
+orders. Tricky pairs from the issue: expiry vs progress, a broken card vs a broken street light,
+a suggestion vs a report, hardship vs risk."""
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import app
+from api.routing.router import Evidence, decide
+from tests.conftest import SERVICE
+
+client = TestClient(app, headers=SERVICE)
+
+
+def route(text, sender="", **intents):
+    r = client.post("/api/route", json={"text": text, "intents": intents, "sender": sender})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+@pytest.mark.parametrize("text, intents, expected", [
+    # An expiry is no progress query: nothing was reported.
+    ("身份证快到期了怎么办", {"check_incident_status": 0.85, "ask_service": 0.1}, "service"),
+    ("居住证过期了还能补吗", {"check_incident_status": 0.7, "ask_service": 0.2}, "service"),
+    ("我上周反映的路灯什么时候修好", {"report_incident": 0.6, "check_incident_status": 0.3}, "progress"),
+    # A broken card is a service; a broken street light is a report.
+    ("社保卡坏了去哪换", {"report_incident": 0.7, "ask_service": 0.25}, "service"),
+    ("小区门口的路灯坏了好几天了", {"ask_service": 0.55, "report_incident": 0.4}, "incident"),
+    # A job, a shop: questions, whatever the NLU made of them.
+    ("没工作了能登记失业吗", {"report_incident": 0.6, "ask_service": 0.3}, "service"),
+    # A proposal vs a problem now.
+    ("建议在文昌路增设一个公交站，附近居民出行太不方便了", {"report_incident": 0.55, "make_suggestion": 0.4}, "suggestion"),
+    ("文昌路公交站的顶棚塌了一半，下雨天没法等车", {"make_suggestion": 0.6, "report_incident": 0.35}, "incident"),
+    # Progress words alone, with no work order and no "我反映的": a report that goes on.
+    ("路灯坏了一个月了怎么还没人修", {"check_incident_status": 0.7, "report_incident": 0.25}, "incident"),
+])
+def test_tricky_pairs_are_routed_on_all_the_evidence(text, intents, expected):
+    assert route(text, **intents)["route"] == expected
+
+
+def test_hardship_gets_the_benefits_and_a_risk_to_life_a_person():
+    assert route("没收入，一个人带孩子，政府能管不", ask_service=0.5)["route"] == "hardship"
+    assert route("没收入，一个人带孩子，真的活不下去了", ask_service=0.5)["route"] == "person"
+
+
+def test_a_ticket_number_is_a_progress_query_whatever_the_nlu_said():
+    assert route("WG202611150023怎么样了", report_incident=0.8)["route"] == "progress"
+
+
+def test_progress_words_are_about_this_conversations_work_order_only_if_there_is_one():
+    filed = client.post("/api/tickets", json={"description": "柳岸新村5幢门口路灯不亮", "address": "柳岸新村5幢",
+                                              "phone": "13912345678", "sender": "router-has-one"})
+    assert filed.status_code == 200, filed.text
+    asked = "处理得怎么样了，有结果了吗"
+    assert route(asked, sender="router-has-one", check_incident_status=0.9)["route"] == "progress"
+    assert route(asked, sender="router-has-none", check_incident_status=0.9)["route"] != "progress"
+
+
+def test_close_readings_are_asked_about_not_guessed():
+    d = decide(Evidence(text="请问小区的电动车充电桩坏了怎么办", intents={"ask_service": 0.5, "report_incident": 0.5},
+                        category="充电设施损坏", category_score=0.8))
+    assert d.route == "clarify" and set(d.between) == {"service", "incident"}
+
+
+def test_a_clear_reading_is_not_asked_about():
+    d = decide(Evidence(text="楼道里堆满了杂物，有安全隐患", intents={"report_incident": 0.9, "ask_service": 0.05},
+                        category="楼道堆物", category_score=0.8))
+    assert d.route == "incident"
+
+
+def test_bad_input_is_refused_clearly():
+    assert client.post("/api/route", json={"intents": {}}).status_code == 422
+    assert client.post("/api/route", json={"text": "x" * 5001}).status_code == 422
+    assert client.post("/api/route", json={"text": "路灯坏了", "intents": {"a": "not a number"}}).status_code == 422
+    assert TestClient(app).post("/api/route", json={"text": "路灯坏了"}).status_code in (401, 403)
