@@ -72,3 +72,41 @@ def test_a_question_about_getting_something_done_is_no_report(text):
     """The new categories name complaints, not the services they are about: asking how to get a
     licence or pay social insurance must not be filed as a report when the guide has no answer."""
     assert classify(text)["category"] is None
+
+
+# Letters as residents write them to a hotline: the matter is named in the title, the body tells a
+# long story in which other departments' words come up in passing.
+LETTERS = [
+    ("关于某某中学乱收费的问题。我是初二学生的家长，我们住的小区物业也不怎么管事，这个先不说。"
+     "学校这学期每个学生要交八百块资料费和辅导费，不交就不让进教室，班主任说是上面要求的，"
+     "家长群里大家都敢怒不敢言，请有关部门查一查这个学校的收费到底合不合规。", "JY"),
+    ("投诉物业外包的保洁公司不给保洁员缴纳社保。我在某某花园小区做保洁三年了，物业把小区的保洁外包给一家公司，"
+     "这家公司从来没给我们缴纳社保，也没签过劳动合同，问起来就说不想干可以走。小区业主对物业意见也很大，"
+     "但我们只想要回自己该有的社保，请劳动部门查一查这家公司。", "RS"),
+    ("举报我们小区旁边有人违章抢建。前年这里着过一次火，有人受伤，后来空地就一直荒着，"
+     "最近有人连夜拉钢架盖了两层铁皮房，还在继续往上加层，住户们都很担心，请城管尽快来拆除。", "ZF"),
+    ("反映我们社区周边打鱼机和麻将馆聚众赌博的问题。这几家店白天关着门，晚上通宵营业，"
+     "进进出出的人很多，小区的孩子放学都要从门口经过，我们跟物业说过，物业说管不了，希望公安部门严厉打击。", "GA"),
+    ("举报村干部私自处置集体资产。我们村的村干部去年把村集体的山地和鱼塘低价承包给自己亲戚，"
+     "账目从来不公开，村民分红也一分没见到，找到村里问，村书记说这是村委会集体决定的，请镇上查一查。", "JD"),
+]
+
+
+@pytest.mark.parametrize("letter, department", LETTERS)
+def test_a_residents_letter_reaches_the_department_its_title_names(letter, department):
+    r = classify(letter)
+    assert r["first_handler"] == department, r
+
+
+def test_a_fire_told_in_passing_does_not_make_a_letter_an_emergency_report():
+    r = classify(LETTERS[2][0])
+    assert r["category"] == "违章搭建"
+
+
+@pytest.mark.parametrize("text, category", [
+    ("楼下KTV天天唱到凌晨两点", "社会生活噪音"),
+    ("小区后面那个砖厂粉尘大得窗户都不敢开", "异味废气"),
+    ("公司欠了我们半年的租金一直不给", "房屋租赁纠纷"),
+])
+def test_residents_words_for_a_report_find_its_category(text, category):
+    assert classify(text)["category"] == category
