@@ -1,10 +1,17 @@
-"""Scoring the handoff detector (api/sensitivity.py) on labelled messages."""
+"""Scoring the handoff detector (api/sensitivity.py) on labelled messages, and how often it hands
+real residents' messages (title + message, often long letters) to a person.
+
+    python -m bench.handoff   # held-out set, then real messages by length and route
+"""
+import sys
 from collections import Counter
 from pathlib import Path
 
 import yaml
 
 HELD_OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "sensitivity_test.yml"
+BUCKETS = [(0, 200, "<200"), (200, 500, "200-500"), (500, 1000, "500-1000"), (1000, 2000, "1000-2000"),
+           (2000, 10 ** 6, "2000+")]
 
 
 def held_out() -> list:
@@ -24,3 +31,68 @@ def score(examples, assess) -> dict:
         "false_alarms": [(t, p) for t, label, p in got if label == "none" and p != "none"],
         "n": dict(n),
     }
+
+
+def real(split: str) -> list:
+    """(text, route) of real messages: 'train' (labelled, not development), 'dev' (report only,
+    never tune on it) or 'pool' (unlabelled, route '-')."""
+    from scripts import real_messages as rm
+    source, dev = rm.messages(), rm.dev_ids()
+    routes = {x["id"]: x["route"] for x in rm.labels()}
+    ids = {"train": [i for i in routes if i not in dev], "dev": [i for i in routes if i in dev],
+           "pool": [i for i in source if i not in routes]}[split]
+    return [(source[i]["title"] + "\n" + source[i]["message"], routes.get(i, "-")) for i in ids]
+
+
+def inside_letters(examples, by_pattern, seed: int = 3) -> list:
+    """Each held-out message at the end of a real letter that needs no person (training split, 300
+    to 1,500 characters, not a complaint about staff, no pattern in it): is a risk told in the
+    last sentence of a long letter still heard?"""
+    import random
+    letters = [t for t, route in real("train") if route != "complaint_staff" and 300 <= len(t) <= 1500
+               and not by_pattern(t)]
+    rnd = random.Random(seed)
+    return [(rnd.choice(letters) + "\n" + text, label) for text, label in examples]
+
+
+def bucket(text: str) -> str:
+    return next(name for low, high, name in BUCKETS if low <= len(text) < high)
+
+
+def handed_share(messages, assess) -> dict:
+    """Share handed to a person, overall, by length bucket and by route: {key: (handed, n)}."""
+    n, handed = Counter(), Counter()
+    for text, route in messages:
+        keys = ["all", bucket(text), route]
+        n.update(keys)
+        if assess(text):
+            handed.update(keys)
+    return {key: (handed[key], n[key]) for key in n}
+
+
+def show_shares(title: str, shares: dict) -> None:
+    order = ["all"] + [name for _, _, name in BUCKETS] + sorted(k for k in shares if k != "all" and k not in
+                                                                   {name for _, _, name in BUCKETS})
+    print(title)
+    for key in order:
+        if key in shares:
+            h, n = shares[key]
+            print(f"    {key:18s} {h:4d}/{n:<4d} {h / n:6.1%}")
+
+
+def main(argv) -> int:
+    from api.handoff import sensitivity
+    r = score(held_out(), sensitivity.assess)
+    h = r["handed"]
+    print(f"Held-out: to a person: sensitive {h['sensitive']:.3f}, angry {h['angry']:.3f}, none {h['none']:.3f}")
+    h = score(inside_letters(held_out(), sensitivity.by_pattern), sensitivity.assess)["handed"]
+    print(f"Held-out, each at the end of a real letter: sensitive {h['sensitive']:.3f}, angry {h['angry']:.3f}, "
+          f"none {h['none']:.3f}")
+    for split in argv or ["train", "dev"]:
+        show_shares(f"Real messages ({split}{', report only' if split == 'dev' else ''}), handed to a person:",
+                    handed_share(real(split), sensitivity.assess))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -7,7 +7,12 @@ Two layers. Patterns catch the unmistakable at once, and they are patterns rathe
 words: "投诉" alone is someone asking where to complain (12345 answers that), "投诉窗口的
 工作人员" is a complaint about staff. Residents say the rest in endless ways ("攒了一瓶安眠药",
 "侬脑子瓦特了"), so a character n-gram classifier trained on api/seed/handoff_training.yml
-catches what the patterns miss. Measured on a held-out set by `python -m bench.run`."""
+catches what the patterns miss. Measured on a held-out set by `python -m bench.run`.
+
+Long messages (residents' letters, up to 2,000 characters) are judged by what they say, not by how
+long they are: the classifier reads them in sentence-sized windows, and the patterns that describe
+a chat turn's frustration or a petition's history ("投诉无门", "上访无果", "！！！") do not count in
+them. Shares handed over, by length and route, on real messages: `python -m bench.handoff`."""
 import functools
 import re
 from typing import Dict, List, Optional
@@ -23,33 +28,53 @@ from shared.textnorm import clean, normalise
 N = "[0-9一二两三四五六七八九十几好多]+"  # a count: 三, 3, 好几, 十几
 STAFF = "(工作人员|窗口|办事员|柜台|你们的人|你们社区|你们街道|社区干部|街道干部|干部|网格员|书记|主任|经办人|那个人|那个女的|那个男的|小姑娘|小伙子)"
 
-SENSITIVE = [
-    # complaints about staff conduct and integrity
-    rf"投诉(你们|一下)?.{{0,6}}{STAFF}", rf"{STAFF}.{{0,12}}(脸色难看|凶我|骂人|骂我|吼我|不理人|爱理不理|不耐烦|刁难|为难|推诿|不作为|乱作为|不给办)",
-    r"(态度|服务).{0,2}(差|恶劣|冷漠|蛮横|不好|太坏)", r"(故意|存心|处处)(刁难|为难)", r"(刁难|为难)我",
-    r"吃拿卡要", r"(收|要|塞|送)(了)?(红包|好处费|好处|回扣|烟酒|购物卡)", r"索贿|受贿|行贿|贪污|腐败",
-    r"不送(礼|钱).{0,4}不(给)?办", r"(举报|投诉).{0,4}(干部|书记|主任|工作人员|网格员)",
-    # petitions
-    r"信访", r"上访", r"集体访", r"进京", r"(去|到)(省里|市里|区里|北京|杭州).{0,3}(告|讨说法|反映)", r"联名(信|举报)",
-    r"拉横幅", r"讨说法",
-    # residents at risk: self-harm, violence at home, threats, nobody caring for the frail
-    r"不想活", r"活不下去", r"活着(没|有什么)意思", r"不如死了", r"想死", r"自杀", r"轻生", r"寻短见", r"想不开",
+# Residents at risk: self-harm, violence at home, threats, nobody caring for the frail. Heard
+# in a chat line or in the last sentence of a two-page letter alike.
+RISK = [
+    r"不想活", r"活不下去", r"活着(没|有什么)意思", r"不如死了", r"想死", r"自杀", r"(?<![减年])轻生(?![产活])", r"寻短见", r"想不开",
     r"一了百了", r"(跳楼|跳河|割腕|喝农药|吃安眠药|烧炭)", r"结束(自己的)?生命",
     r"(?<!反)家暴", r"(老公|丈夫|老婆|妻子|儿子|女儿|媳妇|女婿|家里人|男朋友|对象|他|她|爸|妈|继父|后妈).{0,6}(打|揍|抽|踢|虐待)(我|人|老人|孩子)(?!电话|手机|微信)",
-    r"被(打|揍|虐待|关起来|锁在家)", r"虐待", r"(威胁|恐吓)(我|要)", r"要(杀|砍|弄死)(了)?我",
+    # "被打了", "被他打得…", not "楼板被打穿"
+    r"被(人|他|她|他们|老公|丈夫)?(打|揍)(了|伤|得|成|一顿|耳光|骨折|住院|[，。！!,.\s]|$)", r"被(虐待|关起来|锁在家)", r"虐待",
+    r"(威胁|恐吓)(我|要)", r"要(杀|砍|弄死)(了)?我",
     r"(独居|孤寡|空巢|一个人住).{0,12}(没人管|没人照顾|没人问|好几天|联系不上|摔|病了|饿)",
     r"(没人管|没人照顾)(我|他|她|老人|孩子|了)", r"(孩子|小孩|娃).{0,8}(没人管|饿|一个人在家好几天)",
     r"(爸妈|父母|大人|家长).{0,4}(好几天|几天|好久)(都)?没(回来|回家|露面)",
     r"拿.{0,3}(皮带|棍子|棒子|刀|衣架|凳子|酒瓶).{0,4}(打|抽|砍|捅)",
     r"(老人|老太太|老头|大爷|大妈|奶奶|爷爷).{0,8}(好几天没见|联系不上|没人管|饿)",
 ]
-ANGRY = [
-    r"太过分", r"什么破", r"破(系统|机器人|玩意)", r"垃圾(系统|机器人|服务|东西|玩意)", r"废物", r"没用的东西", r"什么玩意",
-    r"有没有人管", r"(到底|究竟)(管不管|有没有人|能不能办|怎么回事)", r"投诉无门", r"踢皮球", r"推来推去", r"推三阻四",
-    rf"跑了{N}(趟|次|回)", rf"(问|说|讲)了{N}(遍|次)", r"听不懂人话", r"(智障|弱智|脑残|白痴|傻[逼子瓜]|sb|SB)",
-    r"(他妈的?|妈的|tmd|TMD|卧槽|我靠)", r"滚", r"受够了", r"浪费(我的?)?时间", r"(忍无可忍|欺人太甚)",
-    r"(态度|服务)(呢|哪里去了)", r"不干人事",
+# Complaints about staff conduct and integrity.
+STAFF_CONDUCT = [
+    rf"投诉(你们|一下)?.{{0,6}}{STAFF}", rf"{STAFF}.{{0,12}}(脸色难看|凶我|骂人|骂我|吼我|不理人|爱理不理|不耐烦|刁难|为难|推诿|不作为|乱作为|不给办)",
+    r"(故意|存心|处处)(刁难|为难)", r"(刁难|为难)我",
+    r"吃拿卡要", r"(收|要|塞|送)(了)?(红包|好处费|好处|回扣|烟酒|购物卡)", r"索贿|受贿|行贿|贪污|腐败",
+    r"不送(礼|钱).{0,4}不(给)?办", r"(举报|投诉).{0,4}(干部|书记|主任|工作人员|网格员)",
 ]
+# "态度太差了" in a chat is said to staff; in a letter it may be about a bus company or a shop,
+# so there it counts only beside staff in the same sentence.
+RUDE = r"(态度|服务).{0,2}(差|恶劣|冷漠|蛮横|不好|太坏)"
+PETITION = [r"信访", r"上访", r"集体访", r"进京", r"(去|到)(省里|市里|区里|北京|杭州).{0,3}(告|讨说法|反映)", r"联名(信|举报)",
+            r"拉横幅", r"讨说法"]
+# A letter tells its history ("上访无果", "信访答复会上", "讨个说法"): there only a petition the
+# resident is about to make counts.
+PETITION_AHEAD = [r"(要|去|到|准备|打算|只能|只好|只有|就|将|会|集体|组织|一起|继续)(去|到)?.{0,8}(上访|信访局|进京)",
+                  r"(去|到)(省里|市里|区里|北京|省城).{0,3}(告|讨说法|反映)", r"拉横幅", r"(去|到).{0,10}讨(个)?说法"]
+# Abuse is anger in any message; frustration ("投诉无门", "踢皮球", "！！！") is how a formal letter
+# describes its case, anger only in a chat turn.
+ABUSE = [
+    r"什么破", r"破(系统|机器人|玩意)", r"垃圾(系统|机器人|服务|东西|玩意)", r"没用的东西", r"什么玩意", r"听不懂人话",
+    r"(智障|弱智|脑残|白痴|傻[逼子瓜]|sb|SB)", r"(他妈的?|妈的|tmd|TMD|卧槽|我靠)",
+    r"(?<![打翻滚])滚(?![动烫滚筒梯石皮圆珠轮])", r"不干人事",
+]
+FRUSTRATION = [
+    r"太过分", r"废物", r"有没有人管", r"(到底|究竟)(管不管|有没有人|能不能办|怎么回事)", r"投诉无门", r"踢皮球", r"推来推去", r"推三阻四",
+    rf"跑了{N}(趟|次|回)", rf"(问|说|讲)了{N}(遍|次)", r"受够了", r"浪费(我的?)?时间", r"(忍无可忍|欺人太甚)",
+    r"(态度|服务)(呢|哪里去了)",
+]
+SENSITIVE = RISK + STAFF_CONDUCT + [RUDE] + PETITION
+ANGRY = ABUSE + FRUSTRATION
+# A letter, not a chat turn: several sentences, judged by what they say, not by how long they are.
+LETTER = 120
 # Hardship, in groups (api/guide/hardship.py maps each to the catalogue items that answer it).
 # One group and a plea for help, or two groups, describe a household in difficulty; a single
 # word ("我失业了", "残疾证怎么办") is an ordinary service question.
@@ -77,12 +102,26 @@ POLITE = re.compile(r"谢谢|感谢|多谢|辛苦|好的|太好了|太棒|点赞
 
 _SENSITIVE = [re.compile(p, re.I) for p in SENSITIVE]
 _ANGRY = [re.compile(p, re.I) for p in ANGRY]
+# In a letter, staff and their conduct within one clause: "尊敬的王书记：…一是不作为" is no complaint about
+# the secretary addressed. And money taken near an official, not "公司贪污" or "背后都有腐败".
+CLAUSE = "[^，。；！？,;!?\n]"
+BRIBERY_IN_LETTERS = (r"(干部|书记|主任|村长|镇长|局长|所长|科长|领导|官员|贪官|工作人员|公务员|办事员|网格员).{0,20}"
+                      r"(索贿|受贿|收受|贪污|腐败|红包|好处费|回扣)")
+_IN_LETTERS = {"sensitive": [re.compile(p.replace(".{", CLAUSE + "{"), re.I) for p in STAFF_CONDUCT
+                             if not p.startswith("索贿")] + [re.compile(p, re.I) for p in RISK + PETITION_AHEAD + [BRIBERY_IN_LETTERS]],
+               "angry": [re.compile(p, re.I) for p in ABUSE]}
+_RUDE, _STAFF = re.compile(RUDE), re.compile(STAFF)
+SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])(?![。！？!?；;\n])")
 _HARDSHIP = {group: re.compile(p) for group, p in HARDSHIP.items()}
 
 
 # The classifier speaks only when fairly sure: a wrong handoff costs a resident a wait for a
 # person, a missed one can cost much more, hence the lower bar for "sensitive".
 THRESHOLDS = {"sensitive": 0.5, "angry": 0.6}
+# Texts longer than this are judged window by window (the training examples are chat lines).
+WINDOW = 100
+# In a long message the letters model must give a window's label at least this much (see Classifier).
+LETTER_AGREES = 0.3
 
 
 def _prepare(text: str) -> str:
@@ -100,9 +139,35 @@ def describes_hardship(text: str) -> bool:
     return len(groups) >= 2 or (len(groups) == 1 and bool(ASKS_FOR_HELP.search(_prepare(text))))
 
 
+def sentences(t: str) -> List[str]:
+    return [x.strip() for x in SENTENCE_END.split(t) if x.strip()]
+
+
+def windows(t: str, size: int = 100) -> List[str]:
+    """A long text as the short pieces the classifier was trained on: every sentence (one longer
+    than `size` cut at commas) and every two neighbouring ones that fit in `size`, so a risk said
+    in one sentence of a long letter weighs as much as in a chat line."""
+    pieces = []
+    for sentence in sentences(t):
+        while len(sentence) > size:
+            cut = max(sentence.rfind(c, 0, size) for c in "，,、 ")
+            cut = cut + 1 if cut > size // 3 else size
+            pieces.append(sentence[:cut])
+            sentence = sentence[cut:]
+        pieces.append(sentence)
+    pairs = [a + b for a, b in zip(pieces, pieces[1:]) if len(a) + len(b) <= size]
+    # "曾书记：你好！" carries too little to be judged alone; it is judged with its neighbour.
+    return [p for p in pieces if len(re.findall(r"\w", p)) >= 8] + pairs or [t]
+
+
 def by_pattern(text: str) -> Optional[str]:
     t = _prepare(text)
     unnegated = NEGATED.sub("", t)
+    if len(t) > LETTER:
+        if any(p.search(unnegated) for p in _IN_LETTERS["sensitive"]) or any(
+                _RUDE.search(x) and _STAFF.search(x) for x in sentences(unnegated)):
+            return "sensitive"
+        return "angry" if any(p.search(t) for p in _IN_LETTERS["angry"]) else None
     if any(p.search(unnegated) for p in _SENSITIVE):
         return "sensitive"
     if any(p.search(t) for p in _ANGRY) or (SHOUTING.search(t) and not POLITE.search(t)):
@@ -111,27 +176,64 @@ def by_pattern(text: str) -> Optional[str]:
 
 
 class Classifier:
-    def __init__(self, texts, labels):
-        self.pipeline = make_pipeline(
-            TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True),
-            LogisticRegression(C=10, class_weight="balanced", max_iter=2000))
+    """Two models of the same kind. The chat model judges short messages, as it always has. A
+    long message is judged window by window: a window the chat model would hand over goes to a
+    person unless a second model, trained on the same examples plus sentences of real residents'
+    letters (`letters`), all but rules it out (probability below LETTER_AGREES). Trained on chat
+    lines alone, the chat model takes any narrative of a grievance for one about staff; the
+    letters model alone would miss more of the risks told in a letter."""
+
+    def __init__(self, texts, labels, letters=()):
         # Hardship without risk is the assistant's to answer: for the question "a person at
         # once?" it is one more message to keep, and it teaches where risk is not.
-        self.pipeline.fit([_prepare(t) for t in texts], ["none" if x == "hardship" else x for x in labels])
+        texts = [_prepare(t) for t in texts]
+        labels = ["none" if x == "hardship" else x for x in labels]
+        self.pipeline = self._fit(texts, labels)
+        self.letters = self._fit(texts + [_prepare(t) for t in letters], labels + ["none"] * len(letters)) \
+            if letters else None
+
+    @staticmethod
+    def _fit(texts, labels):
+        return make_pipeline(
+            TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True),
+            LogisticRegression(C=10, class_weight="balanced", max_iter=2000)).fit(texts, labels)
 
     def probabilities(self, text: str) -> Dict[str, float]:
-        probs = self.pipeline.predict_proba([_prepare(text)])[0]
-        return dict(zip(self.pipeline.classes_, map(float, probs)))
+        """Per label, the chat model's probability in the window of the text where it is highest."""
+        t = _prepare(text)
+        rows = self.pipeline.predict_proba(windows(t) if len(t) > WINDOW else [t])
+        return {label: float(rows[:, i].max()) for i, label in enumerate(self.pipeline.classes_)}
 
     def predict(self, text: str) -> Optional[str]:
-        probs = self.probabilities(text)
-        label = max(probs, key=probs.get)
-        return label if label in THRESHOLDS and probs[label] >= THRESHOLDS[label] else None
+        """'sensitive' or 'angry' for a short message; for a long one, 'sensitive' when a window calls for it."""
+        t = _prepare(text)
+        if len(t) <= WINDOW:
+            return self._label(self.pipeline.predict_proba([t])[0])
+        pieces = windows(t)
+        chat = self.pipeline.predict_proba(pieces)
+        letters = self.letters.predict_proba(pieces) if self.letters else chat
+        classes = list(self.pipeline.classes_)
+        # Anger in a letter is at a developer or a project as often as at us: there only abuse
+        # counts (by_pattern), the classifier looks for what is sensitive.
+        return "sensitive" if any(self._label(c) == "sensitive" and r[classes.index("sensitive")] >= LETTER_AGREES
+                                  for c, r in zip(chat, letters)) else None
+
+    def _label(self, row) -> Optional[str]:
+        label = self.pipeline.classes_[row.argmax()]
+        return label if label in THRESHOLDS and row.max() >= THRESHOLDS[label] else None
 
 
 def load_examples(path=None) -> list:
-    doc = yaml.safe_load((path or get_settings().seed_dir / "handoff_training.yml").read_text(encoding="utf-8"))
-    return [(e["text"], e["label"]) for e in doc["examples"]]
+    return [(e["text"], e["label"]) for e in _training(path)["examples"]]
+
+
+def load_letters(path=None) -> list:
+    """Sentences of real residents' letters, none of them for a person: for the letters model."""
+    return list(_training(path).get("letters") or [])
+
+
+def _training(path=None) -> dict:
+    return yaml.safe_load((path or get_settings().seed_dir / "handoff_training.yml").read_text(encoding="utf-8"))
 
 
 ANNOTATION = re.compile(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})")
@@ -140,9 +242,14 @@ ANNOTATION = re.compile(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})")
 def ordinary_messages(folder=None) -> list:
     """The assistant's own NLU examples (greetings, questions, reports): what ordinary messages
     look like, so "你好" or "身份证怎么办" is never mistaken for anger. Asking for a person is
-    left out: that is handed over anyway, by its own intent."""
+    left out: that is handed over anyway, by its own intent. So are the real residents' messages
+    (nlu_data/real_messages.yml): they are labelled by route, not by whether a person should
+    answer at once ("举报村书记收受贿赂" is a report there and sensitive here); the real style this
+    classifier learns from is chosen for it in handoff_training.yml."""
     out = []
     for path in sorted((folder or ROOT / "nlu_data").glob("*.yml")):
+        if path.name == "real_messages.yml":
+            continue
         for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
             if block.get("intent") and block["intent"] != "request_human":
                 out += [(ANNOTATION.sub(r"\1", line.strip()[2:]), "none")
@@ -154,7 +261,7 @@ def ordinary_messages(folder=None) -> list:
 def classifier() -> Classifier:
     """Trained on first use (well under a second for a few hundred examples)."""
     texts, labels = zip(*(load_examples() + ordinary_messages()))
-    return Classifier(texts, labels)
+    return Classifier(texts, labels, load_letters())
 
 
 def judge(text: str) -> Optional[str]:
