@@ -92,7 +92,9 @@ class ActionDefaultFallback(ActionRequestHuman):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         dispatcher.utter_message(text="抱歉，我还是没能理解您的意思，帮您转给工作人员。")
-        return super().run(dispatcher, tracker, domain)
+        # Out of hours the handoff is a call-back and the conversation is not paused: without
+        # ending the turn the fallback would be predicted again, and a case opened each time.
+        return super().run(dispatcher, tracker, domain) + [FollowupAction("action_listen")]
 
 
 INTRO = {

@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.human import hand_over_because, people_should_answer
-from actions.routing import routed_elsewhere
+from actions.routing import ending_turn, routed_elsewhere
 from actions.service import first_entity, resident_text
 from shared.patterns import PHONE_FORMAT_HELP, TICKET_EXAMPLE, mask, phone_in, ticket_number_in
 from shared.textnorm import normalise
@@ -291,6 +291,9 @@ class ActionIncidentStatus(Action):
         return "action_incident_status"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        return ending_turn(tracker, self.status(dispatcher, tracker, domain))
+
+    def status(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         text = resident_text(tracker)
         number = first_entity(tracker, "ticket_id")
         number = (number or ticket_number_in(text) or "").upper()

@@ -12,9 +12,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import backend
 from actions.human import INTRO, hand_over_because
 
+# An action the router hands a turn to ends it: no rule covers "action_start_suggestion, then
+# action_answer_service", and without a rule the core fallback would hand the resident over.
+END_TURN = FollowupAction("action_listen")
 ROUTE_ACTION = {"service": "action_answer_service", "incident": "action_start_incident",
                 "suggestion": "action_start_suggestion", "progress": "action_incident_status"}
 # The question for each pair of close readings (wording in bot/domain/routing.yml).
+HANDING_ON = {*ROUTE_ACTION.values(), "action_route_message"}
 WHICH = {frozenset({"service", "incident"}): "utter_which_service_or_incident",
          frozenset({"service", "suggestion"}): "utter_which_service_or_suggestion",
          frozenset({"incident", "suggestion"}): "utter_which_incident_or_suggestion"}
@@ -45,12 +49,22 @@ def routed_elsewhere(dispatcher: CollectingDispatcher, tracker: Tracker, here: s
         return None
     if d["route"] == "clarify" and frozenset(d["between"]) in WHICH:
         dispatcher.utter_message(response=WHICH[frozenset(d["between"])])
-        return []
+        return [END_TURN]  # not the form the rule would start next
     reason = d.get("handoff_reason")
     if d["route"] == "person" and reason in INTRO and (reason == "complaint" or not screened):
-        return hand_over_because(dispatcher, tracker, reason)
+        return hand_over_because(dispatcher, tracker, reason) + [END_TURN]
     target = ROUTE_ACTION.get(d["route"])
     return [FollowupAction(target)] if target and target != here else None
+
+
+def handed_on(tracker: Tracker) -> bool:
+    """Was this action handed the turn by another (rather than started by a rule)?"""
+    return tracker.latest_action_name in HANDING_ON
+
+
+def ending_turn(tracker: Tracker, events: List[Dict]) -> List[Dict]:
+    """The events of an action that answers; the turn ends there when it was handed on."""
+    return events + [END_TURN] if handed_on(tracker) else events
 
 
 class ActionRouteMessage(Action):

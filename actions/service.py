@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend
 from actions.human import people_should_answer
-from actions.routing import routed_elsewhere
+from actions.routing import ending_turn, routed_elsewhere
 from shared.patterns import mask, phone_in
 
 VOICE_CHANNELS = {"voice"}
@@ -61,6 +61,9 @@ class ActionAnswerService(Action):
         return "action_answer_service"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        return ending_turn(tracker, self.answer(dispatcher, tracker))
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict]:
         follow_up = pressed_follow_up(tracker)
         # A follow-up button says all it asks; the words typed before it are about something else.
         text = "" if follow_up else resident_text(tracker)
