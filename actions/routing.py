@@ -17,8 +17,8 @@ from actions.human import INTRO, hand_over_because
 END_TURN = FollowupAction("action_listen")
 ROUTE_ACTION = {"service": "action_answer_service", "incident": "action_start_incident",
                 "suggestion": "action_start_suggestion", "progress": "action_incident_status"}
-# The question for each pair of close readings (wording in bot/domain/routing.yml).
 HANDING_ON = {*ROUTE_ACTION.values(), "action_route_message"}
+# The question for each pair of close readings (wording in bot/domain/routing.yml).
 WHICH = {frozenset({"service", "incident"}): "utter_which_service_or_incident",
          frozenset({"service", "suggestion"}): "utter_which_service_or_suggestion",
          frozenset({"incident", "suggestion"}): "utter_which_incident_or_suggestion"}
