@@ -51,6 +51,13 @@ class ActionRequestHuman(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         text = tracker.latest_message.get("text") or ""
+        if self.reason == "asked" and text and not text.startswith("/") and not ASKS_FOR_PERSON.search(text):
+            # The model read a request for a person where the resident asked for none ("学校门口的
+            # 减速带被压坏了"): the router's reading on all the evidence decides.
+            from actions.routing import routed_elsewhere  # actions.routing uses this module
+            routed = routed_elsewhere(dispatcher, tracker, self.name(), screened=True)
+            if routed is not None:
+                return routed
         if not text.startswith("/"):
             # "窗口的人故意刁难我" asks for a person and is a complaint about staff: it goes over as
             # sensitive (with the safety line), whichever intent the NLU gave it.

@@ -17,7 +17,7 @@ from actions.human import INTRO, hand_over_because
 END_TURN = FollowupAction("action_listen")
 ROUTE_ACTION = {"service": "action_answer_service", "incident": "action_start_incident",
                 "suggestion": "action_start_suggestion", "progress": "action_incident_status"}
-HANDING_ON = {*ROUTE_ACTION.values(), "action_route_message"}
+HANDING_ON = {*ROUTE_ACTION.values(), "action_route_message", "action_request_human"}  # all that ask the router
 # The question for each pair of close readings (wording in bot/domain/routing.yml).
 WHICH = {frozenset({"service", "incident"}): "utter_which_service_or_incident",
          frozenset({"service", "suggestion"}): "utter_which_service_or_suggestion",

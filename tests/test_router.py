@@ -24,6 +24,7 @@ def route(text, sender="", **intents):
     ("身份证快到期了怎么办", {"check_incident_status": 0.85, "ask_service": 0.1}, "service"),
     ("居住证过期了还能补吗", {"check_incident_status": 0.7, "ask_service": 0.2}, "service"),
     ("我上周反映的路灯什么时候修好", {"report_incident": 0.6, "check_incident_status": 0.3}, "progress"),
+    ("我刚才报的那个井盖怎么样了", {"report_incident": 0.6, "check_incident_status": 0.3}, "progress"),
     # A broken card is a service; a broken street light is a report.
     ("社保卡坏了去哪换", {"report_incident": 0.7, "ask_service": 0.25}, "service"),
     ("小区门口的路灯坏了好几天了", {"ask_service": 0.55, "report_incident": 0.4}, "incident"),
@@ -64,6 +65,13 @@ def test_close_readings_are_asked_about_not_guessed():
     d = decide(Evidence(text="请问小区的电动车充电桩坏了怎么办", intents={"ask_service": 0.5, "report_incident": 0.5},
                         category="充电设施损坏", category_score=0.8))
     assert d.route == "clarify" and set(d.between) == {"service", "incident"}
+
+
+def test_close_on_the_nlus_word_alone_is_not_asked_about():
+    """The NLU said 'question', the words and the classifier say 'dispute to report'."""
+    d = decide(Evidence(text="房东不退押金，找他好几次都不理", intents={"ask_service": 1.0},
+                        category="房屋租赁纠纷", category_score=0.9))
+    assert d.route == "incident"
 
 
 def test_a_clear_reading_is_not_asked_about():

@@ -44,7 +44,7 @@ REPORTING = re.compile(
 NAMES_A_PROBLEM = re.compile(r"(问题|乱象|现象)(的反映)?$")
 # A problem someone should go and deal with: broken, dirty, noisy, unlawful, unpaid, unsafe.
 PROBLEM = re.compile(
-    r"坏了|坏掉|损坏|破损|不亮|漏水|渗水|积水|堵(塞|了|住)|冒水|臭|脏|乱(扔|倒|堆|停|搭|建|收费|摆|贴|排)|噪音|噪声|扰民|吵|"
+    r"坏了|坏掉|损坏|破损|不亮|坑|漏水|渗水|积水|堵(塞|了|住)|冒水|臭|脏|乱(扔|倒|堆|停|搭|建|收费|摆|贴|排)|噪音|噪声|扰民|吵|"
     r"违建|违章|违规|违法|私搭|占道|占用|侵占|没人管|无人管|没人修|无人(处理|问津|清理)|不作为|拖欠|欠薪|不发工资|不退|"
     r"污染|偷排|排放|焚烧|安全隐患|隐患|危险|塌|裂|倒了|断了|掉了|(严重|长期)影响|影响(居民|生活|出行|休息)|欺诈|诈骗|骗|假冒|"
     r"(不|没)给(办|退|发|赔)|强制|乱收|多收|高价|克扣|被(打|骗|占|堵)")
@@ -58,7 +58,10 @@ PROGRESS_WORDS = re.compile(
     r"进度|进展|办得怎么样|处理得?怎么样|处理(好|完)了(吗|没)|修(好|了)(吗|没)|有(结果|回音|答复|回复)了?(吗|没)|"
     r"(答复|回复|办结|处理)了(吗|没)|什么时候(能|可以|会)?(修好|处理好|解决好|答复|回复|到账|办好|下来)|"
     r"(查|问)(一下|问)?(我的)?(工单|进度|办理情况)|工单|办到哪")
-OWN_EARLIER = re.compile(r"我(们)?(上次|之前|前几天|前天|昨天|上周|上个月|早先|已经)?(反映|报|提交|投诉|举报|申请|登记|提)(过|了)?的")
+# How is it going: with "我上周报的" or a work order of this conversation, a plain question will do.
+HOW_IS_IT = re.compile(r"怎么样|咋样|如何了|怎么还|还没|有没有|到哪|了吗|了没|[吗呢?？]$")
+OWN_EARLIER = re.compile(r"我(们)?(上次|之前|前几天|前天|昨天|刚才|刚刚|上周|上个月|前段时间|早先|已经)?(在这里|跟你们|向你们)?"
+                         r"(反映|报|提交|投诉|举报|申请|登记|提)(过|了)?的")
 # Waiting for an answer, an approval or a payment that was asked for: always about an earlier
 # request ("投诉的邮件为什么一直没有答复", "补贴申请了半年还没到账"). Not "还没人修": that problem goes on.
 AWAITING = re.compile(r"(没有?|未|不见)(收到)?(任何)?(答复|回复|回音|到账|到位|批下来|办下来|下文|兑现|发放下来|批复)|"
@@ -113,6 +116,8 @@ def progress_asked(ev: Evidence) -> Optional[str]:
         return "等答复、审批或到账"
     if PROGRESS_WORDS.search(t) and (ev.has_ticket or OWN_EARLIER.search(t)):
         return "问自己反映过的事的进度"
+    if OWN_EARLIER.search(t) and HOW_IS_IT.search(t):
+        return "问自己反映过的事怎么样了"
     return None
 
 
@@ -122,9 +127,13 @@ def decide(ev: Evidence) -> Decision:
     scores = {r: 0.0 for r in ROUTES}
     reasons: List[str] = []
 
+    evidence = {r: 0.0 for r in ROUTES}  # what the words, the catalogue and the classifier add
+
     def add(route: str, amount: float, why: str) -> None:
         scores[route] += amount
         reasons.append(f"{route}+{amount:.2f} {why}")
+        if not why.startswith("NLU"):
+            evidence[route] += amount
 
     if ev.judge in ("sensitive", "angry"):
         return Decision(PERSON, scores, [f"handoff trigger: {ev.judge}"], handoff_reason=ev.judge)
@@ -179,7 +188,12 @@ def decide(ev: Evidence) -> Decision:
         # ticket or progress words is a question ("身份证快到期了").
         top = max(ev.intents, key=ev.intents.get, default=None)
         route = INTENT_ROUTE.get(top, OTHER)
+        if route == OTHER and evidence[best]:
+            # "翠苑二区2幢边上的路面有个大坑" read as a bare address: the classifier's category stands.
+            return Decision(best, scores, reasons + ["little evidence, but some, and the NLU read no request"])
         return Decision(SERVICE if route == PROGRESS else route, scores, reasons + ["little evidence: the NLU's reading"])
-    if scores[best] - scores[second] < CLOSE and scores[second] >= ENOUGH and {best, second} <= {SERVICE, INCIDENT, SUGGESTION}:
+    # Close on the NLU's word alone is no reason to ask: both readings need evidence of their own.
+    if (scores[best] - scores[second] < CLOSE and scores[second] >= ENOUGH and evidence[best] and evidence[second]
+            and {best, second} <= {SERVICE, INCIDENT, SUGGESTION}):
         return Decision(CLARIFY, scores, reasons + ["two readings are close"], between=(best, second))
     return Decision(best, scores, reasons)
