@@ -43,7 +43,10 @@ def routed_elsewhere(dispatcher: CollectingDispatcher, tracker: Tracker, here: s
     """None when the action `here` should answer; else the events that hand the turn on, or
     that ask which of two readings the resident meant. `screened`: the action hands a risk or
     anger to people itself (people_should_answer, with what it knows), so only a complaint
-    about a department's handling is handed over here."""
+    about a department's handling is handed over here. An action handed the turn by another
+    answers: the router has decided already."""
+    if handed_on(tracker):
+        return None
     d = decision(tracker)
     if d is None:
         return None

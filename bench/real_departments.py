@@ -2,10 +2,10 @@
 set (docs/labelling-guide.md): the incident_report and complaint_staff rows.
 
     .venv/bin/python -m bench.real_departments                  (builds a throw-away database itself)
-    .venv/bin/python -m bench.real_departments --split train --errors
+    .venv/bin/python -m bench.real_departments --split tune --errors
 
---split train measures the labelled rows that are NOT in the development set, the only ones whose
-errors may be read to pick keywords; --errors lists them (refused on the development set).
+--split train measures the labelled rows the NLU learns from; --split tune the tuning split (never
+trained on, so the honest place to read errors); --errors lists them (refused on the development set).
 
 For each way of choosing it prints: category coverage (a category was found), department accuracy
 against the label's department, and domain accuracy against the label's domain. The ways:
@@ -59,9 +59,11 @@ def baseline(text: str) -> str:
 def report_rows(split: str = "dev") -> list:
     """(text, label) for one split's reports: the title, then the message."""
     from scripts import real_messages as rm
-    source, dev = rm.messages(), rm.dev_ids()
+    source = rm.messages()
+    ids = {"dev": rm.dev_ids, "tune": rm.tune_ids}.get(split)
+    ids = ids() if ids else {x["id"] for x in rm.labels()} - rm.held_out_ids()
     return [(source[x["id"]]["title"] + "。" + source[x["id"]]["message"], x) for x in rm.labels()
-            if (x["id"] in dev) == (split == "dev") and x["route"] in ("incident_report", "complaint_staff")]
+            if x["id"] in ids and x["route"] in ("incident_report", "complaint_staff")]
 
 
 def dev_rows() -> list:
@@ -100,7 +102,7 @@ def _show(title, r, details=False):
 
 
 def _errors(rows, choose):
-    """The training split's wrong departments, to read (never called on the development set)."""
+    """Wrong departments, to read (never called on the development set)."""
     for text, label in rows:
         cat, dept, _ = choose(text)
         if dept != label["department"]:
@@ -110,7 +112,7 @@ def _errors(rows, choose):
 
 def run(split: str = "dev", errors: bool = False):
     if errors and split == "dev":
-        raise SystemExit("errors are listed for the training split only (--split train)")
+        raise SystemExit("errors are listed for the training or tuning split only (--split train|tune)")
     from sqlalchemy import select
 
     from api.core.db import SessionLocal
@@ -137,7 +139,7 @@ def run(split: str = "dev", errors: bool = False):
         return None, dept, DEPARTMENT_DOMAIN.get(dept, "其他")
 
     data = report_rows(split)
-    name = "development set" if split == "dev" else "training split"
+    name = {"dev": "development set", "tune": "tuning split"}.get(split, "training split")
     print(f"Real reports ({name}, {len(data)} incident_report + complaint_staff rows):")
     _show("  grid catalogue only (before)", _score(data, with_classifier(grid)))
     _show("  whole catalogue (after)     ", _score(data, with_classifier(full)), details=True)
@@ -152,8 +154,8 @@ if __name__ == "__main__":
 
     from bench.run import _fresh_database
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--split", choices=("dev", "train"), default="dev")
-    ap.add_argument("--errors", action="store_true", help="list the wrong departments (training split only)")
+    ap.add_argument("--split", choices=("dev", "train", "tune"), default="dev")
+    ap.add_argument("--errors", action="store_true", help="list the wrong departments (training or tuning split)")
     args = ap.parse_args()
     _fresh_database()
     run(args.split, args.errors)

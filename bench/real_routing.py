@@ -1,14 +1,15 @@
 """Routing of real residents' messages: a keyword rule, stock Rasa and the assistant side by side.
 
-What is done with a resident's first message, on the development set of data/real-messages/,
-against the hand labels, in three columns:
+What is done with a resident's first message, on the development set of data/real-messages/
+(or, with --split tune, on the tuning split: the one whose errors may be read), against the hand
+labels, in three columns:
 
 - a keyword rule, as a clerk might sort the post by its title;
 - stock Rasa: the default pipeline and policies for Chinese (bench/stock/config.yml) trained on
   the assistant's own domain and data, loaded into the same three processes;
 - the assistant (models/current.tar.gz).
 
-    .venv/bin/python -m bench.real_routing [--full] [--limit N] [--columns keyword,stock,assistant]
+    .venv/bin/python -m bench.real_routing [--full] [--limit N] [--columns keyword,stock,assistant] [--split tune]
     .venv/bin/python -m bench.real_routing --train-stock        (train or find the stock model, then stop)
 
 The two Rasa columns send each message through the h5 webhook with the three processes running.
@@ -251,7 +252,7 @@ def _share(k: int, n: int) -> str:
     return f"{k} ({k / n:.0%})" if n else "-"
 
 
-def departments():
+def departments(split: str = "dev"):
     """The department is the backend's choice whatever recognised the report, so it is one
     figure for stock Rasa and the assistant, beside a keyword baseline (bench/real_departments.py)."""
     from bench.real_departments import run
@@ -259,13 +260,15 @@ def departments():
     print("Department on incident reports: chosen by the backend's classifier, the same for stock Rasa and "
           "the assistant (bench/real_departments.py)")
     _fresh_database()
-    run()
+    run(split)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="title and message, not the title alone")
-    parser.add_argument("--limit", type=int, default=0, help="only the first N development messages (0: all)")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N messages (0: all)")
+    parser.add_argument("--split", choices=("dev", "tune"), default="dev",
+                        help="the development set (measure only) or the tuning split (default dev)")
     parser.add_argument("--columns", default=",".join(COLUMNS), help="which of keyword,stock,assistant (default all)")
     parser.add_argument("--train-stock", action="store_true", help="train (or find) the stock model and stop")
     args = parser.parse_args(argv)
@@ -278,17 +281,19 @@ def main(argv=None) -> int:
     if not rm.SOURCE.exists():
         print(f"the real messages are not at {rm.SOURCE} (set RSA_REAL_MESSAGES)")
         return 2
-    source, dev = rm.messages(), rm.dev_ids()
-    rows = [x for x in rm.labels() if x["id"] in dev]
+    source = rm.messages()
+    split = rm.dev_ids() if args.split == "dev" else rm.tune_ids()
+    rows = [x for x in rm.labels() if x["id"] in split]
     rows = rows[:args.limit] if args.limit else rows
     text = (lambda x: f"{source[x['id']]['title']}\n{source[x['id']]['message']}") if args.full \
         else (lambda x: source[x["id"]]["title"])
     results = {COLUMNS[c][0]: figures(COLUMNS[c][1](rows, text)) for c in columns}
-    print(f"\nRouting on the real development set ({len(rows)} messages, "
+    name = "development set" if args.split == "dev" else "tuning split"
+    print(f"\nRouting on the real {name} ({len(rows)} messages, "
           f"{'title + message' if args.full else 'title'} as the first chat message)")
     table(results)
     print()
-    departments()
+    departments(args.split)
     return 0
 
 

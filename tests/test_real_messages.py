@@ -49,16 +49,25 @@ def _training_texts():
     return "\n".join(texts)
 
 
-def test_no_development_message_is_trained_on():
-    dev = rm.dev_ids()
+@pytest.mark.parametrize("split", ["development", "tuning"])
+def test_no_held_out_message_is_trained_on(split):
+    """Neither the development set (measured) nor the tuning split (router weights are set on the
+    model's reading of it) may reach the NLU: by id, or by title copied into any training text."""
+    held = rm.dev_ids() if split == "development" else rm.tune_ids()
+    assert held
     for path in (ROOT / "data/real-messages").glob("train*.jsonl"):
         for line in path.read_text(encoding="utf-8").splitlines():
-            assert json.loads(line)["id"] not in dev, path
+            assert json.loads(line)["id"] not in held, path
     if not rm.SOURCE.exists():
         pytest.skip(f"the real messages are not at {rm.SOURCE} (set RSA_REAL_MESSAGES): only ids were checked")
     source, training = rm.messages(), _training_texts()
-    leaked = [i for i in dev if source[i]["title"].strip() in training]
-    assert not leaked, f"development titles found in training data: {leaked[:5]}"
+    leaked = [i for i in held if source[i]["title"].strip() in training]
+    assert not leaked, f"{split} titles found in training data: {leaked[:5]}"
+
+
+def test_the_tuning_split_is_apart_from_the_development_set():
+    assert len(rm.tune_ids()) >= 200
+    assert not rm.tune_ids() & rm.dev_ids()
 
 
 def test_nlu_test_set_is_not_in_training_either():

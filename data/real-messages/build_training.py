@@ -3,7 +3,7 @@ with their ids) and nlu_data/real_messages.yml from it. Run after adding labels:
 
     .venv/bin/python data/real-messages/build_training.py
 
-Development messages, and any message sharing a title with one, are never written.
+Development and tuning-split messages, and any message sharing a title with one, are never written.
 """
 import glob
 import json
@@ -65,7 +65,7 @@ def clipped(text: str) -> str:
 
 
 def main():
-    msgs, dev = rm.messages(), rm.dev_ids()
+    msgs, dev = rm.messages(), rm.held_out_ids()
     rows = []
     for x in rm.labels():
         if x["id"] in dev or x["route"] not in INTENT:
@@ -96,7 +96,7 @@ def write(rows):
         if not f.endswith("real_messages.yml"):
             others += "\n".join(ln.strip()[2:] for ln in open(f, encoding="utf-8") if ln.strip().startswith("- ")) + "\n"
     known = set(others.splitlines())
-    msgs, dev = rm.messages(), rm.dev_ids()
+    msgs, dev = rm.messages(), rm.held_out_ids()
     dev_titles = {msgs[i]["title"].strip() for i in dev}
     seen, kept = set(), []
     for r in rows:
