@@ -34,13 +34,13 @@ def score(examples, assess) -> dict:
 
 
 def real(split: str) -> list:
-    """(text, route) of real messages: 'train' (labelled, not development), 'dev' (report only,
-    never tune on it) or 'pool' (unlabelled, route '-')."""
+    """(text, route) of real messages: 'train' (labelled, trained on), 'tune' (the tuning split),
+    'dev' (report only, never tune on it) or 'pool' (unlabelled, route '-')."""
     from scripts import real_messages as rm
-    source, dev = rm.messages(), rm.dev_ids()
+    source, dev, tune = rm.messages(), rm.dev_ids(), rm.tune_ids()
     routes = {x["id"]: x["route"] for x in rm.labels()}
-    ids = {"train": [i for i in routes if i not in dev], "dev": [i for i in routes if i in dev],
-           "pool": [i for i in source if i not in routes]}[split]
+    ids = {"train": [i for i in routes if i not in dev | tune], "dev": [i for i in routes if i in dev],
+           "tune": [i for i in routes if i in tune], "pool": [i for i in source if i not in routes]}[split]
     return [(source[i]["title"] + "\n" + source[i]["message"], routes.get(i, "-")) for i in ids]
 
 
@@ -88,7 +88,7 @@ def main(argv) -> int:
     h = score(inside_letters(held_out(), sensitivity.by_pattern), sensitivity.assess)["handed"]
     print(f"Held-out, each at the end of a real letter: sensitive {h['sensitive']:.3f}, angry {h['angry']:.3f}, "
           f"none {h['none']:.3f}")
-    for split in argv or ["train", "dev"]:
+    for split in argv or ["train", "tune", "dev"]:
         show_shares(f"Real messages ({split}{', report only' if split == 'dev' else ''}), handed to a person:",
                     handed_share(real(split), sensitivity.assess))
     return 0
