@@ -121,7 +121,9 @@ THRESHOLDS = {"sensitive": 0.5, "angry": 0.6}
 # Texts longer than this are judged window by window (the training examples are chat lines).
 WINDOW = 100
 # In a long message the letters model must give a window's label at least this much (see Classifier).
-LETTER_AGREES = 0.3
+# Set on the tuning split: at 0.35 a risk told at the end of a real letter is still heard 0.89 of
+# the time (0.945 at 0.30), and fewer plain reports are handed over (14 of 115, 16 at 0.30).
+LETTER_AGREES = 0.35
 
 
 def _prepare(text: str) -> str:
