@@ -37,10 +37,10 @@ def real(split: str) -> list:
     """(text, route) of real messages: 'train' (labelled, trained on), 'tune' (the tuning split),
     'dev' (report only, never tune on it) or 'pool' (unlabelled, route '-')."""
     from scripts import real_messages as rm
-    source, dev, tune = rm.messages(), rm.dev_ids(), rm.tune_ids()
+    source = rm.messages()
     routes = {x["id"]: x["route"] for x in rm.labels()}
-    ids = {"train": [i for i in routes if i not in dev | tune], "dev": [i for i in routes if i in dev],
-           "tune": [i for i in routes if i in tune], "pool": [i for i in source if i not in routes]}[split]
+    chosen = None if split == "pool" else rm.split_ids(split)
+    ids = [i for i in source if i not in routes] if chosen is None else [i for i in routes if i in chosen]
     return [(source[i]["title"] + "\n" + source[i]["message"], routes.get(i, "-")) for i in ids]
 
 

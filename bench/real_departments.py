@@ -59,9 +59,7 @@ def baseline(text: str) -> str:
 def report_rows(split: str = "dev") -> list:
     """(text, label) for one split's reports: the title, then the message."""
     from scripts import real_messages as rm
-    source = rm.messages()
-    ids = {"dev": rm.dev_ids, "tune": rm.tune_ids}.get(split)
-    ids = ids() if ids else {x["id"] for x in rm.labels()} - rm.held_out_ids()
+    source, ids = rm.messages(), rm.split_ids(split)
     return [(source[x["id"]]["title"] + "。" + source[x["id"]]["message"], x) for x in rm.labels()
             if x["id"] in ids and x["route"] in ("incident_report", "complaint_staff")]
 

@@ -281,9 +281,8 @@ def main(argv=None) -> int:
     if not rm.SOURCE.exists():
         print(f"the real messages are not at {rm.SOURCE} (set RSA_REAL_MESSAGES)")
         return 2
-    source = rm.messages()
-    split = rm.dev_ids() if args.split == "dev" else rm.tune_ids()
-    rows = [x for x in rm.labels() if x["id"] in split]
+    source, ids = rm.messages(), rm.split_ids(args.split)
+    rows = [x for x in rm.labels() if x["id"] in ids]
     rows = rows[:args.limit] if args.limit else rows
     text = (lambda x: f"{source[x['id']]['title']}\n{source[x['id']]['message']}") if args.full \
         else (lambda x: source[x["id"]]["title"])

@@ -54,6 +54,15 @@ def held_out_ids() -> set:
     return dev_ids() | tune_ids()
 
 
+def split_ids(split: str) -> set:
+    """The labelled ids of one split: 'dev', 'tune' or 'train' (labelled, neither held-out split)."""
+    if split == "dev":
+        return dev_ids()
+    if split == "tune":
+        return tune_ids()
+    return {x["id"] for x in labels()} - held_out_ids()
+
+
 def labels() -> list:
     with LABELS.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]

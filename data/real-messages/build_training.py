@@ -65,10 +65,10 @@ def clipped(text: str) -> str:
 
 
 def main():
-    msgs, dev = rm.messages(), rm.held_out_ids()
+    msgs, held = rm.messages(), rm.held_out_ids()
     rows = []
     for x in rm.labels():
-        if x["id"] in dev or x["route"] not in INTENT:
+        if x["id"] in held or x["route"] not in INTENT:
             continue
         m = msgs[x["id"]]
         title = scrub(m["title"])
@@ -96,12 +96,12 @@ def write(rows):
         if not f.endswith("real_messages.yml"):
             others += "\n".join(ln.strip()[2:] for ln in open(f, encoding="utf-8") if ln.strip().startswith("- ")) + "\n"
     known = set(others.splitlines())
-    msgs, dev = rm.messages(), rm.held_out_ids()
-    dev_titles = {msgs[i]["title"].strip() for i in dev}
+    msgs, held = rm.messages(), rm.held_out_ids()
+    held_titles = {msgs[i]["title"].strip() for i in held}
     seen, kept = set(), []
     for r in rows:
         t = re.sub(r"\s+", " ", r["text"]).strip()
-        if t in seen or t in known or len(t) < 4 or any(d in t for d in dev_titles):
+        if t in seen or t in known or len(t) < 4 or any(d in t for d in held_titles):
             continue
         seen.add(t)
         kept.append({**r, "text": t})
