@@ -61,7 +61,7 @@ train_if_stale() {
     say "Model is up to date"
     return 0
   fi
-  say "Training the Rasa model (a few minutes on 2 cores)"
+  say "Training the Rasa model (about half an hour on 2 cores)"
   mkdir -p models
   "$VENV/bin/rasa" train --config config.yml --domain bot/domain --data nlu_data bot/data \
     --out models --fixed-model-name current --force --quiet
