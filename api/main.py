@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from api.admin import catalogue_routes, inbox_routes, training_routes
 from api.core import clock
 from api.core.db import WriteSession
 from api.core.errors import DomainError
@@ -83,7 +84,7 @@ async def lifespan(_app):
 
 app = FastAPI(title="Resident service backend", version="0.1.0", lifespan=lifespan)
 for module in (guide_routes, place_routes, incident_routes, routing_routes, open311, handoff_routes, chat_routes, staff_routes,
-               console_routes):
+               console_routes, inbox_routes, training_routes, catalogue_routes):
     app.include_router(module.router)
 open311.install_errors(app)
 app.mount("/static", StaticPages(directory=STATIC), name="static")
@@ -118,3 +119,9 @@ def chat_page():
 @app.get("/console")
 def console_page():
     return FileResponse(STATIC / "console.html", headers={"Cache-Control": "no-cache"})
+
+
+@app.get("/console/admin")
+def admin_page():
+    """Admins' page: the review inbox, training and models, the catalogue (the API checks the role)."""
+    return FileResponse(STATIC / "admin.html", headers={"Cache-Control": "no-cache"})

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     new_chats_per_hour: int = Field(30, ge=1, description="new conversations one client address may start per hour")
     open311_per_minute: int = Field(30, ge=1, description="Open311 POSTs per API key per minute")
     retention_days: int = Field(180, ge=1, description="conversations and closed cases older than this are deleted")
+    # Admins retraining the assistant from the console
+    train_config: Path = Field(ROOT / "config.yml", description="the NLU pipeline and policies a console training run uses")
+    nlu_dir: Path = Field(ROOT / "nlu_data", description="training data; labels from the review inbox go to reviewed.yml here")
+    review_confidence: float = Field(
+        0.6, gt=0, le=1, description="a message whose top intent is less sure than this goes to the review inbox")
 
     class Config:
         env_prefix = "RSA_"

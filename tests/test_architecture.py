@@ -9,10 +9,12 @@ from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, event, select
 
-import api.guide.models  # noqa: F401  (each import registers its tables)
+import api.admin.models  # noqa: F401  (each import registers its tables)
+import api.guide.models  # noqa: F401
 import api.handoff.models  # noqa: F401
 import api.incidents.models  # noqa: F401
 import api.places.models  # noqa: F401
+import api.routing.models  # noqa: F401
 import api.staff.models  # noqa: F401
 from api import cli
 from api.core.db import Base, WriteSession, engine

@@ -2,10 +2,12 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-import api.guide.models  # noqa: F401  (each import registers its tables)
+import api.admin.models  # noqa: F401  (each import registers its tables)
+import api.guide.models  # noqa: F401
 import api.handoff.models  # noqa: F401
 import api.incidents.models  # noqa: F401
 import api.places.models  # noqa: F401
+import api.routing.models  # noqa: F401
 import api.staff.models  # noqa: F401
 from api.core.db import Base
 

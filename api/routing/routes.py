@@ -1,13 +1,16 @@
 """POST /api/route: what a resident's message is (api/routing/router.py), for the action server."""
+import logging
 from typing import Dict
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, validator
 
+from api.core.db import WriteSession
 from api.core.deps import reading, require_service_token
 from api.guide import index
 from api.routing import router as decision
 from api.routing.evidence import gather
+from api.routing.history import record
 
 router = APIRouter(prefix="/api", dependencies=[Depends(require_service_token)])
 
@@ -26,4 +29,11 @@ class RouteIn(BaseModel):
 
 @router.post("/route")
 def route(body: RouteIn, session=Depends(reading)):
-    return decision.decide(gather(session, index.current(), body.text, body.intents, body.sender)).as_dict()
+    made = decision.decide(gather(session, index.current(), body.text, body.intents, body.sender)).as_dict()
+    try:  # kept for the admins' review inbox; the resident's answer never waits on it failing
+        with WriteSession() as w:
+            record(w, body.sender, body.text, body.intents, made)
+            w.commit()
+    except Exception:
+        logging.getLogger("api").exception("routing decision not recorded")
+    return made

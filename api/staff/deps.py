@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from api.core.deps import by_method
 from api.staff import auth
+from api.staff.audit import Role
 from api.staff.models import StaffSession
 
 
@@ -21,3 +22,11 @@ def current_session(request: Request, rsa_staff: Optional[str] = Cookie(None), d
     if request.method not in ("GET", "HEAD") and not (x_csrf_token and hmac.compare_digest(x_csrf_token, row.csrf_token)):
         raise HTTPException(403, "请求校验失败（CSRF），请刷新页面后重试")
     return row
+
+
+def require_admin(s: StaffSession = Depends(current_session)) -> StaffSession:
+    """Admins only: the inbox, labels, training, models and the catalogue. Staff and
+    supervisors are refused with 403."""
+    if s.user.role != Role.ADMIN:
+        raise HTTPException(403, "只有管理员可以使用此功能")
+    return s
