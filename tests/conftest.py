@@ -29,6 +29,11 @@ os.environ["RSA_NEW_CHATS_PER_HOUR"] = "100000"
 # Likewise every request of the suite comes from one address (testclient, 127.0.0.1);
 # tests/test_security.py tests the per-address limit with its own values.
 os.environ["RSA_ADDRESS_BURST"] = "100000"
+# Labels made in tests go to a copy of nlu_data/, never into the repository's; a training run
+# started in a test uses the small fast configuration made for tests.
+shutil.copytree(Path(__file__).resolve().parent.parent / "nlu_data", _VAR / "nlu_data")
+os.environ["RSA_NLU_DIR"] = str(_VAR / "nlu_data")
+os.environ["RSA_TRAIN_CONFIG"] = str(Path(__file__).resolve().parent / "data" / "train-fast.yml")
 
 from api import cli  # noqa: E402
 

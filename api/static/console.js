@@ -73,6 +73,7 @@
     csrf = me.csrf; myself = me.user;
     $("login").hidden = true; $("desk").hidden = false; $("audit").hidden = true; $("logout").hidden = false;
     $("show-audit").hidden = me.user.role === "staff";
+    $("to-admin").hidden = me.user.role !== "admin";
     $("mute").hidden = false;
     $("queue-centre").hidden = !isSupervisor();
     $("manage-phrases").hidden = !isSupervisor();
@@ -239,6 +240,7 @@
     if (items[current]) { items[current].classList.remove("fresh"); }
     Object.keys(items).forEach(function (k) { items[k].classList.toggle("selected", Number(k) === current); });
     $("case-error").textContent = "";
+    $("flag-result").textContent = "";
     api("POST", "/cases/" + current + "/open").then(render).catch(function (e) { $("case-error").textContent = e.message; });
     loadContact(current);
     refreshQueue();
@@ -600,6 +602,15 @@
     (editing ? api("PUT", "/phrases/" + editing, body) : api("POST", "/phrases", body))
       .then(function () { editPhrase(null); return reloadPhrases(); })
       .catch(function (err) { $("phrase-error").textContent = err.message; });
+  });
+
+  // Staff tell the admins the assistant misread this resident: the message goes to their review inbox.
+  $("flag-misunderstood").addEventListener("click", function () {
+    if (current == null) return;
+    var asked = current;
+    api("POST", "/cases/" + asked + "/misunderstood", {}).then(function () {
+      if (asked === current) $("flag-result").textContent = "已告诉管理员，谢谢。他们会复核并教会助手。";
+    }).catch(function (e) { if (asked === current) $("flag-result").textContent = e.message; });
   });
 
   // ---- sign-in and the audit log -----------------------------------------------------------------
