@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from api.admin import catalogue_routes, inbox_routes, training_routes
+from api.admin import catalogue_routes, inbox_routes, registry, training, training_routes
 from api.core import clock
 from api.core.db import WriteSession
 from api.core.errors import DomainError
@@ -78,6 +78,8 @@ async def lifespan(_app):
     loop = asyncio.create_task(_background())
     await run_in_threadpool(sensitivity.classifier)  # trained now, not on a resident's first message
     await run_in_threadpool(locate.warm_up)  # the address extractor (spaCy) loads now, likewise
+    await run_in_threadpool(registry.sync_at_start)  # the model history names what Rasa loaded at start
+    await run_in_threadpool(training.recover)  # runs a restart interrupted are failed; live ones watched again
     yield
     loop.cancel()
 

@@ -21,8 +21,10 @@ class Stack:
     def __init__(self, env=None, log_dir=None, model=None, **ports):
         """`ports`: api=, actions=, rasa= override RSA_API_PORT etc.; the URLs the processes
         use to reach each other are derived from the ports here and nowhere else. `model`: the
-        Rasa model to load instead of models/current.tar.gz (a benchmark's baseline)."""
-        self.model = Path(model) if model else ROOT / "models" / "current.tar.gz"
+        Rasa model to load (a benchmark's baseline). Without one, Rasa loads the model an admin
+        activated in the console (the file named in RSA_VAR_DIR/models/ACTIVE) when that choice
+        was made after scripts/start last trained models/current.tar.gz, else current.tar.gz:
+        an activation lasts until a newer training by scripts/start."""
         self.env = dict(os.environ if env is None else env)
         for key, value in ports.items():
             self.env[f"RSA_{key.upper()}_PORT"] = str(value)
@@ -40,6 +42,7 @@ class Stack:
         # The action server sets its own cap (actions/server.py).
         self.env.setdefault("SANIC_REQUEST_MAX_SIZE", str(1024 * 1024))
         var = Path(self.env.setdefault("RSA_VAR_DIR", str(ROOT / "var")))
+        self._model, self._var = (Path(model) if model else None), var
         self.env.setdefault("RSA_TRACKER_DIALECT", "sqlite")
         self.env.setdefault("RSA_TRACKER_DB", str(var / "tracker.db"))
         self.api_port = self.env.setdefault("RSA_API_PORT", "8000")
@@ -50,6 +53,11 @@ class Stack:
         self.rasa_url = self.env["RSA_RASA_URL"] = f"http://127.0.0.1:{self.rasa_port}"
         self.log_dir = Path(log_dir or var / "logs")
         self.procs = {}
+
+    @property
+    def model(self) -> Path:
+        """Read at each (re)start of Rasa: an activation since the stack started counts."""
+        return self._model or served_model(self._var)
 
     def commands(self):
         api, act, rasa = self.api_port, self.actions_port, self.rasa_port
@@ -129,6 +137,17 @@ class Stack:
             pass
         finally:
             self.stop()
+
+
+def served_model(var: Path) -> Path:
+    """The admin's activated model if chosen after current.tar.gz was trained (api/admin/registry.py
+    keeps the same rule), else models/current.tar.gz."""
+    current, pointer = ROOT / "models" / "current.tar.gz", var / "models" / "ACTIVE"
+    if pointer.is_file():
+        chosen = var / "models" / pointer.read_text(encoding="utf-8").strip()
+        if chosen.is_file() and (not current.exists() or pointer.stat().st_mtime > current.stat().st_mtime):
+            return chosen
+    return current
 
 
 def _in_use(port):
