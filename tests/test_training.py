@@ -462,3 +462,47 @@ def test_train_fast_evaluate_activate_understands_then_rollback(real_rasa, tmp_p
     assert "不客气" in ask(real_rasa, "唔该晒")
     assert admin.post("/console/api/admin/models/rollback").status_code == 200
     assert "不客气" not in ask(real_rasa, "唔该晒")
+
+
+# ---- the evaluation script, with stand-in models ----------------------------------------------
+
+def test_evaluation_compares_with_the_live_model_masks_texts_and_reads_the_live_model_once(tmp_path, monkeypatch):
+    from scripts import evaluate_model as em
+    monkeypatch.setattr(em, "test_set", lambda: [("我电话13857112345", "inform"), ("你好", "greet"),
+                                                 ("居住证怎么办", "ask_service"), ("办个居住证", "ask_service")])
+    monkeypatch.setattr(em, "dev_set", lambda: ([("路灯坏了好几天", "report_incident"), ("建议多开公交", "make_suggestion")], None))
+    answers = {"new.tar.gz": {"我电话13857112345": "inform", "你好": "greet", "居住证怎么办": "ask_service",
+                              "办个居住证": "ask_service", "路灯坏了好几天": "report_incident", "建议多开公交": "report_incident"},
+               "live.tar.gz": {"我电话13857112345": "nlu_fallback", "你好": "greet", "居住证怎么办": "ask_service",
+                               "办个居住证": "check_incident_status", "路灯坏了好几天": "report_incident",
+                               "建议多开公交": "make_suggestion"}}
+    loaded = []
+
+    class Reader:
+        def __init__(self, model):
+            loaded.append(model.name)
+            self.said = answers[model.name]
+
+        def read(self, texts, label):
+            return [self.said[t] for t in texts]
+
+    monkeypatch.setattr(em, "Reader", Reader)
+    new, live = tmp_path / "new.tar.gz", tmp_path / "live.tar.gz"
+    for f in (new, live):
+        f.write_bytes(f.name.encode())
+    rep = em.evaluate(new, live, tmp_path / "out", tmp_path / "cache")
+    test, dev = rep["sets"]["test"], rep["sets"]["dev"]
+    assert test["new"]["accuracy"] == 1.0 and test["live"]["accuracy"] == 0.5
+    assert test["f1_change"]["inform"] == 1.0 and test["new"]["per_intent"]["ask_service"]["support"] == 2
+    assert dev["new"]["macro_f1"] < dev["live"]["macro_f1"]
+    changed = {(c["set"], c["text"], c["live"], c["new"]) for c in rep["changed"]}
+    assert changed == {("test", "我电话138****2345", "nlu_fallback", "inform"),
+                       ("test", "办个居住证", "check_incident_status", "ask_service"),
+                       ("dev", "建议多开公交", "make_suggestion", "report_incident")}
+    assert evaluation.worse(rep) == [f"真实开发集的宏平均F1从{dev['live']['macro_f1']:.3f}降到{dev['new']['macro_f1']:.3f}"]
+    for name in ("confusion-test.png", "confusion-dev.png"):
+        assert (tmp_path / "out" / name).read_bytes()[:4] == b"\x89PNG"
+    assert json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8")) == rep
+    assert loaded == ["new.tar.gz", "live.tar.gz"]
+    em.evaluate(new, live, tmp_path / "out2", tmp_path / "cache")
+    assert loaded == ["new.tar.gz", "live.tar.gz", "new.tar.gz"]  # the live model's answers came from the cache

@@ -82,8 +82,8 @@ def _write_pointer(name: str) -> None:
 
 
 def _register_initial(session: Session, current: Path) -> ModelVersion:
-    """models/current.tar.gz in the history, as a file of its own (a hard link when possible), so
-    a later scripts/start training cannot change a model the history names."""
+    """models/current.tar.gz in the history, as a file of its own, so a later scripts/start
+    training cannot change a model the history names."""
     sha = sha256_of(current)
     name = f"initial-{sha[:8]}.tar.gz"
     row = session.scalars(select(ModelVersion).where(ModelVersion.name == name)).first()
@@ -91,11 +91,10 @@ def _register_initial(session: Session, current: Path) -> ModelVersion:
         return row
     target = models_dir() / name
     target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
-        try:
-            os.link(current, target)
-        except OSError:  # another file system
-            shutil.copy2(current, target)
+    if not target.exists():  # a copy, not a hard link: rasa train rewrites current.tar.gz in place
+        partial = target.with_suffix(".partial")
+        shutil.copy2(current, partial)
+        os.replace(partial, target)
     trained = clock.local(dt.datetime.fromtimestamp(current.stat().st_mtime, tz=dt.timezone.utc))
     row = ModelVersion(name=name, sha256=sha, config="config.yml", created_at=trained, trained_by_id=None,
                        status=ModelStatus.CANDIDATE.value, scores={})
