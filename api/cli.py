@@ -205,12 +205,16 @@ def main(argv=None) -> int:
         elif a.cmd == "nlu-resources":
             print("written:", nlu_resources())
         elif a.cmd == "retention":
+            from api.admin import retention as admin_retention
             from api.handoff import retention
             with WriteSession() as s:
                 n = retention.run(s, a.days)
+            with WriteSession() as s:
+                m = admin_retention.run(s, a.days)
             print(f"deleted: {n['conversations']} conversations from the tracker store, {n['cases']} closed cases "
                   f"({n['case_messages']} messages), {n['phone_numbers']} kept phone numbers, "
-                  f"{n['assistant_calls']} undelivered calls to the assistant")
+                  f"{n['assistant_calls']} undelivered calls to the assistant, {m['routing_decisions']} routing "
+                  f"decisions, {m['review_items']} review inbox messages")
         elif a.cmd == "supervise":
             with WriteSession() as s:
                 print("flagged overdue:", tickets.supervise_overdue(s))

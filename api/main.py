@@ -45,16 +45,25 @@ _retained_on = None  # the district day the retention job last ran
 def expire_and_supervise() -> None:
     """One round of the background work. A handoff that became a call-back wakes its assistant
     up again, through the outbox."""
+    from api.admin import inbox
+    from api.admin import retention as admin_retention
     with WriteSession() as session:
         for sender in relay.expire_all_unclaimed(session):
             rasa_client.resume(session, sender)
         session.commit()
     with WriteSession() as session:
         tickets.supervise_overdue(session)
+    try:  # the admins' review inbox: what the assistant handled badly since the last round
+        with WriteSession() as session:
+            inbox.collect(session)
+    except Exception:  # an unreadable tracker store must not stop the rest of the round
+        log.exception("review inbox: collection failed; trying again next round")
     global _retained_on
     if _retained_on != clock.now().date():  # once a day (and at start-up)
         with WriteSession() as session:
             log.info("retention: deleted %s", retention.run(session))
+        with WriteSession() as session:
+            log.info("retention (admin): deleted %s", admin_retention.run(session))
         _retained_on = clock.now().date()
 
 

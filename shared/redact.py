@@ -6,6 +6,8 @@ altogether from the text the public sees.
 - public_text: a description fit for Open311 and for strangers asking about a work order: no
   phone or ID numbers, no names the resident gave, no flat or room numbers; the problem and the
   general place stay.
+- mask_for_review: what admins read in the review inbox (and what their labels train on): phone
+  and ID numbers masked, names the resident gave replaced by asterisks, everything else kept.
 """
 import re
 from typing import Dict, Tuple
@@ -67,3 +69,30 @@ def public_text(text: str) -> str:
         prev, out = out, _PUNCT.sub("", out)
     out = re.sub(r"^[\s，,。；;、]+", "", out).strip()
     return out
+
+
+# Names for mask_for_review: the same cues as public_text's rules, but only the name itself is
+# starred, so the sentence still reads ("我叫张三，楼下漏水" → "我叫**，楼下漏水") and admins can label it.
+# "我是" alone introduces a name only when a surname follows ("我是王芳，" but not "我是外地人，").
+_NAME_CUES = [
+    re.compile(rf"(?:我叫|本人叫|名字叫|名字是|姓名[:：是]?|联系人(?:是|为|:|：)?)\s*(?!什么|啥|电话|手机|方式|号码)({_CN}{{2,3}}?)"
+               rf"(?=[，,。；;！!？?\s、想要住在家的电手0-9]|$)"),
+    re.compile(rf"(?:(?<=我姓)|(?<=本人姓))({_CN})"),
+    re.compile(rf"(?:我是|本人是|本人)(?:\d{{1,5}}(?:号楼|幢|栋|座|单元|室|号)){{0,4}}\d{{0,5}}的?\s*"
+               rf"([{_SURNAMES}]{_CN}{{1,2}}?){_STOP}"),
+    re.compile(rf"([{_SURNAMES}])(?:{_HONORIFIC})"),
+]
+
+
+def mask_names(text: str) -> str:
+    """Names a resident typed, starred one star a character: 我叫张三 → 我叫**, 王阿姨 → *阿姨."""
+    out = text or ""
+    for rule in _NAME_CUES:
+        out = rule.sub(lambda m: m.group(0)[:m.start(1) - m.start(0)] + "*" * len(m.group(1))
+                       + m.group(0)[m.end(1) - m.start(0):], out)
+    return out
+
+
+def mask_for_review(text: str) -> str:
+    """Phones, ID numbers and names masked (see the module's docstring)."""
+    return mask_names(mask_personal(text)[0])

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     nlu_dir: Path = Field(ROOT / "nlu_data", description="training data; labels from the review inbox go to reviewed.yml here")
     review_confidence: float = Field(
         0.6, gt=0, le=1, description="a message whose top intent is less sure than this goes to the review inbox")
+    real_messages: Path = Field(
+        ROOT.parent / "shared" / "data" / "real-messages" / "messages.jsonl",
+        description="the real residents' messages (not in the repository); the review inbox refuses to train on "
+                    "the development set's and the tuning split's")
 
     class Config:
         env_prefix = "RSA_"

@@ -31,8 +31,18 @@ class ReviewItem(Base):
     labelled_by_id = Column(Integer, ForeignKey("staff_users.id"), nullable=True)
     labelled_at = Column(DateTime, nullable=True)
     flagged_by_id = Column(Integer, ForeignKey("staff_users.id"), nullable=True)  # staff who said "助手理解错了"
+    suggested = Column(JSON, nullable=True)                   # {"intent", "route"} from a staff correction, shown only
     labelled_by = relationship(StaffUser, foreign_keys=[labelled_by_id])
     flagged_by = relationship(StaffUser, foreign_keys=[flagged_by_id])
+
+
+class ReviewCursor(Base):
+    """How far collection has read a source that only grows (Rasa's events, the audit log), so
+    each background round reads only what is new."""
+
+    __tablename__ = "review_cursors"
+    name = Column(String(20), primary_key=True)               # "tracker:<path hash>" | "audit"
+    position = Column(Integer, nullable=False, default=0)     # the last id read
 
 
 class ModelVersion(Base):

@@ -52,6 +52,7 @@ def upgrade() -> None:
         sa.Column("labelled_by_id", sa.Integer(), nullable=True),
         sa.Column("labelled_at", sa.DateTime(), nullable=True),
         sa.Column("flagged_by_id", sa.Integer(), nullable=True),
+        sa.Column("suggested", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(["labelled_by_id"], ["staff_users.id"]),
         sa.ForeignKeyConstraint(["flagged_by_id"], ["staff_users.id"]),
         sa.PrimaryKeyConstraint("id"),
@@ -60,6 +61,12 @@ def upgrade() -> None:
     op.create_index(op.f("ix_review_items_sender"), "review_items", ["sender"], unique=False)
     op.create_index(op.f("ix_review_items_group_key"), "review_items", ["group_key"], unique=False)
     op.create_index(op.f("ix_review_items_status"), "review_items", ["status"], unique=False)
+    op.create_table(
+        "review_cursors",
+        sa.Column("name", sa.String(length=20), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
     op.create_table(
         "model_versions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -98,6 +105,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("training_runs")
     op.drop_table("model_versions")
+    op.drop_table("review_cursors")
     op.drop_index(op.f("ix_review_items_status"), table_name="review_items")
     op.drop_index(op.f("ix_review_items_group_key"), table_name="review_items")
     op.drop_index(op.f("ix_review_items_sender"), table_name="review_items")
