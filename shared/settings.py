@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # Admins retraining the assistant from the console
     train_config: Path = Field(ROOT / "config.yml", description="the NLU pipeline and policies a console training run uses")
     nlu_dir: Path = Field(ROOT / "nlu_data", description="training data; labels from the review inbox go to reviewed.yml here")
+    jieba_dict: Path = Field(
+        ROOT / "bot" / "jieba" / "catalogue.txt",
+        description="the jieba dictionary generated from the catalogue; the running Rasa server adds words saved in "
+                    "the console from it (training reads bot/jieba, as config.yml says)")
     review_confidence: float = Field(
         0.6, gt=0, le=1, description="a message whose top intent is less sure than this goes to the review inbox")
     real_messages: Path = Field(

@@ -1,17 +1,19 @@
-"""Incident categories (事项分类分级清单): loading, and classifying a resident's words into a
-category and grade. Text that fits no category goes to the command centre (首问负责制)."""
+"""Incident categories (事项分类分级清单): loading, editing one in the console, and classifying
+a resident's words into a category and grade. Text that fits no category goes to the command
+centre (首问负责制)."""
 import json
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from pydantic import Field, ValidationError, validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.core.db import SessionLocal
-from api.guide.catalogue import CatalogueError, Strict
+from api.core.errors import DomainError, Kind
+from api.guide.catalogue import STALE, CatalogueError, RecordError, Strict, record_error, version_of
 from api.guide.search import Entry, TermIndex
 from api.incidents.models import IncidentCategory
 from api.places.models import Department
@@ -107,6 +109,85 @@ def load_categories(session: Session, path) -> int:
                 setattr(row, k, v)
             session.add(row)
     return len(cats)
+
+
+# The seed file's order of fields (api/seed/incident_categories.json), which export keeps.
+CATEGORY_FIELDS = ["code", "group", "name", "open311_code", "description", "keywords", "default_grade",
+                   "raise_keywords", "lead_department", "co_departments", "handled_by_grid", "mediation", "time_limits"]
+CATEGORY_LABELS = {
+    "code": "编码", "group": "分组", "name": "名称", "open311_code": "Open311 编码", "description": "说明",
+    "keywords": "关键词", "default_grade": "默认等级", "raise_keywords": "升级关键词", "lead_department": "牵头部门",
+    "co_departments": "协办部门", "handled_by_grid": "网格处置", "mediation": "需要调解", "time_limits": "处置时限",
+}
+TIME_LIMIT_LABELS = {"value": "数值", "unit": "单位", **{g: g for g in GRADES}}
+
+
+def category_record(c: IncidentCategory) -> dict:
+    """One category in the seed file's format."""
+    rec = {f: getattr(c, f) for f in CATEGORY_FIELDS if f != "lead_department"}
+    rec["lead_department"] = c.lead_department.code
+    return {f: rec[f] for f in CATEGORY_FIELDS}
+
+
+def export_categories(session: Session) -> list:
+    return [category_record(c) for c in session.scalars(select(IncidentCategory).order_by(IncidentCategory.code))]
+
+
+def get_category(session: Session, code: str) -> IncidentCategory:
+    row = session.scalars(select(IncidentCategory).where(IncidentCategory.code == code)).first()
+    if row is None:
+        raise DomainError(f"没有编码为 {code} 的事件分类", Kind.NOT_FOUND)
+    return row
+
+
+def check_category(session: Session, record, editing: Optional[str] = None) -> CategoryIn:
+    """Validate one record as load_categories would (CategoryIn, known departments), and the
+    names the database keeps unique: code, name, Open311 code."""
+    if not isinstance(record, dict):
+        raise RecordError("record", "记录", "应是一个对象")
+    try:
+        c = CategoryIn.parse_obj(record)
+    except ValidationError as e:
+        raise record_error(e, CATEGORY_LABELS, TIME_LIMIT_LABELS) from None
+    if editing is not None and c.code != editing:
+        raise RecordError("code", CATEGORY_LABELS["code"], f"编码不能修改（原为 {editing}）；需要新编码请新增一条")
+    deps = set(session.scalars(select(Department.code)))
+    for field, codes in (("lead_department", [c.lead_department]), ("co_departments", c.co_departments)):
+        for code in codes:
+            if code not in deps:
+                raise RecordError(field, CATEGORY_LABELS[field], f"没有编码为 {code} 的部门")
+    for field in ("code", "name", "open311_code"):
+        column = getattr(IncidentCategory, field)
+        other = session.scalars(select(IncidentCategory).where(column == getattr(c, field))).first()
+        if other is not None and (editing is None or other.code != editing):
+            raise RecordError(field, CATEGORY_LABELS[field], f"「{getattr(c, field)}」已被 {other.name}（{other.code}）使用",
+                              Kind.CONFLICT if field == "code" else Kind.INVALID)
+    return c
+
+
+def save_category(session: Session, record, editing: Optional[str] = None,
+                  version: Optional[str] = None) -> Tuple[IncidentCategory, List[str]]:
+    """Write one category (not committed): a new one when editing is None, else the category
+    with that code, which must still be as it was when read (version). Returns the row and the
+    names of the fields that changed. The caller calls invalidate() after committing."""
+    row, before = None, {}
+    if editing is not None:
+        row = get_category(session, editing)
+        if not version:
+            raise DomainError("缺少版本号（version）：请先打开这条记录再修改")
+        before = category_record(row)
+        if version != version_of(before):
+            raise DomainError(STALE, Kind.CONFLICT)
+    c = check_category(session, record, editing)
+    data = c.dict()
+    changed = [f for f in CATEGORY_FIELDS if before.get(f) != data[f]] if before else list(CATEGORY_FIELDS)
+    row = row or IncidentCategory(code=c.code)
+    row.lead_department = session.scalars(select(Department).where(Department.code == data.pop("lead_department"))).one()
+    for k, v in data.items():
+        setattr(row, k, v)
+    session.add(row)
+    session.flush()
+    return row, changed
 
 
 @dataclass(frozen=True)
@@ -224,10 +305,20 @@ _cached: dict = {}
 def classifier(session: Session = None) -> IncidentClassifier:
     """The process's classifier, built on first use; with the caller's session when given, so
     a request that already holds SQLite's write lock does not wait on a second connection."""
-    if "c" not in _cached:
+    built = _cached.get("c")
+    if built is None:
+        generation = _cached.get("generation", 0)
         if session is not None:
-            _cached["c"] = IncidentClassifier.from_db(session)
+            built = IncidentClassifier.from_db(session)
         else:
             with SessionLocal() as s:
-                _cached["c"] = IncidentClassifier.from_db(s)
-    return _cached["c"]
+                built = IncidentClassifier.from_db(s)
+        if _cached.get("generation", 0) == generation:  # no edit while it was being built from older rows
+            _cached["c"] = built
+    return built
+
+
+def invalidate() -> None:
+    """After a category changed (committed): the next report builds the classifier afresh."""
+    _cached["generation"] = _cached.get("generation", 0) + 1
+    _cached.pop("c", None)
