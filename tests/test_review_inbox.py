@@ -572,3 +572,23 @@ def test_held_out_lookup_is_built_once():
     heldout.why_held_out("随便一句话")
     heldout.why_held_out("另一句话")
     assert heldout._lookup.cache_info().hits >= before + 2
+
+
+# ---- the three processes, the real model -------------------------------------------------------
+
+@pytest.mark.e2e
+def test_a_real_conversation_the_assistant_did_not_understand_reaches_the_inbox(talk, var_dir, monkeypatch):
+    """What Rasa really stores (the real model, the two-stage fallback): words the model cannot
+    place, the question it asks back, and "不是" (the button's payload) for an answer."""
+    monkeypatch.setenv("RSA_TRACKER_DB", str(var_dir / "tracker.db"))  # the stack's store, not this test's own
+    get_settings.cache_clear()
+    asked = " ".join(m.get("text", "") for m in talk("叽里咕噜阿巴阿巴呜啦啦"))
+    assert "不太确定" in asked or "换个说法" in asked
+    talk("/out_of_scope")
+    collect()  # (the stack's backend may have been first, in its background round)
+    mine = {i.text: i for i in items() if i.sender == talk.sender}
+    assert mine["叽里咕噜阿巴阿巴呜啦啦"].reason == "clarify unresolved"
+    context = mine["叽里咕噜阿巴阿巴呜啦啦"].context
+    assert context[0] == {"from": "resident", "text": "叽里咕噜阿巴阿巴呜啦啦", "self": True} and context[1]["from"] == "bot"
+    view = signed_in("inbox_admin").get("/console/api/admin/inbox").json()
+    assert any(g["text"] == "叽里咕噜阿巴阿巴呜啦啦" for g in view["groups"])
