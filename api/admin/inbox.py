@@ -42,7 +42,7 @@ log = logging.getLogger("api")
 KEY_CHARS = 200
 TEXT_CHARS = 2000
 CONTEXT_LINES = 3
-BATCH = 5000                   # events (or audit rows) read per round at most; the rest next round
+BATCH = 500  # user events (or audit rows) read per round: the write lock is held while they are read
 ANSWER_WAIT = dt.timedelta(minutes=5)  # a clarifying question unanswered this long was not answered
 # Bot answers that ask the resident what they meant (bot/domain/routing.yml, fallback.yml,
 # actions/fallback.py) and the actions that ask it.
