@@ -69,7 +69,9 @@ class Stack:
                         f"http://127.0.0.1:{act}/health"),
             "rasa": ([str(BIN / "rasa"), "run", "--model", str(self.model),
                       "--credentials", "bot/credentials.yml", "--endpoints", "bot/endpoints.yml",
-                      "--interface", "127.0.0.1", "--port", rasa, "--enable-api", "--auth-token", self.env["RSA_RASA_TOKEN"]],
+                      "--interface", "127.0.0.1", "--port", rasa, "--enable-api",
+                      # one argument: a token may start with "-", which argparse would read as an option
+                      f"--auth-token={self.env['RSA_RASA_TOKEN']}"],
                      f"http://127.0.0.1:{rasa}/webhooks/h5/"),
         }
 
