@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 from api.admin.models import ReviewCursor, ReviewItem
@@ -231,7 +231,7 @@ def _context(lines: List[Tuple[int, dict]], at: int) -> List[dict]:
     if pos is None:
         return []
     around = lines[max(0, pos - CONTEXT_LINES):pos + CONTEXT_LINES + 1]
-    return [{**line, "self": True} if i == at else line for i, line in around]
+    return [{**line, "this": True} if i == at else line for i, line in around]
 
 
 def _misunderstood_cases(session: Session, sender: str) -> List[float]:
@@ -516,15 +516,20 @@ def _group_view(members: List[ReviewItem]) -> dict:
 
 
 def groups(session: Session, status: str = ReviewStatus.OPEN.value, reason: Optional[str] = None, q: str = "",
-           limit: int = 50) -> Tuple[List[dict], int]:
-    """(the groups to show, sorted by size then the newest message; how many groups in all)."""
+           limit: int = 50) -> Tuple[List[dict], int, int]:
+    """(the groups to show, sorted by size then the newest message; how many messages, how many
+    groups in all)."""
     items = _items(session, status, reason)
     if q:
         # On what admins see: a name masked in the list does not find its message either.
         needle = normalise(q.strip())
         items = [i for i in items if needle in normalise(display_text(i.text))]
+        messages = len(items)
+    else:
+        where = [ReviewItem.status == status] + ([ReviewItem.reason == reason] if reason else [])
+        messages = session.scalar(select(func.count(ReviewItem.id)).where(*where))
     views = sorted((_group_view(m) for m in cluster(items)), key=lambda g: (g["count"], g["latest_at"]), reverse=True)
-    return views[:limit], len(views)
+    return views[:limit], messages, len(views)
 
 
 def group_of(session: Session, item: ReviewItem) -> List[ReviewItem]:

@@ -46,9 +46,11 @@ class FlagIn(BaseModel):
 @router.get("/admin/inbox", dependencies=[Depends(require_admin)])
 def inbox_list(status: ReviewStatus = ReviewStatus.OPEN, reason: Optional[ReviewReason] = None,
                q: str = Query("", max_length=100), limit: int = Query(50, ge=1, le=200), db=Depends(by_method)):
-    """Groups of similar messages, the largest and newest first, masked."""
-    shown, total = inbox.groups(db, status.value, reason.value if reason else None, q, limit)
-    return {"groups": shown, "total": total, "labels": label_table(ReviewReason, ReviewStatus)}
+    """Groups of similar messages, the largest and newest first, masked; `total` counts the
+    messages (as the inbox's tab does), `total_groups` the groups."""
+    shown, total, total_groups = inbox.groups(db, status.value, reason.value if reason else None, q, limit)
+    return {"groups": shown, "total": total, "total_groups": total_groups,
+            "labels": label_table(ReviewReason, ReviewStatus)}
 
 
 @router.get("/admin/inbox/items/{item_id}", dependencies=[Depends(require_admin)])
