@@ -33,7 +33,9 @@ def own_stack():
     off = int(os.environ.get("RSA_TEST_PORT_OFFSET", "0")) + 50  # beside the suite's shared stack
     with SessionLocal() as s:
         saved = catalogue.export_catalogue(s)
-    s = Stack(env=env, log_dir=files / "logs", api=18000 + off, actions=15055 + off, rasa=15005 + off).start()
+    # The full model, whatever another test may have activated in the shared data directory.
+    s = Stack(env=env, log_dir=files / "logs", model=ROOT / "models" / "current.tar.gz",
+              api=18000 + off, actions=15055 + off, rasa=15005 + off).start()
     yield {"api": s.api_url, "rasa": s.rasa_url, "files": files, "token": s.env["RSA_RASA_TOKEN"]}
     s.stop()
     with SessionLocal() as session:  # the suite's other modules see the catalogue as seeded

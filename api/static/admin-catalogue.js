@@ -288,7 +288,9 @@
           li.appendChild(el("div", "name", r.name));
           li.appendChild(el("div", "meta", cfg.describe(r) + (r.updated ? " · 最近修改 " + A.time(r.updated) : "")));
           if (r.code === state.code) li.classList.add("selected");
+          li.tabIndex = 0;  // reachable by keyboard too
           li.addEventListener("click", function () { if (leave()) open(r.code); });
+          li.addEventListener("keydown", function (e) { if (e.key === "Enter") li.click(); });
           list.appendChild(li);
         });
       }).catch(function (e) { list.textContent = ""; list.appendChild(el("li", "error", e.message)); });
