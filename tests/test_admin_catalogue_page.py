@@ -77,6 +77,16 @@ def field(d, name):
     return d.find_element("css selector", f"#svc-form [name={name}]")
 
 
+def steady(check):
+    """check() for wait_for, False while the form is being drawn again (its elements replaced)."""
+    def go():
+        try:
+            return check()
+        except StaleElementReferenceException:
+            return False
+    return go
+
+
 def bubbles(d):
     return [e.text for e in d.find_elements("css selector", ".row.bot .bubble")]
 
@@ -114,10 +124,26 @@ def test_an_alias_saved_on_the_page_answers_the_resident_at_once(own_stack, brow
 
     field(d, "aliases").send_keys("\n" + ALIAS)
     d.find_element("id", "svc-save").click()
-    wait_for(lambda: "查询表已更新，重新训练后生效" in d.find_element("id", "svc-status").text, what="saved")
+    wait_for(steady(lambda: "查询表已更新，重新训练后生效" in d.find_element("id", "svc-status").text), what="saved")
     assert d.find_element("id", "svc-error").text == ""
     assert ALIAS in field(d, "aliases").get_attribute("value").split("\n")
     screenshot(d, var_dir, "admin-catalogue.png")
+
+    # Another admin saves the same item meanwhile: this page's next save is refused, and the
+    # record can be loaded again with their change.
+    other = requests.Session()
+    r = other.post(own_stack["api"] + "/console/api/login", json={"username": "catalogue-admin", "password": PASSWORD})
+    other.headers["X-CSRF-Token"] = r.json()["csrf"]
+    theirs = other.get(f"{own_stack['api']}/console/api/admin/services/{ITEM}").json()
+    theirs["record"]["window"] = "社会救助窗口"
+    assert other.put(f"{own_stack['api']}/console/api/admin/services/{ITEM}", json=theirs).status_code == 200
+    field(d, "fee").send_keys("（工本费除外）")
+    d.find_element("id", "svc-save").click()
+    wait_for(lambda: d.find_element("id", "svc-error").text == "这条记录已被其他管理员修改，请刷新后再改", what="the stale save refused")
+    d.find_element("css selector", "#svc-form button.reload").click()
+    wait_for(steady(lambda: d.find_element("id", "svc-error").text == ""
+                    and field(d, "window").get_attribute("value") == "社会救助窗口"), what="the record loaded again")
+    assert field(d, "fee").get_attribute("value") == "不收费"
 
     # The download is the catalogue as saved, named with the district's date.
     href = d.find_element("id", "svc-export").get_attribute("href")
