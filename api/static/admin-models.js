@@ -134,7 +134,10 @@
       .then(function (m) { A.notify("已启用模型 " + (m.name || id) + "，正在进行的对话不会中断"); loadModels(); if (shownReport === id) openReport(id); })
       .catch(function (e) {
         A.notify(e.message, true);
-        if (e.status === 409 && !override) openReport(id);  // the report says why, and offers the override
+        if (e.status !== 409 || override) return;
+        // The report says why, and offers the override: open it, or bring it into view.
+        var form = document.getElementById("override-form");
+        if (shownReport === id && form) form.scrollIntoView(); else openReport(id);
       });
   }
 

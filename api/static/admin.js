@@ -70,7 +70,8 @@
     $("who").textContent = me.user.name;
     if (me.user.role !== "admin") { $("not-admin").hidden = false; $("admin").hidden = true; return; }
     $("not-admin").hidden = true; $("admin").hidden = false;
-    openPanel((location.hash || "#inbox").slice(1) in Admin.sections ? location.hash.slice(1) : "inbox");
+    var asked = location.hash.slice(1);
+    openPanel(Object.prototype.hasOwnProperty.call(Admin.sections, asked) ? asked : "inbox");
   }
 
   window.Admin = { api: api, el: el, notify: notify, sections: {}, shown: {}, open: openPanel,
