@@ -9,11 +9,20 @@ from bench.nlu import MODEL, ROOT, TEST_SET, evaluate
 RASA = [sys.executable.replace("/python", "/rasa")]
 
 
+def texts(block):
+    """A block's example texts: a `|` list of lines, or (nlu_data/reviewed.yml, written by the
+    console) a list of examples each with its text and metadata."""
+    got = block.get("examples") or ""
+    if isinstance(got, list):
+        return [str(e["text"]).strip() for e in got]
+    return [e[2:].strip() for e in got.splitlines() if e.startswith("- ")]
+
+
 def examples(path):
     out = []
-    for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+    for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
         if "intent" in block:
-            out += [(block["intent"], e[2:].strip()) for e in block["examples"].splitlines() if e.startswith("- ")]
+            out += [(block["intent"], t) for t in texts(block)]
     return out
 
 

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from scripts import real_messages as rm
+from tests.test_nlu_data import texts
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUTES = {"service_question", "incident_report", "suggestion", "complaint_staff", "progress_query", "other"}
@@ -78,7 +79,7 @@ def test_nlu_test_set_is_not_in_training_either():
     trained = set()
     for path in (ROOT / "nlu_data").rglob("*.yml"):
         for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
-            trained |= {line[2:].strip() for line in (block.get("examples") or "").splitlines() if line.startswith("- ")}
+            trained |= set(texts(block))
     assert test_examples and trained
     assert not (test_examples & trained), sorted(test_examples & trained)[:5]
 
