@@ -159,6 +159,7 @@ def main(argv=None) -> int:
             doc = json.loads(Path(a.file).read_text(encoding="utf-8"))
             with SessionLocal() as s:
                 print("imported:", catalogue.import_catalogue(s, doc, replace=a.replace))
+            print("written:", nlu_resources())  # the jieba dictionary and lookup tables follow the catalogue
         elif a.cmd == "export":
             with SessionLocal() as s:
                 doc = catalogue.export_catalogue(s)

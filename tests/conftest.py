@@ -33,6 +33,9 @@ os.environ["RSA_ADDRESS_BURST"] = "100000"
 # started in a test uses the small fast configuration made for tests.
 shutil.copytree(Path(__file__).resolve().parent.parent / "nlu_data", _VAR / "nlu_data")
 os.environ["RSA_NLU_DIR"] = str(_VAR / "nlu_data")
+(_VAR / "jieba").mkdir()
+shutil.copy(Path(__file__).resolve().parent.parent / "bot" / "jieba" / "catalogue.txt", _VAR / "jieba" / "catalogue.txt")
+os.environ["RSA_JIEBA_DICT"] = str(_VAR / "jieba" / "catalogue.txt")
 os.environ["RSA_TRAIN_CONFIG"] = str(Path(__file__).resolve().parent / "data" / "train-fast.yml")
 
 from api import cli  # noqa: E402

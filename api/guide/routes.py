@@ -6,7 +6,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.core.db import WriteSession
 from api.core.deps import reading, require_admin_token, require_service_token
-from api.guide import catalogue, index
+from api.guide import catalogue, index, nlu_resources
 from api.guide.assist import AnswerRequest, AnswerResponse, answer
 from api.guide.models import ServiceItem
 from api.guide.search import decide
@@ -64,6 +64,7 @@ async def import_(request: Request, replace: bool = False):
     except IntegrityError as e:
         raise HTTPException(422, f"导入与现有数据冲突，未做任何修改：{e.orig}") from None
     index.invalidate()
+    await run_in_threadpool(nlu_resources.write_resources)  # the jieba dictionary and lookup tables follow
     return counts
 
 
