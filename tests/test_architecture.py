@@ -56,6 +56,8 @@ def test_reading_routes_do_not_write():
         if not s.scalars(select(StaffUser).where(StaffUser.username == "get-spy")).first():
             s.add(StaffUser(username="get-spy", display_name="只读检查", password_hash=hash_password("get-spy-password"),
                             role="supervisor"))
+            s.add(StaffUser(username="get-spy-admin", display_name="只读检查管理员",
+                            password_hash=hash_password("spy-admin-passphrase"), role="admin"))
             s.commit()
         case = cases.open_case(s, sender="get-spy-case", channel="h5", reason="asked", community="柳岸社区",
                                context={}, transcript=[{"author": "resident", "text": "转人工"}])
@@ -66,6 +68,9 @@ def test_reading_routes_do_not_write():
                                               "phone": "13857100002", "sender": "get-spy-1"}).json()["number"]
         staff = TestClient(app)
         assert staff.post("/console/api/login", json={"username": "get-spy", "password": "get-spy-password"}).status_code == 200
+        admin = TestClient(app)
+        assert admin.post("/console/api/login", json={"username": "get-spy-admin",
+                                                      "password": "spy-admin-passphrase"}).status_code == 200
         writes.clear()
         for path in (f"/api/tickets/{number}", "/api/tickets?sender=get-spy-1", "/open311/v2/requests.json",
                      f"/open311/v2/requests/{number}.json", "/api/district", "/api/communities", "/api/services",
@@ -74,6 +79,9 @@ def test_reading_routes_do_not_write():
         for path in ("/me", "/queue", f"/cases/{case.id}", f"/cases/{case.id}/canned", "/labels", "/staff", "/centres",
                      "/audit"):
             assert staff.get("/console/api" + path).status_code == 200, path
+        for path in ("/inbox", "/inbox?status=labelled", "/intents", "/training", "/models", "/services?q=居住证",
+                     "/services/GA-07-0001", "/categories", "/catalogue/form", "/catalogue/export", "/categories/export"):
+            assert admin.get("/console/api/admin" + path).status_code == 200, path
     finally:
         event.remove(engine, "before_cursor_execute", spy)
     assert writes == []
