@@ -66,7 +66,14 @@ class Reader:
     """One model, loaded once, reading texts (Rasa's Agent: the same NLU the server runs)."""
 
     def __init__(self, model: Path):
+        import logging
+
         from rasa.core.agent import Agent
+        from rasa.utils.common import configure_logging_and_warnings
+        from rasa.utils.log_utils import configure_structlog
+        # Unconfigured, Rasa's structlog prints every parse with its text at debug level.
+        configure_logging_and_warnings(logging.WARNING)
+        configure_structlog(logging.WARNING)
         self.agent = Agent.load(str(model))
 
     def read(self, texts: List[str], label: str) -> List[str]:

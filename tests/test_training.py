@@ -325,14 +325,12 @@ def test_a_model_within_tolerance_activates_and_rollback_brings_back_the_previou
     assert status_of(first) == "active" and status_of(close) == "retired" and len(fake_rasa) == 2
     assert audited("rollback model", f"model:{first}")
     assert (var / "models" / "ACTIVE").read_text().strip() == r.json()["name"]
+    # Rolling back again goes further back, not forth: nothing served before the first model.
+    assert admin.post("/console/api/admin/models/rollback").status_code == 409 and status_of(first) == "active"
 
 
 def test_rollback_with_no_earlier_model_is_refused(var, fake_rasa):
-    model_row(f"live-{uuid.uuid4().hex[:6]}.tar.gz", ModelStatus.ACTIVE)
-    with WriteSession() as s:  # nothing else ever served
-        for m in s.scalars(select(ModelVersion).where(ModelVersion.status == ModelStatus.RETIRED.value)):
-            m.activated_at = None
-        s.commit()
+    model_row(f"live-{uuid.uuid4().hex[:6]}.tar.gz", ModelStatus.ACTIVE)  # nothing served before it
     r = signed_in().post("/console/api/admin/models/rollback")
     assert r.status_code == 409 and r.json()["detail"] == "没有可以回滚到的上一个模型" and fake_rasa == []
 
@@ -366,9 +364,14 @@ def real_rasa(stack, monkeypatch):
     monkeypatch.setenv("RSA_RASA_TOKEN", stack["rasa_token"])
     get_settings.cache_clear()
     registry.sync_at_start()
-    loaded = []
-    put = registry._put_model
-    monkeypatch.setattr(registry, "_put_model", lambda path: loaded.append(path) or put(path))
+    loaded, put = [], registry._put_model
+
+    def recorded(path):
+        why = put(path)
+        if why is None:
+            loaded.append(path)  # what Rasa serves now
+        return why
+    monkeypatch.setattr(registry, "_put_model", recorded)
     yield stack
     # Whatever happened, the stack the other tests share serves models/current.tar.gz again.
     with WriteSession() as s:
@@ -424,7 +427,7 @@ def test_activation_keeps_a_conversation_going_and_rolls_back(real_rasa, talk):
     assert r.status_code == 200, r.text
     assert "联系电话" in text_of(talk("柳岸新村5幢"))  # the report in progress carries on
     r = admin.post("/console/api/admin/models/rollback")
-    assert r.status_code == 200 and r.json()["name"] == before
+    assert r.status_code == 200 and r.json()["name"] == before, r.text
     assert "请核对" in text_of(talk("13857112345"))
 
 
@@ -447,9 +450,9 @@ def test_train_fast_evaluate_activate_understands_then_rollback(real_rasa, tmp_p
     assert r.status_code == 202, r.text
     run = wait_run(admin, r.json()["id"], timeout=900)
     assert run["state"] == "done", (run["error"], run["log"][-3000:])
-    assert "Starting to train component" in run["log"]
+    assert "测试集：新模型宏F1" in run["log"]  # the evaluation's summary ends the log
     rep = admin.get(f"/console/api/admin/models/{run['model_id']}/report").json()
-    assert rep["sets"]["test"]["count"] == 332 and rep["sets"]["test"]["live"]["macro_f1"] > 0.5
+    assert rep["sets"]["test"]["count"] > 300 and rep["sets"]["test"]["live"]["macro_f1"] > 0.5
     assert rep["sets"]["test"]["new"]["per_intent"]["thank"]["support"] > 0
     if rep.get("dev_missing") is None:
         assert rep["sets"]["dev"]["count"] > 300

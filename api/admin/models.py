@@ -59,6 +59,9 @@ class ModelVersion(Base):
     activated_at = Column(DateTime, nullable=True)
     activated_by_id = Column(Integer, ForeignKey("staff_users.id"), nullable=True)
     scores = Column(JSON, nullable=False, default=dict)       # {"test": {...}, "dev": {...}} from its evaluation
+    # The model that served before this one was activated: what a rollback brings back. Kept in
+    # the row, since activation times are to the second and read off each process's own clock.
+    replaced_id = Column(Integer, ForeignKey("model_versions.id"), nullable=True)
     trained_by = relationship(StaffUser, foreign_keys=[trained_by_id])
     activated_by = relationship(StaffUser, foreign_keys=[activated_by_id])
 

@@ -86,15 +86,15 @@ def _register_initial(session: Session, current: Path) -> ModelVersion:
     training cannot change a model the history names."""
     sha = sha256_of(current)
     name = f"initial-{sha[:8]}.tar.gz"
-    row = session.scalars(select(ModelVersion).where(ModelVersion.name == name)).first()
-    if row is not None:
-        return row
     target = models_dir() / name
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():  # a copy, not a hard link: rasa train rewrites current.tar.gz in place
         partial = target.with_suffix(".partial")
         shutil.copy2(current, partial)
         os.replace(partial, target)
+    row = session.scalars(select(ModelVersion).where(ModelVersion.name == name)).first()
+    if row is not None:
+        return row
     trained = clock.local(dt.datetime.fromtimestamp(current.stat().st_mtime, tz=dt.timezone.utc))
     row = ModelVersion(name=name, sha256=sha, config="config.yml", created_at=trained, trained_by_id=None,
                        status=ModelStatus.CANDIDATE.value, scores={})
@@ -118,6 +118,7 @@ def sync_served(session: Session) -> Optional[ModelVersion]:
     if row.status != ModelStatus.ACTIVE:
         for other in session.scalars(select(ModelVersion).where(ModelVersion.status == ModelStatus.ACTIVE.value)):
             other.status = ModelStatus.RETIRED.value
+            row.replaced_id = other.id  # what served before the restart is one rollback away
         row.status = ModelStatus.ACTIVE.value
         row.activated_at = row.activated_at or clock.now()
     session.commit()
@@ -199,16 +200,17 @@ def _mark_broken(session: Session, model: ModelVersion) -> None:
     session.commit()
 
 
-def _switch(session: Session, user: StaffUser, model: ModelVersion, action: AuditAction, detail: str = "") -> ModelVersion:
+def _switch(session: Session, user: StaffUser, model: ModelVersion, action: AuditAction, detail: str = "",
+            rolling_back: bool = False) -> ModelVersion:
     """Check the file, have Rasa load it, then record it. The SQLite write lock is let go while
     Rasa loads (seconds); the live model serves throughout and still does if anything fails."""
+    previous = live(session)
+    session.commit()  # nobody queues behind us while the file is read and Rasa loads it
     try:
         check_file(path_of(model))
     except DomainError:
         _mark_broken(session, model)
         raise
-    previous = live(session)
-    session.commit()  # nobody queues behind us while Rasa loads
     why = _put_model(path_of(model))
     if why is not None:
         _mark_broken(session, model)
@@ -217,6 +219,8 @@ def _switch(session: Session, user: StaffUser, model: ModelVersion, action: Audi
     if previous is not None and previous.id != model.id:
         session.refresh(previous)
         previous.status = ModelStatus.RETIRED.value
+        if not rolling_back:  # a rollback keeps the model's own predecessor: rolling back again goes further back
+            model.replaced_id = previous.id
     model.status = ModelStatus.ACTIVE.value
     model.activated_at = clock.now()
     model.activated_by_id = user.id if user else None
@@ -257,11 +261,9 @@ def activate(session: Session, user: StaffUser, model_id: int, override: bool = 
 
 
 def previous_model(session: Session) -> Optional[ModelVersion]:
-    """The model that served before the live one: the retired model activated most recently
-    (activated_at is to the second; the later id breaks a tie)."""
-    return session.scalars(select(ModelVersion).where(ModelVersion.status == ModelStatus.RETIRED.value,
-                                                      ModelVersion.activated_at.is_not(None))
-                           .order_by(ModelVersion.activated_at.desc(), ModelVersion.id.desc())).first()
+    """The model that served before the live one was activated."""
+    current = live(session)
+    return session.get(ModelVersion, current.replaced_id) if current is not None and current.replaced_id else None
 
 
 def rollback(session: Session, user: StaffUser) -> ModelVersion:
@@ -273,6 +275,6 @@ def rollback(session: Session, user: StaffUser) -> ModelVersion:
             raise DomainError("没有可以回滚到的上一个模型", Kind.CONFLICT)
         current = live(session)
         detail = f"{current.name if current else '无'} → {target.name}"
-        return _switch(session, user, target, AuditAction.ROLLBACK_MODEL, detail)
+        return _switch(session, user, target, AuditAction.ROLLBACK_MODEL, detail, rolling_back=True)
     finally:
         _switching.release()

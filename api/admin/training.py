@@ -64,7 +64,7 @@ echo "$rc" > "$RSA_RUN_DIR/exit-code"
 exit "$rc"
 """
 _EPOCHS = re.compile(r"Epochs:\s+(\d+)%")
-_COMPONENT = re.compile(r"Starting to train component '(\w+)'")
+_COMPONENT = re.compile(r"(?:Starting to train|Restored) component '(\w+)'")
 _EVAL_STEP = re.compile(r"^评估 .* (\d+)/(\d+)$")
 _BIN = Path(sys.executable).parent
 

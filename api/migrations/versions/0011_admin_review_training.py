@@ -79,8 +79,10 @@ def upgrade() -> None:
         sa.Column("activated_at", sa.DateTime(), nullable=True),
         sa.Column("activated_by_id", sa.Integer(), nullable=True),
         sa.Column("scores", sa.JSON(), nullable=False),
+        sa.Column("replaced_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["trained_by_id"], ["staff_users.id"]),
         sa.ForeignKeyConstraint(["activated_by_id"], ["staff_users.id"]),
+        sa.ForeignKeyConstraint(["replaced_id"], ["model_versions.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
     )
