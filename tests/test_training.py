@@ -409,6 +409,8 @@ def test_a_file_rasa_cannot_load_leaves_the_live_model_answering(real_rasa):
         assert r.status_code == 409 and r.json()["detail"].startswith(f"模型文件已损坏，无法加载：{name}"), r.text
         assert status_of(m.id) == "broken" and live_name() == before
         assert "不客气" in ask(real_rasa, "谢谢你")  # the live model still answers
+    tried = signed_in().post("/console/api/admin/models/try", json={"text": "谢谢你，我电话13857112345"}).json()
+    assert tried["intent"] == "thank" and tried["confidence"] > 0.5 and tried["model"] == before
 
 
 def test_activation_keeps_a_conversation_going_and_rolls_back(real_rasa, talk):
