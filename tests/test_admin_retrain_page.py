@@ -65,7 +65,7 @@ def chat(stack, sender, text):
     return " ".join(m.get("text") or "" for m in r.json())
 
 
-def label_group(d, text, intent):
+def label_group(d, text, intent, shot=None):
     def open_group():  # the group whose message is exactly `text` (the list re-renders)
         try:
             for li in d.find_elements("css selector", "#inbox-groups li"):
@@ -78,6 +78,8 @@ def label_group(d, text, intent):
         return False
     wait_for(open_group, what=f"the group {text!r}")
     wait_for(lambda: [e for e in d.find_elements("id", "inbox-text") if e.text == text], what=f"the message {text!r}")
+    if shot:
+        screenshot(d, *shot)
     d.find_element("css selector", f"#label-intent option[value={intent}]").click()
     d.execute_script("document.getElementById('notice').textContent = ''")
     d.find_element("id", "label-save").click()
@@ -101,8 +103,8 @@ def test_label_train_activate_understands_then_rollback(own_stack):
         wait_for(lambda: d.find_element("id", "admin").is_displayed(), what="the admin page")
         wait_for(lambda: d.find_elements("id", "inbox-collect"), what="the inbox")
         d.find_element("id", "inbox-collect").click()
-        for text in NEW_PHRASES:
-            label_group(d, text, "thank")
+        label_group(d, NEW_PHRASES[0], "thank", shot=(own_stack["var"], "admin-inbox.png"))
+        label_group(d, NEW_PHRASES[1], "thank")
         reviewed = (own_stack["nlu"] / "reviewed.yml").read_text(encoding="utf-8")
         assert all(t in reviewed for t in NEW_PHRASES) and "intent: thank" in reviewed, reviewed
 
@@ -117,6 +119,7 @@ def test_label_train_activate_understands_then_rollback(own_stack):
         assert "宏平均 F1" in report and "混淆矩阵" in report, report
         assert d.execute_script("return Array.prototype.every.call(document.querySelectorAll('#model-report img.confusion'),"
                                 " function (i) { return i.complete && i.naturalWidth > 100; })")
+        d.execute_script("document.getElementById('model-report').scrollIntoView()")
         screenshot(d, own_stack["var"], "admin-report.png")
 
         # The fast model is worse overall than the live one: the gate refuses; the admin overrides knowingly.

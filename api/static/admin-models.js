@@ -82,7 +82,7 @@
     ui.cancel.hidden = !busy; ui.cancel.dataset.run = run.id;
     ui.progress.hidden = !busy; ui.progress.value = run.progress || 0;
     ui.stage.textContent = "第 " + run.id + " 次训练：" + (labels.RunState[run.state] || run.state) +
-      (run.stage ? " · " + run.stage : "") + (busy && run.progress != null ? " · " + A.pct(run.progress) : "") +
+      (busy && run.stage ? " · " + run.stage : "") + (busy && run.progress != null ? " · " + A.pct(run.progress) : "") +
       (run.error ? " · " + run.error : "");
     if (run.log != null) { ui.log.hidden = false; ui.log.textContent = run.log; ui.log.scrollTop = ui.log.scrollHeight; }
     return busy;
@@ -152,7 +152,8 @@
     rows.forEach(function (r) {
       var row = el("tr");
       r.forEach(function (v) {
-        var td = el("td", typeof v === "number" ? "num" : null, typeof v === "number" ? v.toFixed(3) : v);
+        var num = typeof v === "number";
+        var td = el("td", num ? "num" : null, num ? (Number.isInteger(v) ? String(v) : v.toFixed(3)) : v);
         row.appendChild(td);
       });
       tb.appendChild(row);
