@@ -576,19 +576,46 @@ def test_held_out_lookup_is_built_once():
 
 # ---- the three processes, the real model -------------------------------------------------------
 
+# Words no training example says. How a model trained on two cores reads each varies between
+# trainings (out_of_scope at 1.0, the fallback, or a guess at 0.59), so the test asks the live
+# model first and expects what that reading calls for.
+GIBBERISH = ("叽里咕噜阿巴阿巴呜啦啦", "咕噜咕噜", "zzzz", "唔该晒", "咩啊", "巴拉巴拉小魔仙", "乌拉拉", "嗯嗯啊啊哦哦",
+             "噼里啪啦咕咚", "阿巴阿巴阿巴")
+
+
 @pytest.mark.e2e
-def test_a_real_conversation_the_assistant_did_not_understand_reaches_the_inbox(talk, var_dir, monkeypatch):
+def test_real_conversations_the_assistant_did_not_understand_reach_the_inbox(stack, var_dir, monkeypatch):
     """What Rasa really stores (the real model, the two-stage fallback): words the model cannot
     place, the question it asks back, and "不是" (the button's payload) for an answer."""
+    import requests
+
+    from tests.conftest import SERVICE
     monkeypatch.setenv("RSA_TRACKER_DB", str(var_dir / "tracker.db"))  # the stack's store, not this test's own
     get_settings.cache_clear()
-    asked = " ".join(m.get("text", "") for m in talk("叽里咕噜阿巴阿巴呜啦啦"))
-    assert "不太确定" in asked or "换个说法" in asked
-    talk("/out_of_scope")
+    expected = {}
+    for text in GIBBERISH:
+        sender = "t" + uuid.uuid4().hex[:16]
+        read = requests.post(f"{stack['rasa']}/model/parse", params={"token": stack["rasa_token"]},
+                             json={"text": text}, timeout=60).json()["intent"]
+
+        def say(message, sender=sender):
+            r = requests.post(f"{stack['rasa']}/webhooks/h5/webhook", json={"sender": sender, "message": message},
+                              headers=SERVICE, timeout=60)
+            assert r.status_code == 200, r.text
+            return " ".join(m.get("text", "") for m in r.json())
+        if "不太确定" in say(text):
+            say("/out_of_scope")  # "不是"
+            expected[(sender, text)] = "clarify unresolved"
+        elif read["name"] == "nlu_fallback":
+            expected[(sender, text)] = "fallback"
+        elif read["confidence"] < get_settings().review_confidence:
+            expected[(sender, text)] = "low confidence"
+    assert expected, "the live model was sure of every one of these words: add stranger ones"
     collect()  # (the stack's backend may have been first, in its background round)
-    mine = {i.text: i for i in items() if i.sender == talk.sender}
-    assert mine["叽里咕噜阿巴阿巴呜啦啦"].reason == "clarify unresolved"
-    context = mine["叽里咕噜阿巴阿巴呜啦啦"].context
-    assert context[0] == {"from": "resident", "text": "叽里咕噜阿巴阿巴呜啦啦", "this": True} and context[1]["from"] == "bot"
+    found = {(i.sender, i.text): i for i in items() if i.sender.startswith("t")}
+    for key, reason in expected.items():
+        assert found[key].reason == reason, (key, found[key].reason)
+        context = found[key].context
+        assert context[0] == {"from": "resident", "text": key[1], "this": True} and context[1]["from"] == "bot"
     view = signed_in("inbox_admin").get("/console/api/admin/inbox").json()
-    assert any(g["text"] == "叽里咕噜阿巴阿巴呜啦啦" for g in view["groups"])
+    assert {t for _, t in expected} <= {g["text"] for g in view["groups"]}
