@@ -230,7 +230,9 @@ def test_a_second_run_is_refused_while_one_runs_and_cancel_stops_it(var, monkeyp
 def test_a_finished_run_registers_a_candidate_with_its_scores(var, monkeypatch):
     ready = var / "ready"
     ready.mkdir()
-    (ready / "report.json").write_text(json.dumps(report(0.93, 0.95)), encoding="utf-8")
+    compared = f"compared-{uuid.uuid4().hex[:6]}.tar.gz"  # the model the run was compared with, scoreless
+    compared_id = model_row(compared)
+    (ready / "report.json").write_text(json.dumps(dict(report(0.93, 0.95), live=compared)), encoding="utf-8")
     archive(ready / "model.tar.gz")
     monkeypatch.setenv("FAKE_READY", str(ready))
     monkeypatch.setattr(training, "SCRIPT", """echo "[评估] 开始评估新模型"
@@ -245,6 +247,8 @@ echo 0 > "$RSA_RUN_DIR/exit-code"
     assert m["status"] == "candidate" and m["trained_by"] == f"{ADMIN}名" and m["name"] == f"run-{run['id']}.tar.gz"
     assert m["scores"]["test"] == {"macro_f1": 0.93, "accuracy": 0.93} and m["scores"]["dev"]["macro_f1"] == 0.8
     assert models["labels"]["ModelStatus"]["candidate"] == "待启用"
+    [c] = [m for m in models["models"] if m["id"] == compared_id]  # its scores now show in the history too
+    assert c["scores"]["test"] == {"macro_f1": 0.95, "accuracy": 0.95} and c["scores"]["dev"]["macro_f1"] == 0.8
     rep = admin.get(f"/console/api/admin/models/{m['id']}/report").json()
     assert rep["worse"] == ["NLU测试集的宏平均F1从0.950降到0.930"]
     assert rep["sets"]["test"]["per_intent"]["greet"]["f1_change"] == pytest.approx(-0.02)

@@ -54,13 +54,14 @@ def report_for(session: Session, model: ModelVersion) -> Optional[dict]:
     return read(run.id) if run is not None else None
 
 
-def scores(report: Optional[dict]) -> dict:
-    """{"test": {"macro_f1", "accuracy"}, "dev": {...}} of the new model, for the history."""
+def scores(report: Optional[dict], which: str = "new") -> dict:
+    """{"test": {"macro_f1", "accuracy"}, "dev": {...}} of the new model (or of the live model it
+    was compared with: `which="live"`), for the history."""
     out = {}
     for name, part in ((report or {}).get("sets") or {}).items():
-        new = (part or {}).get("new")
-        if new:
-            out[name] = {"macro_f1": new["macro_f1"], "accuracy": new["accuracy"]}
+        got = (part or {}).get(which)
+        if got:
+            out[name] = {"macro_f1": got["macro_f1"], "accuracy": got["accuracy"]}
     return out
 
 

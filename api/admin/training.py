@@ -323,6 +323,11 @@ def finish(run_id: int, interrupted: bool = False) -> None:
             s.add(model)
             s.flush()
             run.model_id, run.state, run.stage = model.id, RunState.DONE.value, DONE
+            # The model it was compared with (the one scripts/start trained has no report of its
+            # own) gets its scores in the history too.
+            compared = s.scalars(select(ModelVersion).where(ModelVersion.name == report.get("live"))).first()
+            if compared is not None and not compared.scores:
+                compared.scores = evaluation.scores(report, "live")
         else:
             run.state = RunState.FAILED.value
             run.error = "后台重启，训练中断" if interrupted and code is None else _why_failed(run_id, code)
