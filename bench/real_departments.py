@@ -114,21 +114,23 @@ def run(split: str = "dev", errors: bool = False):
     from sqlalchemy import select
 
     from api.core.db import SessionLocal
-    from api.incidents.categories import COMMAND_CENTRE, CategoryInfo, IncidentClassifier
+    from api.incidents.categories import CategoryInfo, IncidentClassifier
     from api.incidents.models import IncidentCategory
     with SessionLocal() as s:
         rows = list(s.scalars(select(IncidentCategory)))
         infos = [CategoryInfo.of(c) for c in rows]
         groups = {c.code: c.group for c in rows}
-    full = IncidentClassifier(infos)
+    from api.incidents.department_reader import reader
+    keywords_only = IncidentClassifier(infos)
+    full = IncidentClassifier(infos, reader())
     grid = IncidentClassifier([c for c in infos if c.code.split("-")[0] in GRID_PREFIXES])
 
     def with_classifier(clf):
         def choose(text):
             c = clf.classify(text)
             if c.category is None:
-                return None, COMMAND_CENTRE, DEPARTMENT_DOMAIN[COMMAND_CENTRE]
-            dept = c.category.lead_department_code
+                return None, c.department_code, DEPARTMENT_DOMAIN.get(c.department_code, "其他")
+            dept = c.category.lead_department_code if c.category else c.department_code
             return c.category.code, dept, GROUP_DOMAIN.get(groups[c.category.code]) or DEPARTMENT_DOMAIN.get(dept, "其他")
         return choose
 
@@ -140,7 +142,8 @@ def run(split: str = "dev", errors: bool = False):
     name = {"dev": "development set", "tune": "tuning split"}.get(split, "training split")
     print(f"Real reports ({name}, {len(data)} incident_report + complaint_staff rows):")
     _show("  grid catalogue only (before)", _score(data, with_classifier(grid)))
-    _show("  whole catalogue (after)     ", _score(data, with_classifier(full)), details=True)
+    _show("  whole catalogue, keywords   ", _score(data, with_classifier(keywords_only)))
+    _show("  whole catalogue + learnt    ", _score(data, with_classifier(full)), details=True)
     _show("  keyword baseline            ", _score(data, keywords))
     print("  lenient: GA/ZF counted alike (category lead vs handler), and 交通运输/公安司法 for traffic police")
     if errors:

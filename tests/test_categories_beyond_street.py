@@ -31,7 +31,16 @@ def classify(text):
 def test_reports_beyond_the_street_reach_their_department(text, category, handler):
     r = classify(text)
     assert (r["category"], r["first_handler"]) == (category, handler)
-    assert r["lead_department"] != "区社会治理综合指挥中心"
+    assert r["lead_department"] != "明湖区社会治理综合指挥中心"
+
+
+def test_a_letter_goes_where_real_letters_teach_when_its_words_mislead():
+    """Teachers' unpaid pension contributions name the school, whose department (JY) the keywords
+    pick; labelled real letters teach that social insurance is RS's, whoever the employer."""
+    r = classify("反映我校老师的养老保险一直没有缴纳的问题。我们是区里几所中学的在编教师，最近查询发现每个月"
+                 "工资里扣了养老保险，但是社保系统里查不到缴费记录，医疗保险倒是正常的。")
+    assert r["first_handler"] == "RS"
+    assert r["lead_department"] == "明湖区人力资源和社会保障局"
 
 
 @pytest.mark.parametrize("text, category, handler", [
@@ -56,7 +65,7 @@ def test_a_long_letter_is_read_by_what_it_says_not_by_a_stray_word():
 def test_an_unclear_report_goes_to_the_command_centre_for_manual_dispatch():
     r = classify("我想反映一个情况")
     assert r["category"] is None and r["first_handler"] == "ZH"
-    assert r["lead_department"] == "区社会治理综合指挥中心"
+    assert r["lead_department"] == "明湖区社会治理综合指挥中心"
 
 
 def test_every_department_the_hotline_dispatches_to_leads_a_category():

@@ -11,6 +11,9 @@ from scripts import real_messages as rm
 from tests.test_nlu_data import texts
 
 ROOT = Path(__file__).resolve().parent.parent
+# The real texts learnt from: the NLU's and the route reader's (train.jsonl), the department
+# reader's (reports.jsonl).
+LEARNT = [ROOT / "data/real-messages/train.jsonl", ROOT / "data/real-messages/reports.jsonl"]
 ROUTES = {"service_question", "incident_report", "suggestion", "complaint_staff", "progress_query", "other"}
 TYPES = {"咨询", "求助", "投诉", "举报", "建议"}
 DOMAINS = {"城乡建设", "环境保护", "交通运输", "教育文体", "商贸旅游", "劳动和社会保障", "卫生计生", "民政", "公安司法", "其他"}
@@ -45,7 +48,7 @@ def _training_texts():
     texts = []
     for path in list((ROOT / "nlu_data").rglob("*.yml")) + [ROOT / "api/seed/handoff_training.yml"]:
         texts.append(path.read_text(encoding="utf-8"))
-    for path in (ROOT / "data/real-messages").glob("train*.jsonl"):
+    for path in LEARNT:
         texts.append(path.read_text(encoding="utf-8"))
     return "\n".join(texts)
 
@@ -56,7 +59,7 @@ def test_no_held_out_message_is_trained_on(split):
     model's reading of it) may reach the NLU: by id, or by title copied into any training text."""
     held = rm.dev_ids() if split == "development" else rm.tune_ids()
     assert held
-    for path in (ROOT / "data/real-messages").glob("train*.jsonl"):
+    for path in LEARNT:
         for line in path.read_text(encoding="utf-8").splitlines():
             assert json.loads(line)["id"] not in held, path
     if not rm.SOURCE.exists():
@@ -108,3 +111,19 @@ def test_real_training_examples_come_from_labelled_training_messages():
         assert row["id"] not in dev and row["id"] in route, row
         assert INTENT_OF_ROUTE[route[row["id"]]] == intent == row["intent"], row
         assert not re.search(r"\d{7,}", text), text
+
+
+def test_the_department_reader_learns_labelled_training_reports_only():
+    """reports.jsonl (api/incidents/department_reader.py) holds labelled training-split reports,
+    each under its hand label's department, with no phone or ID number in the text."""
+    import re
+    labels = {x["id"]: x for x in rm.labels()}
+    held = rm.held_out_ids()
+    rows = [json.loads(line) for line in LEARNT[1].read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= 500
+    for r in rows:
+        label = labels[r["id"]]
+        assert r["id"] not in held
+        assert label["route"] in ("incident_report", "complaint_staff")
+        assert r["department"] == label["department"], r["id"]
+        assert not re.search(r"\d{7,}", r["text"]), r["id"]

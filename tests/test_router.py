@@ -85,3 +85,20 @@ def test_bad_input_is_refused_clearly():
     assert client.post("/api/route", json={"text": "x" * 5001}).status_code == 422
     assert client.post("/api/route", json={"text": "路灯坏了", "intents": {"a": "not a number"}}).status_code == 422
     assert TestClient(app).post("/api/route", json={"text": "路灯坏了"}).status_code in (401, 403)
+
+
+def test_what_real_letters_teach_tips_a_reading_the_nlu_got_wrong():
+    """Village people ask for a road they never had: a proposal, which the reader learnt from real
+    letters knows, though the NLU (as given here) read a report."""
+    made = route("希望在我们村修一条水泥路", report_incident=0.6, ask_service=0.3)
+    assert made["route"] == "suggestion"
+    assert any("真实来信" in r for r in made["reasons"])
+
+
+@pytest.mark.parametrize("text, intent", [("谢谢你", "thank"), ("你好", "greet")])
+def test_what_real_letters_teach_never_makes_a_request_of_chitchat(text, intent):
+    """The reader learnt letters, not chat: however sure it is, a thank-you stays a thank-you."""
+    made = decide(Evidence(text=text, intents={intent: 0.95, "report_incident": 0.03},
+                           learnt="incident", learnt_margin=2.0))
+    assert made.route == "other"
+    assert not any("真实来信" in r for r in made.reasons)

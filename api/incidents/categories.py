@@ -15,6 +15,8 @@ from api.core.db import SessionLocal
 from api.core.errors import DomainError, Kind
 from api.guide.catalogue import STALE, CatalogueError, RecordError, Strict, record_error, version_of
 from api.guide.search import Entry, TermIndex
+from api.incidents.department_reader import DepartmentReader
+from api.incidents.department_reader import reader as department_reader
 from api.incidents.models import IncidentCategory
 from api.places.models import Department
 from shared.textnorm import clean, normalise
@@ -42,6 +44,9 @@ EMERGENCY_GROUP = "TF"
 # (water and gas to 住建, taxis and tolls to 交通, schools to 教育; docs/labelling-guide.md), so
 # in a letter that names a sector this category gives way to it.
 FEES = "SJ-02"
+# The reader learnt from real letters (department_reader.py) overrules the keywords' department
+# when it is at least this far ahead of its own runner-up (set on the tuning split).
+TRUST = 0.5
 
 
 class TimeLimit(Strict):
@@ -226,7 +231,8 @@ def danger_words(text: str) -> List[str]:
 
 
 class IncidentClassifier:
-    def __init__(self, categories: List[CategoryInfo]):
+    def __init__(self, categories: List[CategoryInfo], reader: Optional[DepartmentReader] = None):
+        self.reader = reader
         self.by_code = {c.code: c for c in categories}
         self.index = TermIndex([Entry(c.code, c.name, [], c.keywords) for c in categories])
         self.grid_index = TermIndex([Entry(c.code, c.name, [], c.keywords) for c in categories
@@ -235,7 +241,7 @@ class IncidentClassifier:
 
     @classmethod
     def from_db(cls, session: Session) -> "IncidentClassifier":
-        return cls([CategoryInfo.of(c) for c in session.scalars(select(IncidentCategory))])
+        return cls([CategoryInfo.of(c) for c in session.scalars(select(IncidentCategory))], department_reader())
 
     def _short(self, text: str):
         """(code, score) from the term index: the grid categories first, then the whole catalogue."""
@@ -245,7 +251,7 @@ class IncidentClassifier:
                 return matches[0].code, matches[0].score
         return None, 0.0
 
-    def _long(self, t: str):
+    def _long(self, t: str, text: str):
         """(code, score) for a letter: each category scores the length of every keyword found,
         three times over in the opening (the title), plus its lead department's total; the
         earliest hit breaks a tie. The street gets no head start here: a letter names its matter
@@ -261,8 +267,12 @@ class IncidentClassifier:
                 continue
             score = sum(len(w) * (OPENING_WEIGHT if w in opening else 1) for w in found)
             scored.append((score, -min(t.find(w) for w in found), code))
+        learnt = self.reader.read(text) if self.reader else None
+        if learnt and learnt.margin < TRUST:
+            learnt = None
         if not scored:  # no keyword word for word: homophones, words apart (ASR text)
-            return self._short(t)
+            code, score = self._short(t)
+            return (code, score, None) if code or not learnt else (None, 0.0, learnt.label)
         # A department's evidence adds up over its categories: a letter about a school's fees
         # names the school (教育) as well as the fees (收费, also the market regulator's word).
         by_department = Counter()
@@ -275,12 +285,18 @@ class IncidentClassifier:
             sectors = [s for s in scored if s[2].split("-")[0] != EMERGENCY_GROUP  # a fee is no emergency
                        and self.by_code[s[2]].lead_department_code != self.by_code[FEES].lead_department_code]
             best = max(sectors, key=rank) if sectors else best
+        if learnt and self.by_code[best[2]].lead_department_code != learnt.label:
+            # The letter's department as real letters taught it: its best category, or none.
+            theirs = [s for s in scored if self.by_code[s[2]].lead_department_code == learnt.label]
+            if not theirs:
+                return None, 0.0, learnt.label
+            best = max(theirs, key=rank)
         score, _, code = best
-        return code, min(1.0, 0.5 + score / 20)
+        return code, min(1.0, 0.5 + score / 20), None
 
     def classify(self, text: str) -> Classified:
         t = normalise(clean(text))
-        code, score = self._long(t) if len(t) > LONG else self._short(text)
+        code, score, learnt = self._long(t, text) if len(t) > LONG else (*self._short(text), None)
         category = self.by_code[code] if code else None
         danger = danger_words(text)
         grade = category.default_grade if category else "一般"
@@ -291,7 +307,7 @@ class IncidentClassifier:
         if danger:
             grade = "重大"
         if category is None:
-            dept = COMMAND_CENTRE
+            dept = learnt or COMMAND_CENTRE
         elif grade == "小微" and category.handled_by_grid:
             dept = GRID_STATION
         else:

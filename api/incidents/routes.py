@@ -12,6 +12,7 @@ from api.incidents.categories import classifier, danger_words
 from api.incidents.models import Ticket
 from api.incidents.states import DEFAULT_KIND, TicketKind
 from api.places.locate import locate
+from api.places.models import Department
 from shared.patterns import TICKET_EXAMPLE
 
 # For the action server and staff tools only: the service token (or the admin token).
@@ -57,7 +58,8 @@ def classify(body: TextIn, session=Depends(reading)):
             "grade": c.grade, "confidence": c.confidence, "emergency": c.emergency,
             "mediation": bool(c.category and c.category.mediation),
             "danger_words": danger_words(body.text),
-            "lead_department": c.category.lead_department_name if c.category else "区社会治理综合指挥中心",
+            "lead_department": c.category.lead_department_name if c.category else session.scalars(
+                select(Department.name).where(Department.code == c.department_code)).first(),
             "first_handler": c.department_code}
 
 

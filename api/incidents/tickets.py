@@ -156,8 +156,9 @@ def file_ticket(session: Session, classifier: IncidentClassifier, *, description
             dup.events.append(TicketEvent(at=at, actor="系统", action="并单", from_status=dup.status,
                                           to_status=dup.status, note=f"{t.number}反映同一问题，已并入"))
         else:
-            note = ("未匹配到事项清单，按首问负责制由区社会治理综合指挥中心分拨" if c.category is None
-                    else f"派至{dept.name}" + ("（小微事件，网格员现场处置）" if c.department_code == "WG" else ""))
+            note = ("未匹配到事项清单，按首问负责制由区社会治理综合指挥中心分拨" if c.department_code == COMMAND_CENTRE
+                    else f"派至{dept.name}" + ("（小微事件，网格员现场处置）" if c.department_code == "WG" else "")
+                    + ("（未匹配到事项清单，按来信内容分拨）" if c.category is None else ""))
             _event(t, "分拨中心", "派单", TicketStatus.DISPATCHED, note, at)
     try:
         session.commit()
@@ -178,7 +179,7 @@ def _file_suggestion(session: Session, c, *, description: str, address: str, gri
     session.commit()
     with session.begin():
         number = _next_number(session, at)
-        code = c.category.lead_department_code if c.category else COMMAND_CENTRE
+        code = c.category.lead_department_code if c.category else c.department_code
         dept = session.scalars(select(Department).where(Department.code == code)).one()
         t = Ticket(number=number, idempotency_key=idempotency_key, channel=channel, kind=TicketKind.SUGGESTION.value,
                    category_id=None, grade=SUGGESTION_GRADE, status=TicketStatus.ACCEPTED.value,

@@ -12,6 +12,7 @@ from api.handoff import sensitivity
 from api.incidents import tickets
 from api.incidents.categories import classifier
 from api.incidents.models import Ticket
+from api.routing import route_reader
 from api.routing.router import Evidence
 from shared.patterns import ticket_number_in
 
@@ -24,6 +25,7 @@ def has_ticket(session: Session, sender: str) -> bool:
 def gather(session: Session, index: CatalogueIndex, text: str, intents: Dict[str, float], sender: str = "") -> Evidence:
     status, chosen = guide_decision(index.search(text))
     c = classifier(session).classify(text)
+    learnt = route_reader.read(text)
     return Evidence(
         text=text, intents=intents,
         guide=status if status in ("confident", "ambiguous") else "unknown",
@@ -31,4 +33,5 @@ def gather(session: Session, index: CatalogueIndex, text: str, intents: Dict[str
         guide_partial=bool(chosen) and chosen[0].how in ("partial", "inside"),
         category=c.category.name if c.category else None, category_score=c.confidence if c.category else 0.0,
         judge=sensitivity.judge(text), ticket_number=ticket_number_in(text),
-        has_ticket=bool(sender) and has_ticket(session, sender))
+        has_ticket=bool(sender) and has_ticket(session, sender),
+        learnt=learnt.label if learnt else None, learnt_margin=learnt.margin if learnt else 0.0)

@@ -24,6 +24,13 @@ ENOUGH = 0.45
 NLU_UNBACKED_SUGGESTION = 0.5
 # The NLU learnt written examples; on real letters the words themselves say more.
 NLU_WEIGHT = 0.6
+# The reader learnt from real messages counts when it is this far ahead of its runner-up, with
+# this weight at most (both set by cross-validation on labelled training messages it had not
+# learnt). It learnt letters, not chat: it counts only for a message that is some request, by
+# the NLU (this much on the routes' intents together) or by other evidence, never for "谢谢".
+LEARNT_MARGIN = 0.6
+LEARNT_WEIGHT = 1.0
+LEARNT_NEEDS_REQUEST = 0.3
 
 # How residents ask: in so many words (咨询, 请问, 怎么办理) or by what they ask about (材料, 在哪办).
 ASKING_OUTRIGHT = re.compile(r"咨询|请问|想问|问一下|问问|怎么办理|如何办理|办理流程|(需要|要)(带|准备|提供)?(什么|哪些|啥)(材料|证件|资料|手续)|"
@@ -86,6 +93,8 @@ class Evidence:
     judge: Optional[str] = None       # handoff triggers: sensitive | angry | hardship | None
     ticket_number: Optional[str] = None
     has_ticket: bool = False          # a work order filed in this conversation
+    learnt: Optional[str] = None      # the route real messages teach (route_reader.py) …
+    learnt_margin: float = 0.0        # … and how far ahead of its runner-up
 
 
 @dataclass
@@ -178,6 +187,10 @@ def decide(ev: Evidence) -> Decision:
         add(SUGGESTION, 0.6, "提建议、意见")
     elif proposing:
         add(SUGGESTION, 0.35 if NEW_THING.search(opening) else 0.2, "要新建、增设，希望、能否")
+    request = sum(p for intent, p in ev.intents.items() if intent in INTENT_ROUTE)
+    if ev.learnt in (SERVICE, INCIDENT, SUGGESTION) and ev.learnt_margin >= LEARNT_MARGIN and (
+            request >= LEARNT_NEEDS_REQUEST or any(evidence.values())):
+        add(ev.learnt, LEARNT_WEIGHT * min(1.0, ev.learnt_margin), "像真实来信里的这一类")
     if ev.judge == "hardship":
         return Decision(HARDSHIP, scores, reasons + ["describes hardship"])
 

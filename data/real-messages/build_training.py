@@ -1,5 +1,7 @@
 """Writes data/real-messages/train.jsonl (cleaned texts of the labelled training-split messages,
-with their ids) and nlu_data/real_messages.yml from it. Run after adding labels:
+with their ids) and nlu_data/real_messages.yml from it, and data/real-messages/reports.jsonl (the
+training-split reports' title and opening with their department, for
+api/incidents/department_reader.py). Run after adding labels:
 
     .venv/bin/python data/real-messages/build_training.py
 
@@ -116,5 +118,26 @@ def write(rows):
     (root / "nlu_data/real_messages.yml").write_text("\n".join(out) + "\n", encoding="utf-8")
     print(len(kept), "texts")
 
+def reports():
+    """The labelled training-split reports as the department reader learns them."""
+    from api.incidents.department_reader import OPENING, reading
+    msgs, held = rm.messages(), rm.held_out_ids()
+    held_titles = {msgs[i]["title"].strip() for i in held}
+    out = []
+    for x in rm.labels():
+        m = msgs[x["id"]]
+        if x["id"] in held or not x.get("department") or x["route"] not in ("incident_report", "complaint_staff"):
+            continue
+        opening = "" if x["id"] in NAMED else scrub(SALUT.sub("", m["message"].strip(), count=1))[:OPENING]
+        text = reading(scrub(m["title"]), opening)
+        if not any(t in text for t in held_titles):
+            out.append({"id": x["id"], "department": x["department"], "category": x.get("category"), "text": text})
+    with open(ROOT / "data/real-messages/reports.jsonl", "w", encoding="utf-8") as f:
+        for r in out:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    print(len(out), "reports")
+
+
 if __name__ == "__main__":
     write(main())
+    reports()
