@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from api.admin import catalogue_routes, inbox_routes, registry, training, training_routes
+from api.channels import h5_routes
 from api.core import clock
 from api.core.db import WriteSession
 from api.core.errors import DomainError
@@ -18,7 +19,7 @@ from api.core.guard import KB, AddressLimit, BodyLimit, SecurityHeaders
 from api.core.logsafe import install_redaction
 from api.guide import index
 from api.guide import routes as guide_routes
-from api.handoff import chat_routes, console_routes, rasa_client, relay, retention, sensitivity
+from api.handoff import console_routes, rasa_client, relay, retention, sensitivity
 from api.handoff import routes as handoff_routes
 from api.incidents import open311, tickets
 from api.incidents import routes as incident_routes
@@ -94,7 +95,7 @@ async def lifespan(_app):
 
 
 app = FastAPI(title="Resident service backend", version="0.1.0", lifespan=lifespan)
-for module in (guide_routes, place_routes, incident_routes, routing_routes, open311, handoff_routes, chat_routes, staff_routes,
+for module in (guide_routes, place_routes, incident_routes, routing_routes, open311, handoff_routes, h5_routes, staff_routes,
                console_routes, inbox_routes, training_routes, catalogue_routes):
     app.include_router(module.router)
 open311.install_errors(app)

@@ -130,7 +130,7 @@ def run(split: str = "dev", errors: bool = False):
             c = clf.classify(text)
             if c.category is None:
                 return None, c.department_code, DEPARTMENT_DOMAIN.get(c.department_code, "其他")
-            dept = c.category.lead_department_code if c.category else c.department_code
+            dept = c.category.lead_department_code
             return c.category.code, dept, GROUP_DOMAIN.get(groups[c.category.code]) or DEPARTMENT_DOMAIN.get(dept, "其他")
         return choose
 

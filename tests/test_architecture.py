@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, event, select
 
 import api.admin.models  # noqa: F401  (each import registers its tables)
+import api.channels.models  # noqa: F401
 import api.guide.models  # noqa: F401
 import api.handoff.models  # noqa: F401
 import api.incidents.models  # noqa: F401

@@ -7,9 +7,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from api.channels import h5_routes
 from api.core.db import SessionLocal, WriteSession
 from api.handoff import cases as handoff
-from api.handoff import chat_routes, relay
+from api.handoff import relay
 from api.handoff.models import HandoffCase
 from api.incidents.models import PhoneVault, Ticket
 from api.main import app
@@ -131,9 +132,9 @@ def test_a_conversation_survives_a_restart_of_the_backend(var_dir, monkeypatch):
     token = resident.cookies["rsa_chat"]
     monkeypatch.setenv("RSA_SERVICE_TOKEN", "a-new-start")
     get_settings.cache_clear()
-    chat_routes._key.cache_clear()  # what a new backend process starts with
-    assert chat_routes._valid(token)
-    assert oct((var_dir / chat_routes.KEY_FILE).stat().st_mode & 0o777) == "0o600"
+    h5_routes._key.cache_clear()  # what a new backend process starts with
+    assert h5_routes._valid(token)
+    assert oct((var_dir / h5_routes.KEY_FILE).stat().st_mode & 0o777) == "0o600"
 
 
 def test_staff_lines_reach_the_assistants_transcript_masked():
@@ -160,7 +161,7 @@ def test_secure_cookie_behind_a_trusted_https_proxy(monkeypatch):
 def test_new_conversations_per_address_are_limited(monkeypatch):
     monkeypatch.setenv("RSA_NEW_CHATS_PER_HOUR", "3")
     get_settings.cache_clear()
-    chat_routes.new_chats.cache_clear()
+    h5_routes.new_chats.cache_clear()
     try:
         kept = TestClient(app)
         kept.get("/api/chat/info")
@@ -172,7 +173,7 @@ def test_new_conversations_per_address_are_limited(monkeypatch):
         # A conversation already open is not affected (the assistant is not running here: 503).
         assert kept.post("/api/chat", json={"text": "你好"}).status_code != 429
     finally:
-        chat_routes.new_chats.cache_clear()
+        h5_routes.new_chats.cache_clear()
 
 
 # ---- item 11: a lone surrogate ----------------------------------------------------------

@@ -31,12 +31,13 @@ class AssistantUnavailable(Exception):
     pass
 
 
-async def send_message(sender: str, text: str) -> list:
-    """One resident message through the assistant's h5 webhook; its replies."""
+async def send_message(sender: str, text: str, channel: str = "h5") -> list:
+    """One resident message through the assistant's private webhook for its channel (h5, wechat,
+    voice: bot/channels/); its replies."""
     settings = get_settings()
     try:
         async with httpx.AsyncClient(timeout=TURN_TIMEOUT) as client:
-            r = await client.post(f"{settings.rasa_url}/webhooks/h5/webhook", json={"sender": sender, "message": text},
+            r = await client.post(f"{settings.rasa_url}/webhooks/{channel}/webhook", json={"sender": sender, "message": text},
                                   headers={"X-Service-Token": settings.service_token})
             r.raise_for_status()
             return r.json()

@@ -3,6 +3,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import api.admin.models  # noqa: F401  (each import registers its tables)
+import api.channels.models  # noqa: F401
 import api.guide.models  # noqa: F401
 import api.handoff.models  # noqa: F401
 import api.incidents.models  # noqa: F401

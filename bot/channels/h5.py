@@ -1,5 +1,6 @@
 """The H5 chat channel: Rasa's REST webhook with a guard in front, private to the backend
-(every call carries RSA_SERVICE_TOKEN).
+(every call carries RSA_SERVICE_TOKEN). The base of the other private channels (wechat.py,
+voice.py): the backend speaks each channel's protocol and sends the turn under its name.
 
 Bad input (empty, overlong, no readable characters, markup) gets a polite reply and is not
 passed to the assistant, so nothing of it is stored. Replies are collected by an output
@@ -27,7 +28,7 @@ TAG = re.compile(r"</?[A-Za-z][^<>]{0,500}>")
 READABLE = re.compile(r"[\w\u4e00-\u9fff]")
 
 EMPTY = "您好像还没有输入内容。请直接告诉我您想办什么事，比如“居住证要带什么材料”。"
-# The words are not lost: `keep` puts them back in the input box (api/handoff/chat_routes.py says the same).
+# The words are not lost: `keep` puts them back in the input box (api/channels/h5_routes.py says the same).
 TOO_LONG = ("您的消息有点长（{length}字，我一次最多能看{limit}字），这条还没有发出，您输入的内容还在输入框里。"
             "请删减一些再发，或者分成几条发给我。")
 FAILED = "抱歉，系统暂时出了点问题，请稍后再试，或拨打政务服务热线{hotline}。"
@@ -78,12 +79,16 @@ def screen(text: Any) -> tuple:
 
 
 class H5Input(RestInput):
+    """The chat page's channel, and the base of every private channel: the backend carries each
+    channel's protocol (api/channels/) and sends the turn here under the channel's own name."""
+    output = H5Output
+
     @classmethod
     def name(cls) -> Text:
-        return "h5"
+        return cls.output.name()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        bp = Blueprint("h5_webhook", __name__)
+        bp = Blueprint(f"{self.name()}_webhook", __name__)
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request):
@@ -115,12 +120,13 @@ class H5Input(RestInput):
                 logger.warning("action server unreachable; message not passed on")
                 return response.json([{"recipient_id": sender, "keep": True,
                                        "text": ACTIONS_DOWN.format(hotline=get_settings().hotline)}])
-            collector = H5Output()
+            collector = self.output()
             try:
                 await on_new_message(UserMessage(text, collector, sender, input_channel=self.name()))
             except Exception:  # the resident still gets an answer; details are in Rasa's log
-                logger.exception("h5 message failed")
+                logger.exception("%s message failed", self.name())
                 return response.json([{"recipient_id": sender, "text": FAILED.format(hotline=get_settings().hotline)}])
             return response.json(collector.messages)
 
         return bp
+

@@ -1,6 +1,6 @@
-"""The resident chat page's routes: each message is relayed to the assistant's h5 channel;
-while staff hold the conversation it also lands in their case, and staff replies are
-picked up by the page."""
+"""The resident chat page's routes: each message is one turn (api/channels/turn.py) through the
+assistant's h5 channel; while staff hold the conversation it also lands in their case, and staff
+replies are picked up by the page."""
 import hashlib
 import hmac
 import logging
@@ -12,16 +12,14 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 
+from api.channels import turn
 from api.core.db import WriteSession
 from api.core.deps import reading
 from api.core.net import client_address, is_https
 from api.core.ratelimit import RateLimiter
 from api.handoff import rasa_client, relay, transcript
-from api.incidents import vault
 from api.places import directory
-from shared.redact import mask_personal
 from shared.settings import get_settings
 from shared.textnorm import clean
 
@@ -62,13 +60,6 @@ def _valid(token: str) -> bool:
     the per-address limit."""
     nonce, _, sig = (token or "").partition(".")
     return len(nonce) == 32 and len(sig) == 32 and hmac.compare_digest(sig, _signature(nonce))
-
-
-@lru_cache(maxsize=1)
-def limiter() -> RateLimiter:
-    """One bucket per conversation, for this process (the settings are read on first use)."""
-    s = get_settings()
-    return RateLimiter(s.chat_burst, s.chat_per_second)
 
 
 @lru_cache(maxsize=1)
@@ -149,46 +140,13 @@ async def chat(msg: ChatIn, request: Request):
 
 
 async def _chat(sender: str, text: str) -> Response:
-    if not limiter().allow(sender):
-        wait = limiter().retry_after(sender)
-        return JSONResponse({"detail": f"您发得太快了，请等{wait}秒再发。这条消息没有发出，内容还在输入框里。",
-                             "retry_after": wait}, status_code=429, headers={"Retry-After": str(wait)})
-    # The database work runs in a worker thread: it may queue for SQLite's write lock, and the
-    # lock is let go before the (slow) call to the assistant.
-    # Phone and ID numbers are masked before anything is stored or reaches the assistant's
-    # tracker store; the real phone stays in the backend's vault for tickets and call-backs.
-    text, phones = mask_personal(text)
-    thanks, with_staff = await run_in_threadpool(_record, sender, text.strip(), phones)
-    if thanks:
-        await run_in_threadpool(rasa_client.deliver, sender)  # the thanks, into the transcript
-        return JSONResponse({"messages": [{"text": thanks, "from": "system"}]})
-    # What staff owed the assistant first (a hand-back while Rasa was restarting), in order.
-    await run_in_threadpool(rasa_client.deliver, sender)
-    try:
-        messages = await rasa_client.send_message(sender, text)
-    except rasa_client.AssistantUnavailable:
-        hotline = get_settings().hotline
-        return JSONResponse({"messages": [{"text": f"抱歉，助手暂时无法回复，您输入的内容还在输入框里，请稍后再发，或拨打热线{hotline}。",
-                                           "keep": True}]},
-                            status_code=503)
-    if with_staff and not messages:
-        # The assistant is paused for a person: say once where the words go, instead of silence.
-        notice = await run_in_threadpool(_tell_relayed, sender)
-        if notice:
-            messages = [{"text": notice, "from": "system"}]
-            await run_in_threadpool(rasa_client.deliver, sender)  # into the transcript, after this message
-    return JSONResponse({"messages": messages, "with_staff": with_staff})
-
-
-def _tell_relayed(sender: str):
-    with WriteSession() as session:
-        return relay.tell_relayed(session, sender)
-
-
-def _record(sender: str, text: str, phones: dict) -> tuple:
-    with WriteSession() as session:
-        vault.keep(session, sender, phones)
-        return relay.record_resident_message(session, sender, text)
+    made = await turn.take(sender, text, "h5")
+    if made.refused == "too_fast":
+        return JSONResponse({"detail": made.messages[0]["text"], "retry_after": made.retry_after}, status_code=429,
+                            headers={"Retry-After": str(made.retry_after)})
+    if made.refused == "unavailable":
+        return JSONResponse({"messages": made.messages}, status_code=503)
+    return JSONResponse({"messages": made.messages, "with_staff": made.with_staff})
 
 
 @router.post("/updates")
