@@ -71,6 +71,8 @@ class Settings(BaseSettings):
         ROOT.parent / "shared" / "data" / "real-messages" / "messages.jsonl",
         description="the real residents' messages (not in the repository); the review inbox refuses to train on "
                     "the development set's and the tuning split's")
+    # WeChat Official Account (api/channels/wechat*.py)
+    # The hotline's speech gateway, jambonz (api/channels/voice*.py)
 
     class Config:
         env_prefix = "RSA_"
