@@ -10,7 +10,7 @@ from api.guide.search import CatalogueIndex
 from api.guide.search import decide as guide_decision
 from api.handoff import sensitivity
 from api.incidents import tickets
-from api.incidents.categories import classifier
+from api.incidents.categories import COMMAND_CENTRE, classifier
 from api.incidents.models import Ticket
 from api.routing import route_reader
 from api.routing.router import Evidence
@@ -31,7 +31,9 @@ def gather(session: Session, index: CatalogueIndex, text: str, intents: Dict[str
         guide=status if status in ("confident", "ambiguous") else "unknown",
         guide_score=chosen[0].score if chosen else 0.0, guide_item=chosen[0].name if chosen else None,
         guide_partial=bool(chosen) and chosen[0].how in ("partial", "inside"),
-        category=c.category.name if c.category else None, category_score=c.confidence if c.category else 0.0,
+        # A letter whose department real letters teach, though no category of it fits, is a matter too.
+        category=c.category.name if c.category else (None if c.department_code == COMMAND_CENTRE else c.department_code),
+        category_score=c.confidence,
         judge=sensitivity.judge(text), ticket_number=ticket_number_in(text),
         has_ticket=bool(sender) and has_ticket(session, sender),
         learnt=learnt.label if learnt else None, learnt_margin=learnt.margin if learnt else 0.0)
