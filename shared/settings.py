@@ -4,6 +4,8 @@
 the environment and calls `get_settings.cache_clear()` sees the new values. The README's
 configuration table is checked against this class by a test.
 """
+import base64
+import binascii
 import datetime as dt
 from functools import lru_cache
 from pathlib import Path
@@ -72,7 +74,43 @@ class Settings(BaseSettings):
         description="the real residents' messages (not in the repository); the review inbox refuses to train on "
                     "the development set's and the tuning split's")
     # WeChat Official Account (api/channels/wechat*.py)
+    wechat_token: str = Field(
+        "", description="the Token of the Official Account's server configuration (服务器配置) [unset: the WeChat channel is off]")
+    wechat_aes_key: str = Field(
+        "", description="the EncodingAESKey (43 characters); when set only encrypted pushes (safe or compatible mode) "
+                        "are taken [unset: plaintext mode]")
+    wechat_app_id: str = Field("", description="the Official Account's AppID (safe mode checks it)")
+    wechat_app_secret: str = Field(
+        "", description="the AppSecret, for the access token of the customer-service message API "
+                        "[unset: answers only in reply, nothing pushed]")
+    wechat_api_base: str = Field("https://api.weixin.qq.com", description="WeChat's API servers (a stand-in in tests)")
+    wechat_passive_seconds: float = Field(
+        4, ge=0, le=4.5, description="seconds a push waits for the answer to reply in place; WeChat gives up at 5, "
+                                     "a later answer goes by the customer-service message API")
+    wechat_push_seconds: float = Field(
+        2, gt=0, description="how often staff replies and owed answers are pushed to WeChat residents")
+    wechat_public_url: str = Field(
+        "", description="the backend's public address (https://…) for links to photos residents sent "
+                        "[unset: RSA_BACKEND_URL]")
     # The hotline's speech gateway, jambonz (api/channels/voice*.py)
+    voice_webhook_secret: str = Field(
+        "", description="the jambonz account's webhook secret: each webhook must carry a valid Jambonz-Signature "
+                        "[unset: not checked]; with RSA_VOICE_BASIC_AUTH also unset the voice webhooks are refused")
+    voice_basic_auth: str = Field(
+        "", description="user:password the jambonz application sends with its webhooks (HTTP basic auth) [unset: not checked]")
+    voice_public_url: str = Field(
+        "", description="the backend's address as jambonz reaches it, for the hooks in the verbs it is sent "
+                        "[unset: paths relative to the call webhook]")
+    voice_seat: str = Field(
+        "", description="where a transfer to a person rings, for every centre: a phone number or a sip: URI "
+                        "[unset: the phone of the caller's community centre]")
+    voice_recognizer: str = Field(
+        "default", regex=r"^[a-z0-9_:-]{1,40}$",
+        description="the speech recogniser (jambonz vendor name) the recognition hints are given to; default: the application's own")
+    voice_language: str = Field("zh-CN", regex=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", description="the callers' language, for the recogniser")
+    voice_timeout: float = Field(8, ge=2, le=60, description="seconds of silence before the caller is asked again (twice silent: a person)")
+    voice_min_confidence: float = Field(
+        0.4, ge=0, le=1, description="a transcript the recogniser is less sure of than this is asked again, not answered")
 
     class Config:
         env_prefix = "RSA_"
@@ -117,6 +155,17 @@ class Settings(BaseSettings):
     @validator("action_url", always=True)
     def _actions(cls, v, values):
         return v or f"http://127.0.0.1:{values.get('actions_port', 5055)}/webhook"
+
+    @validator("wechat_aes_key")
+    def _aes_key(cls, v):
+        # WeChat shows it as 43 base64 characters: a 32-byte AES key without its "=".
+        try:
+            ok = not v or len(v) == 43 and len(base64.b64decode(v + "=", validate=True)) == 32
+        except (binascii.Error, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError("must be the 43-character EncodingAESKey shown in the Official Account's settings")
+        return v
 
     @property
     def zone(self) -> ZoneInfo:
