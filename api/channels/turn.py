@@ -38,9 +38,10 @@ def limiter() -> RateLimiter:
     return RateLimiter(s.chat_burst, s.chat_per_second)
 
 
-async def take(sender: str, text: str, channel: str = "h5") -> Turn:
+async def take(sender: str, text: str, channel: str = "h5", asr_confidence: Optional[float] = None) -> Turn:
     """One message from a resident: limited, masked, recorded, then the assistant's answer (or,
-    while staff hold the conversation, the notice that a person reads it)."""
+    while staff hold the conversation, the notice that a person reads it). `asr_confidence`: how
+    sure the speech recogniser was of words heard on the phone, kept with the line for staff."""
     if not limiter().allow(sender):
         wait = limiter().retry_after(sender)
         return Turn([{"text": TOO_FAST.format(wait=wait)}], refused="too_fast", retry_after=wait)
@@ -48,14 +49,15 @@ async def take(sender: str, text: str, channel: str = "h5") -> Turn:
     # lock is let go before the (slow) call to the assistant. Phone and ID numbers are masked
     # before anything is stored or reaches the tracker store; the real phone stays in the vault.
     text, phones = mask_personal(text)
-    thanks, with_staff = await run_in_threadpool(_record, sender, text.strip(), phones)
+    thanks, with_staff = await run_in_threadpool(_record, sender, text.strip(), phones, asr_confidence)
     if thanks:
         await run_in_threadpool(rasa_client.deliver, sender)  # the thanks, into the transcript
         return Turn([{"text": thanks, "from": "system"}])
     # What staff owed the assistant first (a hand-back while Rasa was restarting), in order.
     await run_in_threadpool(rasa_client.deliver, sender)
     try:
-        messages = await rasa_client.send_message(sender, text, channel)
+        messages = await rasa_client.send_message(
+            sender, text, channel, {"asr_confidence": asr_confidence} if asr_confidence is not None else None)
     except rasa_client.AssistantUnavailable:
         return Turn([{"text": UNAVAILABLE.format(hotline=get_settings().hotline), "keep": True}], refused="unavailable")
     if with_staff and not messages:
@@ -72,7 +74,7 @@ def _tell_relayed(sender: str):
         return relay.tell_relayed(session, sender)
 
 
-def _record(sender: str, text: str, phones: dict) -> tuple:
+def _record(sender: str, text: str, phones: dict, asr_confidence: Optional[float]) -> tuple:
     with WriteSession() as session:
         vault.keep(session, sender, phones)
-        return relay.record_resident_message(session, sender, text)
+        return relay.record_resident_message(session, sender, text, asr_confidence)

@@ -31,13 +31,15 @@ class AssistantUnavailable(Exception):
     pass
 
 
-async def send_message(sender: str, text: str, channel: str = "h5") -> list:
+async def send_message(sender: str, text: str, channel: str = "h5", metadata: Optional[dict] = None) -> list:
     """One resident message through the assistant's private webhook for its channel (h5, wechat,
-    voice: bot/channels/); its replies."""
+    voice: bot/channels/); its replies. `metadata` goes with the message into the transcript (the
+    voice channel's speech-recognition confidence)."""
     settings = get_settings()
+    body = {"sender": sender, "message": text, **({"metadata": metadata} if metadata else {})}
     try:
         async with httpx.AsyncClient(timeout=TURN_TIMEOUT) as client:
-            r = await client.post(f"{settings.rasa_url}/webhooks/{channel}/webhook", json={"sender": sender, "message": text},
+            r = await client.post(f"{settings.rasa_url}/webhooks/{channel}/webhook", json=body,
                                   headers={"X-Service-Token": settings.service_token})
             r.raise_for_status()
             return r.json()

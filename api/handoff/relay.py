@@ -54,15 +54,17 @@ def listening_case(session: Session, sender: str) -> Optional[HandoffCase]:
                            .order_by(HandoffCase.id.desc())).first()
 
 
-def record_resident_message(session: Session, sender: str, text: str) -> tuple:
+def record_resident_message(session: Session, sender: str, text: str, asr_confidence: Optional[float] = None) -> tuple:
     """(the thanks for a satisfaction rating or None, do staff hold the conversation). Call-backs
-    still waiting for staff also keep what the resident writes."""
+    still waiting for staff also keep what the resident writes (said on the phone: with the speech
+    recogniser's confidence, which the console shows)."""
     if take_rating(session, sender, text):
         return THANKS.format(score=text.strip()), None
     text = clean(text)
     case = listening_case(session, sender)
     if case is not None and text and len(text) <= get_settings().max_message_chars:
-        case.messages.append(CaseMessage(at=clock.now(), author=Author.RESIDENT, text=text[:2000], delivered=True))
+        case.messages.append(CaseMessage(at=clock.now(), author=Author.RESIDENT, text=text[:2000], delivered=True,
+                                         asr_confidence=asr_confidence))
     session.commit()
     return None, case is not None and case.status in OPEN_STATES
 

@@ -122,7 +122,8 @@ class H5Input(RestInput):
                                        "text": ACTIONS_DOWN.format(hotline=get_settings().hotline)}])
             collector = self.output()
             try:
-                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name()))
+                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
+                                                 metadata=self.get_metadata(request)))
             except Exception:  # the resident still gets an answer; details are in Rasa's log
                 logger.exception("%s message failed", self.name())
                 return response.json([{"recipient_id": sender, "text": FAILED.format(hotline=get_settings().hotline)}])
