@@ -92,6 +92,7 @@ class ActionAnswerService(Action):
         # after "where?", the choice after "which one did you mean?".
         pending_aspect = tracker.get_slot("aspect") if answering else None
 
+        voice = tracker.get_latest_input_channel() in VOICE_CHANNELS
         try:
             res = backend.service_answer(
                 text=text[:2000], service_hint=service_hint,
@@ -99,7 +100,7 @@ class ActionAnswerService(Action):
                 # Off-topic chatter ("哦哦") is no follow-up question about the item under discussion.
                 context_code=None if intent == "out_of_scope" and not awaiting else tracker.get_slot("service_code"),
                 community=community, answers_question=bool(awaiting),
-                channel="voice" if tracker.get_latest_input_channel() in VOICE_CHANNELS else "text")
+                channel="voice" if voice else "text")
         except backend.BackendError:
             dispatcher.utter_message(text=backend.unavailable())
             return []
@@ -126,6 +127,11 @@ class ActionAnswerService(Action):
                 dispatcher.utter_message(text=part)
         if res.get("service_code"):
             events.append(SlotSet("service_code", res["service_code"]))
+            if voice:
+                # A caller hears the short version; the backend's voice channel offers the whole
+                # guide by SMS (a choice it handles itself, api/channels/voice.py).
+                dispatcher.utter_message(json_message={"voice": {"sms_guide": res["service_code"],
+                                                                 "community": res.get("community")}})
         events.append(SlotSet("awaiting_community", res["status"] == "need_community"))
         return events
 

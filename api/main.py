@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from api.admin import catalogue_routes, inbox_routes, registry, training, training_routes
-from api.channels import h5_routes
+from api.channels import h5_routes, voice_routes
 from api.core import clock
 from api.core.db import WriteSession
 from api.core.errors import DomainError
@@ -98,6 +98,7 @@ app = FastAPI(title="Resident service backend", version="0.1.0", lifespan=lifesp
 for module in (guide_routes, place_routes, incident_routes, routing_routes, open311, handoff_routes, h5_routes, staff_routes,
                console_routes, inbox_routes, training_routes, catalogue_routes):
     app.include_router(module.router)
+app.include_router(voice_routes.router)  # the hotline's speech gateway (jambonz)
 open311.install_errors(app)
 app.mount("/static", StaticPages(directory=STATIC), name="static")
 # The last added runs first: every answer gets the security headers, then the per-address pace

@@ -227,10 +227,25 @@ def compose(s: ServiceItem, aspect: str, centre: Optional[ServiceCentre] = None,
     return "\n\n".join(sections(s, aspect, centre, community))
 
 
+def _to_bring(s: ServiceItem, most: int = 3) -> str:
+    """What to bring, as said on the phone: the first three things everyone brings, a group of
+    alternatives as one ("住所、就业、就读证明三选一")."""
+    needed, _ = _material_groups(s)
+    names = [re.split(r"[（，:：]", line)[0] for line, _ in needed][:most]
+    if not names:
+        return "不用带纸质材料"
+    # "住所、就业、就读证明三选一" has commas of its own: the things are told apart by "，".
+    return "：" + "，".join(names) if any("、" in n for n in names) else "、".join(names)
+
+
 def _voice(s: ServiceItem, aspect: str, centre: Optional[ServiceCentre]) -> str:
+    """One or two short sentences for the ear; the whole guide goes by SMS if the caller wants it."""
     if aspect == "materials":
-        names = "、".join(m["name"] for m in s.materials if m.get("required", True))
-        return f"办{s.name}要带：{names}。"
+        return f"办{s.name}要带{_to_bring(s)}。"
+    if aspect == "general":
+        where = centre.name if centre is not None else LEVEL_NAME[s.handled_at]
+        days = "当场就能办好" if s.promised_limit_days == 0 else f"{_days(s.promised_limit_days)}办好"
+        return f"办{s.name}要带{_to_bring(s)}。到{where}办，{days}。"
     if aspect == "time":
         return f"{s.name}{_time_text(s)}。"
     if aspect == "fee":
