@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from api.admin import catalogue_routes, inbox_routes, registry, training, training_routes
-from api.channels import h5_routes, voice_routes
+from api.channels import h5_routes, outbox, voice_routes, wechat_routes
 from api.core import clock
 from api.core.db import WriteSession
 from api.core.errors import DomainError
@@ -86,12 +86,14 @@ async def lifespan(_app):
     get_settings()  # a wrong RSA_* variable stops start-up here, with its name
     install_redaction()  # after uvicorn has set up its log handlers
     loop = asyncio.create_task(_background())
+    pushes = asyncio.create_task(outbox.run())  # WeChat: staff replies and owed answers, every few seconds
     await run_in_threadpool(sensitivity.classifier)  # trained now, not on a resident's first message
     await run_in_threadpool(locate.warm_up)  # the address extractor (spaCy) loads now, likewise
     await run_in_threadpool(registry.sync_at_start)  # the model history names what Rasa loaded at start
     await run_in_threadpool(training.recover)  # runs a restart interrupted are failed; live ones watched again
     yield
     loop.cancel()
+    pushes.cancel()
 
 
 app = FastAPI(title="Resident service backend", version="0.1.0", lifespan=lifespan)
@@ -99,12 +101,15 @@ for module in (guide_routes, place_routes, incident_routes, routing_routes, open
                console_routes, inbox_routes, training_routes, catalogue_routes):
     app.include_router(module.router)
 app.include_router(voice_routes.router)  # the hotline's speech gateway (jambonz)
+app.include_router(wechat_routes.router)  # the WeChat Official Account's pushes, and photos residents sent
 open311.install_errors(app)
 app.mount("/static", StaticPages(directory=STATIC), name="static")
 # The last added runs first: every answer gets the security headers, then the per-address pace
 # on the public routes, then the body cap, before anything parses the body.
-app.add_middleware(BodyLimit, default=64 * KB, larger={"/api/catalogue/import": 1024 * KB})
-app.add_middleware(AddressLimit, public=lambda path: not is_internal(path))
+app.add_middleware(BodyLimit, default=64 * KB, larger={"/api/catalogue/import": 1024 * KB, wechat_routes.PATH: 32 * KB})
+# WeChat's pushes come from a few of Tencent's addresses for every resident: they are paced per
+# conversation (turn.py) and must carry WeChat's signature, not paced per address.
+app.add_middleware(AddressLimit, public=lambda path: not is_internal(path) and path != wechat_routes.PATH)
 app.add_middleware(SecurityHeaders)
 
 

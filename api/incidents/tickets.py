@@ -28,7 +28,7 @@ from api.incidents.states import (  # noqa: F401  (CLOSED: part of this module's
     TicketKind,
     TicketStatus,
 )
-from api.places.locate import Located
+from api.places.locate import Located, locate
 from api.places.models import Department
 from shared.patterns import PHONE_FORMAT_HELP, mask
 from shared.patterns import normalise_phone as canonical_phone
@@ -258,6 +258,26 @@ def supervise_overdue(session: Session, at: dt.datetime = None) -> int:
                                     note=f"已超过办理时限（{t.deadline:%Y-%m-%d %H:%M}），转督办"))
     session.commit()
     return len(late)
+
+
+def attach_to_recent(session: Session, sender: str, since: dt.datetime, *, media_url: Optional[str] = None,
+                     lat: Optional[float] = None, lon: Optional[float] = None) -> Optional[Ticket]:
+    """A photo or a shared location a resident sent beside their words (WeChat): onto this
+    conversation's latest report filed since `since` that has none yet; the coordinates also
+    place a report whose address found no grid. Not committed. None: no such report."""
+    t = session.scalars(select(Ticket).where(Ticket.reporter_ref == reporter_ref(sender), Ticket.created_at >= since,
+                                             Ticket.kind != TicketKind.SUGGESTION.value)
+                        .order_by(Ticket.id.desc())).first()
+    if t is None or (media_url and t.media_url) or (lat is not None and t.lat is not None):
+        return None
+    if media_url:
+        t.media_url = media_url
+    if lat is not None and lon is not None:
+        t.lat, t.lon = lat, lon
+        where = locate(session, "", lat, lon) if t.grid_id is None else None
+        if where is not None and where.status == "found":
+            t.grid_id = where.grid.id
+    return t
 
 
 def find(session: Session, number: str) -> Optional[Ticket]:
