@@ -170,13 +170,20 @@ def spoken(messages: List[str], choices: List[dict], phones: Optional[dict] = No
     """The assistant's reply as one short thing to say. `phones`: {masked: real} of this call,
     so the caller hears their own number back in full, digit by digit."""
     titles = [c["title"] for c in choices]
-    kept = [_end(_trim(s)) for s in _keep(_sentences(messages, titles))]
-    text = "".join(kept)
+    kept = "".join(_end(_trim(s)) for s in _keep(_sentences(messages, titles)))
+    ticket = TICKET.search(kept.upper())
+    if ticket:  # a number to write down is said twice
+        kept += f"再说一遍，工单号{ticket.group(0)}。"
+    return speakable(kept, phones) + choices_text(choices)
+
+
+def speakable(text: str, phones: Optional[dict] = None) -> str:
+    """Numbers as a caller follows them: phone and work-order numbers digit by digit (this call's
+    masked numbers in full), other long numbers digit by digit, dates as dates."""
     text = _ANY_PHONE.sub(lambda m: spell((phones or {}).get(m.group(0), m.group(0))), text)
     text = TICKET.sub(lambda m: spell(m.group(0)), text)
     text = _NUMBER_RUN.sub(lambda m: _say(m.group(0)), text)
-    text = _DATE.sub(_date, text)
-    return text + choices_text(choices)
+    return _DATE.sub(_date, _plain(text))
 
 
 # ---- what the caller picked -------------------------------------------------------------------

@@ -68,7 +68,7 @@ REPEAT_WORDS = ("再说一遍", "再说一次", "重复一遍", "重复一下", 
 WHISPER = "{district}便民热线转来电话。{reason}。{facts}工作台会话{case}号。"
 # The caller's own number as a choice where a phone number is asked for.
 CALLER_CHOICE = {"title": "用来电号码", "local": "caller"}
-ASKS_NUMBER = re.compile(r"(电话|手机号|号码).*(请|？|\?)|(请|留).*(电话|手机号|号码)")
+ASKS_NUMBER = re.compile(r"(请|留|告诉我).{0,8}(电话|手机号|号码)|(电话|手机号|号码).{0,8}(是多少|？|\?)")
 
 
 class BadRequest(ValueError):
@@ -358,7 +358,8 @@ def _answer(sender: str, state: dict, messages: List[dict]) -> list:
         texts.append(SMS_OFFER)
         choices.append({"title": "发短信", "local": "sms", "code": str(offer["sms_guide"])[:32],
                         "community": str(offer.get("community") or "")[:50]})
-    number = bool(texts) and bool(ASKS_NUMBER.search(texts[-1]))
+    # A question for a phone number (not a read-back with its buttons): keys may spell it out.
+    number = bool(texts) and not choices and bool(ASKS_NUMBER.search(texts[-1]))
     if number and caller and len(choices) < speech.MAX_CHOICES:
         choices.append(dict(CALLER_CHOICE))
     with SessionLocal() as session:
@@ -441,11 +442,11 @@ def _put_through(sender: str, case_id: int) -> list:
     with WriteSession() as session:
         case = session.get(HandoffCase, case_id)
         centre = case.centre
-        if case.status == CaseStatus.CALLBACK.value:
-            if not caller:
-                said = CALL_BACK_ASK.format(centre=centre.name)
-                _save(sender, transferred=case.id, choices=[], number=True, said=said)
-                return [gather(said, number=True)]
+        if case.status == CaseStatus.CALLBACK.value and not caller:
+            # The assistant takes the number (as a chat's call-back: the conversation goes on).
+            said = CALL_BACK_ASK.format(centre=centre.name)
+            verbs = [gather(said, number=True)]
+        elif case.status == CaseStatus.CALLBACK.value:
             relay.set_callback_phone(session, sender, caller)
             _note(session, case, "来电在服务时间外，已登记回电，回电号码见联系电话。")
             verbs = [say(CALL_BACK.format(centre=centre.name, number=speech.spell(vault.resolve(session, sender, caller)))),
@@ -454,7 +455,10 @@ def _put_through(sender: str, case_id: int) -> list:
             _note(session, case, f"来电已转接座席（{seat_target(centre).get('number') or '座席'}），请接听。")
             verbs = [say(PUTTING_THROUGH.format(centre=centre.name)), dial(case)]
         session.commit()
-    _save(sender, transferred=case_id, choices=[], number=False)
+    if verbs[-1]["verb"] == "gather":
+        _save(sender, transferred=case_id, choices=[], number=True, said=verbs[-1]["say"]["text"])
+    else:
+        _save(sender, transferred=case_id, choices=[], number=False)
     return verbs
 
 
@@ -502,7 +506,7 @@ def whisper(case_id: str) -> list:
         facts = "".join(f"{k}：{rows[k]}。" for k in ("事项", "反映的问题", "事发地点") if rows.get(k))
         text = WHISPER.format(district=directory.district(session).name, reason=Reason(case.reason).label,
                               facts=facts, case=case.id)
-    return [say(speech.spoken([text], []))]
+    return [say(speech.speakable(text))]
 
 
 # ---- the call's status ----------------------------------------------------------------------------
@@ -558,3 +562,14 @@ def _report_call_back(sender: str, caller: str, draft: dict, events: List[dict])
         relay.set_callback_phone(session, sender, caller)
     _save(sender, transferred=case_id)
 
+
+
+def main() -> None:
+    """`python -m api.channels.voice`: the recognition hints the calls are given, one a line, for a
+    recogniser whose own console takes a vocabulary (docs/voice-gateway.md)."""
+    with SessionLocal() as session:
+        print("\n".join(recognition_hints(session)))
+
+
+if __name__ == "__main__":
+    main()
