@@ -26,7 +26,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from api.channels import speech, turn
-from api.channels.h5_routes import _key as conversation_key
+from api.channels.h5_routes import _key as conversation_key  # the backend's kept secret (var/), as for chat ids
 from api.channels.models import ChannelOutbox, ChannelState
 from api.core import clock
 from api.core.db import SessionLocal, WriteSession
