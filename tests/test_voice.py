@@ -364,8 +364,13 @@ def test_an_anonymous_caller_out_of_hours_is_asked_for_a_number(configured):
         caller.dial_in()
         caller.silent()
         caller.silent()
-    gather = caller.verbs[-1]
-    assert gather["verb"] == "gather" and gather["maxDigits"] == 12 and "电话号码" in caller.last
+        gather = caller.verbs[-1]
+        assert gather["verb"] == "gather" and gather["maxDigits"] == 12 and "电话号码" in caller.last
+        caller.silent()  # no number either: told where else to turn, and no second case
+        caller.silent()
+    assert [v["verb"] for v in caller.verbs] == ["say", "hangup"] and "热线" in caller.last
+    with SessionLocal() as s:
+        assert len(s.scalars(select(HandoffCase).where(HandoffCase.sender == caller.sender)).all()) == 1
 
 
 def test_the_assistant_down_puts_the_caller_through_to_a_person(configured):

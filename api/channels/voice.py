@@ -60,6 +60,7 @@ CALL_BACK = ("现在不是{centre}的服务时间。您的问题已登记为回�
 CALL_BACK_ASK = "现在不是{centre}的服务时间。请说一个能联系到您的电话号码，工作人员上班后给您回电。"
 SEAT_MISSED = "抱歉，工作人员暂时没能接听。已为您登记回电，会打{number}联系您。感谢来电，再见。"
 SEAT_MISSED_NO_NUMBER = "抱歉，工作人员暂时没能接听。请稍后再拨，或拨打热线{hotline}。再见。"
+NO_NUMBER = "没有听到电话号码。请稍后再拨，或拨打热线{hotline}。再见。"
 GOODBYE = "感谢来电，再见。"
 SMS_OFFER = "需要的话，我可以把完整指南发短信给您。"
 SMS_QUEUED = "好的，完整指南会发到您尾号{tail}的手机上。还有别的要办吗？"
@@ -292,7 +293,7 @@ async def gathered(payload: dict) -> list:
     if kind == "silence":
         silences = int(state.get("silences") or 0) + 1
         if silences >= MAX_TRIES:
-            return await _transfer(sender, Reason.MISUNDERSTOOD, "来电人两次没有说话")
+            return await _transfer(sender, Reason.MISUNDERSTOOD, "来电人两次没有说话", state)
         await run_in_threadpool(lambda: _save(sender, silences=silences))
         return [gather(SILENT + speech.choices_text(choices), choices, state.get("number", False))]
     picked = None
@@ -323,7 +324,7 @@ async def gathered(payload: dict) -> list:
 async def _not_understood(sender: str, state: dict, why: str) -> list:
     unclear = int(state.get("unclear") or 0) + 1
     if unclear >= MAX_TRIES:
-        return await _transfer(sender, Reason.MISUNDERSTOOD, "两次没有听清来电人说的话")
+        return await _transfer(sender, Reason.MISUNDERSTOOD, "两次没有听清来电人说的话", state)
     await run_in_threadpool(lambda: _save(sender, unclear=unclear))
     choices = state.get("choices") or []
     prompt = why + (speech.choices_text(choices) if choices else UNCLEAR)
@@ -336,7 +337,7 @@ async def _turn(sender: str, state: dict, text: str, confidence: Optional[float]
         return [gather(TOO_FAST, state.get("choices") or [], state.get("number", False))]
     if made.refused == "unavailable":
         # The assistant cannot answer: a person can.
-        return await _transfer(sender, Reason.MISUNDERSTOOD, "智能助手暂时无法应答")
+        return await _transfer(sender, Reason.MISUNDERSTOOD, "智能助手暂时无法应答", state)
     handed = await run_in_threadpool(_new_case, sender, state)
     if handed is not None:
         return await run_in_threadpool(_put_through, sender, handed)
@@ -405,9 +406,12 @@ def _new_case(sender: str, state: dict) -> Optional[int]:
         return case.id if case is not None and case.id != state.get("transferred") else None
 
 
-async def _transfer(sender: str, reason: Reason, why: str) -> list:
+async def _transfer(sender: str, reason: Reason, why: str, state: dict) -> list:
     """Silent twice, not understood twice, or the assistant down: a person takes the call, through
     the same handoff as the chat's (a case in the staff console), with what was said so far."""
+    if state.get("transferred"):
+        # Handed over already (a call-back still waiting for a number): no second case.
+        return await run_in_threadpool(_again, sender, state)
     try:
         events = await run_in_threadpool(rasa_client.events, sender)
     except rasa_client.AssistantUnavailable:
@@ -456,10 +460,20 @@ def _put_through(sender: str, case_id: int) -> list:
             verbs = [say(PUTTING_THROUGH.format(centre=centre.name)), dial(case)]
         session.commit()
     if verbs[-1]["verb"] == "gather":
-        _save(sender, transferred=case_id, choices=[], number=True, said=verbs[-1]["say"]["text"])
+        _save(sender, transferred=case_id, choices=[], number=True, said=verbs[-1]["say"]["text"], silences=0, unclear=0)
     else:
         _save(sender, transferred=case_id, choices=[], number=False)
     return verbs
+
+
+def _again(sender: str, state: dict) -> list:
+    with SessionLocal() as session:
+        case = session.get(HandoffCase, state["transferred"])
+        waiting_for_number = case is not None and case.status == CaseStatus.CALLBACK.value and not state.get("caller")
+    if case is None or waiting_for_number:
+        # No number to call back on, and none said: the caller is told where else to turn.
+        return [say(NO_NUMBER.format(hotline=get_settings().hotline)), hangup()]
+    return _put_through(sender, case.id)
 
 
 def _note(session, case: HandoffCase, text: str) -> None:
