@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from api.admin import catalogue_routes, inbox_routes, registry, training, training_routes
-from api.channels import h5_routes, outbox, voice_routes, wechat_routes
+from api.channels import h5_routes, outbox, voice, voice_routes, wechat_routes
 from api.core import clock
 from api.core.db import WriteSession
 from api.core.errors import DomainError
@@ -65,6 +65,8 @@ def expire_and_supervise() -> None:
             log.info("retention: deleted %s", retention.run(session))
         with WriteSession() as session:
             log.info("retention (admin): deleted %s", admin_retention.run(session))
+        with WriteSession() as session:
+            log.info("retention (hotline calls): deleted %s", voice.forget_old(session))
         _retained_on = clock.now().date()
 
 

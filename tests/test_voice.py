@@ -8,6 +8,7 @@ Plus: the speech rules (spoken numbers, digits read back, short replies, spoken 
 webhook's doors (signature, basic auth, a channel not configured), out-of-hours call-backs, and a
 bounded fuzz of the voice endpoints (no 500s, no hangs)."""
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -378,6 +379,19 @@ def test_the_assistant_down_puts_the_caller_through_to_a_person(configured):
     caller.dial_in()
     verbs = caller.say("居住证要带什么材料")
     assert verbs[-1]["verb"] == "dial" and case_of(caller.sender).context["voice"] == "智能助手暂时无法应答"
+
+
+def test_calls_state_and_queued_sms_are_kept_only_as_long_as_conversations(configured):
+    caller = Caller("", post=lambda url, **kw: configured.post(url, **kw))
+    caller.dial_in()
+    with db.WriteSession() as s:
+        s.add(ChannelOutbox(channel="sms", sender=caller.sender, payload={}, created_at=clock.now(), status="pending"))
+        s.commit()
+        later = clock.now() + dt.timedelta(days=get_settings().retention_days + 1)
+        assert voice.forget_old(s, clock.now()) == {"calls": 0, "sms": 0}
+        assert voice.forget_old(s, later)["calls"] >= 1
+        assert s.scalars(select(ChannelState).where(ChannelState.sender == caller.sender)).first() is None
+        assert s.scalars(select(ChannelOutbox).where(ChannelOutbox.sender == caller.sender)).first() is None
 
 
 # ---- the speech rules ------------------------------------------------------------------------------

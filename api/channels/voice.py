@@ -15,6 +15,7 @@ caller's number goes into the phone vault only (masked everywhere else, never lo
 """
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import hmac
 import logging
@@ -22,7 +23,7 @@ import re
 import time
 from typing import List, Mapping, Optional, Tuple
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from starlette.concurrency import run_in_threadpool
 
 from api.channels import speech, turn
@@ -576,6 +577,15 @@ def _report_call_back(sender: str, caller: str, draft: dict, events: List[dict])
         relay.set_callback_phone(session, sender, caller)
     _save(sender, transferred=case_id)
 
+
+
+def forget_old(session, now=None) -> dict:
+    """Retention (RSA_RETENTION_DAYS, daily with the conversations'): calls' state and queued SMS."""
+    cutoff = (now or clock.now()) - dt.timedelta(days=get_settings().retention_days)
+    calls = session.execute(delete(ChannelState).where(ChannelState.channel == CHANNEL, ChannelState.updated_at < cutoff))
+    sms = session.execute(delete(ChannelOutbox).where(ChannelOutbox.channel == "sms", ChannelOutbox.created_at < cutoff))
+    session.commit()
+    return {"calls": calls.rowcount, "sms": sms.rowcount}
 
 
 def main() -> None:
