@@ -6,6 +6,7 @@ in constant time (wechatpy's own checks use `!=`). The XML is looked at by defus
 refuses any DTD, so no entity (billion laughs) or external reference is ever expanded; only
 then does wechatpy's parser read it. A push older or newer than five minutes by the district's
 clock is refused: a captured signature cannot be replayed later."""
+import hashlib
 import hmac
 import logging
 import math
@@ -60,8 +61,12 @@ class Inbound:
 
     def key(self, sender: str) -> str:
         """What a retry of this push has in common with it: MsgId, or for events (which have
-        none) the sender and CreateTime, as WeChat's documentation says."""
-        return f"m{self.msg_id}" if self.msg_id else f"e:{sender}:{self.created}:{self.event[:20]}"
+        none) the sender and CreateTime, as WeChat's documentation says, and the event itself:
+        two menu items tapped within a second are two pushes."""
+        if self.msg_id:
+            return f"m{self.msg_id}"
+        what = hashlib.sha256(f"{self.event}|{self.event_key}".encode()).hexdigest()[:16]
+        return f"e:{sender}:{self.created}:{what}"
 
 
 def enabled() -> bool:
