@@ -12,8 +12,6 @@ import hashlib
 import os
 import re
 import time
-import uuid
-import xml.etree.ElementTree as ET
 from types import SimpleNamespace
 
 import pytest
@@ -22,16 +20,18 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from wechatpy.crypto import WeChatCrypto
-from wechatpy.utils import WeChatSigner
 
 from api.channels.models import ChannelOutbox
 from api.channels.wechat_routes import MENU_PROMPTS, NO_RECOGNITION, UNSUPPORTED, sender_for
-from api.core.db import SessionLocal
+from api.core.db import SessionLocal, WriteSession
+from api.handoff.models import HandoffCase
 from api.incidents import tickets
+from api.incidents.categories import classifier
 from api.incidents.models import Ticket
+from api.places.locate import locate
 from scripts.stack import Stack
 from tests.browser import ensure_staff
-from tests.wechat_standin import APP_ID, SECRET, StandIn
+from tests.wechat_standin import APP_ID, SECRET, Pusher, StandIn, WeChatUser, sign
 
 pytestmark = pytest.mark.e2e
 
@@ -46,102 +46,12 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 
 # ---- WeChat's side ------------------------------------------------------------------------------
 
-def _sign(*parts) -> str:
-    signer = WeChatSigner()
-    signer.add_data(*parts)
-    return signer.signature
+class Resident(WeChatUser):
+    """One WeChat user writing to the Official Account, and the conversation id the backend makes of them."""
 
-
-class Backend:
-    """One backend process and WeChat's servers pushing to it, as they would."""
-
-    def __init__(self, url: str, aes: bool, started: float, standin: StandIn):
-        self.url, self.aes, self.started, self.standin = url, aes, started, standin
-        self.crypto = WeChatCrypto(TOKEN, AES_KEY, APP_ID)
-
-    def now(self) -> int:
-        """The backend's district clock, as a Unix time (it started at RSA_CLOCK_START)."""
-        return int(CLOCK_START.timestamp() + time.time() - self.started)
-
-    def query(self, timestamp=None, nonce=None, **extra) -> dict:
-        timestamp = str(self.now() if timestamp is None else timestamp)
-        nonce = nonce or str(uuid.uuid4().int % 10 ** 10)
-        q = {"signature": _sign(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
-        if self.aes:
-            q.update(encrypt_type="aes", openid="ignored")
-        q.update(extra)
-        return q
-
-    def post(self, xml, query=None, timeout=15):
-        """A push of `xml` (encrypted in safe mode); the raw HTTP response."""
-        query = dict(query or self.query())
-        body = xml.encode() if isinstance(xml, str) else xml
-        if self.aes and query.get("encrypt_type") == "aes":
-            sealed = self.crypto.encrypt_message(body.decode("utf-8", "replace"), query["nonce"], query["timestamp"])
-            query["msg_signature"] = re.search(r"<MsgSignature><!\[CDATA\[(\w+)\]\]>", sealed).group(1)
-            body = sealed.encode()
-        return requests.post(self.url + "/wechat", params=query, data=body,
-                             headers={"Content-Type": "text/xml"}, timeout=timeout)
-
-    def reply_text(self, r) -> str:
-        """The passive reply's text ('' for "success"), its signature checked in safe mode."""
-        assert r.status_code == 200, (r.status_code, r.text)
-        if r.text in ("success", ""):
-            return ""
-        xml = r.text
-        if self.aes:
-            root = ET.fromstring(xml)
-            xml = self.crypto.decrypt_message(xml, root.findtext("MsgSignature"), root.findtext("TimeStamp"),
-                                              root.findtext("Nonce"))
-        root = ET.fromstring(xml)
-        assert root.findtext("MsgType") == "text"
-        return root.findtext("Content")
-
-
-class Resident:
-    """One WeChat user writing to the Official Account."""
-
-    def __init__(self, backend: Backend, openid: str = None):
-        self.backend = backend
-        self.openid = openid or "o" + uuid.uuid4().hex[:27]  # openids are 28 characters
+    def __init__(self, pusher: Pusher, openid: str = None):
+        super().__init__(pusher, openid)
         self.sender = sender_for(self.openid)
-        self._id = int(time.time() * 1000) % 10 ** 12 * 1000
-
-    def msg_id(self) -> int:
-        self._id += 1
-        return self._id
-
-    def xml(self, msg_type: str, fields: dict, msg_id=None, created=None) -> str:
-        inner = "".join(f"<{k}><![CDATA[{v}]]></{k}>" if isinstance(v, str) else f"<{k}>{v}</{k}>"
-                        for k, v in fields.items())
-        mid = "" if msg_type == "event" else f"<MsgId>{msg_id or self.msg_id()}</MsgId>"
-        return (f"<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName>"
-                f"<FromUserName><![CDATA[{self.openid}]]></FromUserName>"
-                f"<CreateTime>{created or self.backend.now()}</CreateTime><MsgType><![CDATA[{msg_type}]]></MsgType>"
-                f"{inner}{mid}</xml>")
-
-    def push(self, msg_type: str, fields: dict, answered: bool = True, **kw) -> str:
-        """What the resident sees: the passive reply, or (a busy machine, a slow turn) what the
-        customer-service API brought instead. `how` says which; never both (checked here)."""
-        standin = self.backend.standin
-        before = len(standin.texts_to(self.openid))
-        text = self.backend.reply_text(self.backend.post(self.xml(msg_type, fields, **kw)))
-        if text or not answered:
-            self.how = "reply" if text else None
-            time.sleep(0.3 if text else 0)
-            assert len(standin.texts_to(self.openid)) == before or not text, "answered in the reply and pushed"
-            return text
-        standin.wait_for(self.openid, before + 1, timeout=30)
-        time.sleep(0.5)  # the rest of a long answer
-        self.how = "pushed"
-        return "\n\n".join(standin.texts_to(self.openid)[before:])
-
-    def says(self, text: str) -> str:
-        return self.push("text", {"Content": text})
-
-    def event(self, event: str, key: str = None, answered: bool = True) -> str:
-        fields = {"Event": event, **({"EventKey": key} if key is not None else {})}
-        return self.push("event", fields, answered=answered)
 
 
 # ---- the processes ------------------------------------------------------------------------------
@@ -164,7 +74,9 @@ def _backend(stack, standin, port: int, aes: bool, passive: float) -> tuple:
     s.log_dir.mkdir(parents=True, exist_ok=True)
     started = time.time()
     s.restart("backend")  # only the backend: the stack's Rasa and action server are shared
-    return s, Backend(s.api_url, aes, started, standin)
+    # The backend's district clock started at RSA_CLOCK_START as it started: WeChat's timestamps follow it.
+    now = lambda: int(CLOCK_START.timestamp() + time.time() - started)
+    return s, Pusher(s.api_url, TOKEN, AES_KEY if aes else None, now=now, standin=standin)
 
 
 @pytest.fixture(scope="module")
@@ -235,7 +147,7 @@ def test_a_push_with_a_bad_or_old_signature_is_refused_without_a_turn(safe, plai
         resident = Resident(backend)
         xml = resident.xml("text", {"Content": "居住证要什么材料"})
         forged = backend.query()
-        forged["signature"] = _sign("not-the-token", forged["timestamp"], forged["nonce"])
+        forged["signature"] = sign("not-the-token", forged["timestamp"], forged["nonce"])
         assert backend.post(xml, forged).status_code == 403
         assert backend.post(xml, backend.query(timestamp=backend.now() - 400)).status_code == 403
         assert backend.post(xml, backend.query(timestamp=backend.now() + 400)).status_code == 403
@@ -435,7 +347,6 @@ def test_staff_replies_the_claim_and_the_hand_back_are_pushed(safe, stack, stand
     resident.says("我住柳岸社区")
     assert "工作人员" in resident.says("转人工")
     with SessionLocal() as s:
-        from api.handoff.models import HandoffCase
         case = s.scalars(select(HandoffCase).where(HandoffCase.sender == resident.sender)).one()
         assert case.channel == "wechat"
         cid = case.id
@@ -452,10 +363,21 @@ def test_staff_replies_the_claim_and_the_hand_back_are_pushed(safe, stack, stand
     base = len(standin.texts_to(resident.openid))
     console.post(f"{safe.url}/console/api/cases/{cid}/reply", json={"text": "您好，我是王芳，马上安排人去看"}, timeout=10)
     assert standin.wait_for(resident.openid, base + 1)[base:] == ["工作人员王芳：您好，我是王芳，马上安排人去看"]
+    # A work order of this resident's, with the photo they sent, linked to the case: staff see the photo.
+    with WriteSession() as w:
+        t, _ = tickets.file_ticket(w, classifier(w), description="楼道灯坏了", address="柳岸新村5幢",
+                                   located=locate(w, "柳岸新村5幢"), phone="13857112345", channel="wechat",
+                                   sender=resident.sender, media_url=safe.url + "/wechat/media/" + "p" * 32)
+        number = t.number
+    assert console.post(f"{safe.url}/console/api/cases/{cid}/tickets", json={"link": number}, timeout=10).status_code == 200
+    [linked] = console.get(f"{safe.url}/console/api/cases/{cid}", timeout=10).json()["tickets"]
+    assert linked["number"] == number and linked["media_url"].endswith("p" * 32)
+    [told] = standin.wait_for(resident.openid, base + 2)[base + 1:]
+    assert told.startswith("工作人员王芳：") and number in told
     console.post(f"{safe.url}/console/api/cases/{cid}/handback", timeout=10)
-    [back] = standin.wait_for(resident.openid, base + 2)[base + 1:]
+    [back] = standin.wait_for(resident.openid, base + 3)[base + 2:]
     assert "交回智能助手" in back
-    assert [s for s, _, _ in outbox_rows(resident.sender)][-3:] == ["sent", "sent", "sent"]
+    assert [s for s, _, _ in outbox_rows(resident.sender)][-4:] == ["sent"] * 4
 
 
 # ---- bad input -------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from api.channels.models import ChannelInbound, ChannelOutbox, ChannelState
 from api.channels.wechat_routes import sender_for
 from api.core import clock
 from api.core.db import SessionLocal, WriteSession
+from api.core.logsafe import redact
 from api.incidents import tickets
 from api.incidents.categories import classifier
 from api.incidents.models import Ticket
@@ -188,3 +189,8 @@ def test_state_records_are_the_channels_own(pushing):
         row = s.scalars(select(ChannelState).where(ChannelState.sender == pushing.sender)).one()
         assert row.channel == "wechat" and row.data["openid"] == pushing.openid
         assert s.scalars(select(ChannelInbound).where(ChannelInbound.sender == pushing.sender)).all() == []
+
+
+def test_openids_in_logged_urls_are_redacted():
+    line = 'POST /wechat?signature=1f&timestamp=1&nonce=2&openid=oAbC-12_xYz0123456789abcdef HTTP/1.1'
+    assert "oAbC" not in redact(line) and "openid=***" in redact(line)

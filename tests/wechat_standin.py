@@ -1,4 +1,6 @@
-"""A stand-in for WeChat's API servers on loopback, speaking their protocol for the three calls
+"""WeChat's side, on loopback. `Pusher` and `WeChatUser` play WeChat's servers pushing a user's
+messages to the backend (signed, encrypted in safe mode, with wechatpy's own crypto), and read
+the passive reply. `StandIn` plays WeChat's API servers, speaking their protocol for the three calls
 the backend makes: GET /cgi-bin/token, POST /cgi-bin/message/custom/send and GET
 /cgi-bin/media/get. It checks the app id and secret and the access token as WeChat does, and
 answers with WeChat's error codes. Switches make it fail or be slow:
@@ -10,12 +12,19 @@ answers with WeChat's error codes. Switches make it fail or be slow:
 
 Used by tests/test_wechat.py and bench/channel_latency.py."""
 import json
+import re
 import secrets
 import threading
 import time
+import uuid
+import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, urlparse
+
+import requests
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.utils import WeChatSigner
 
 TEXT_LIMIT = 2048  # bytes of text WeChat takes in one customer-service message
 APP_ID = "wx5f1e2d3c4b5a6978"                 # the Official Account the tests and the bench play
@@ -144,3 +153,103 @@ class StandIn:
 
 def _json(obj: dict, status: int = 200) -> Tuple[int, bytes, str]:
     return status, json.dumps(obj, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8"
+
+
+# ---- pushes, as WeChat's servers send them ----------------------------------------------------------
+
+def sign(*parts) -> str:
+    signer = WeChatSigner()
+    signer.add_data(*parts)
+    return signer.signature
+
+
+class Pusher:
+    """WeChat's servers pushing to one backend: `aes_key` set, in safe mode. `now`: the Unix time
+    by the backend's clock (a test stack's clock starts at RSA_CLOCK_START)."""
+
+    def __init__(self, url: str, token: str, aes_key: Optional[str] = None, app_id: str = APP_ID,
+                 now: Callable[[], int] = lambda: int(time.time()), standin: "StandIn" = None):
+        self.url, self.token, self.aes, self.now, self.standin = url, token, bool(aes_key), now, standin
+        self.crypto = WeChatCrypto(token, aes_key, app_id) if aes_key else None
+
+    def query(self, timestamp=None, nonce=None, **extra) -> dict:
+        timestamp = str(self.now() if timestamp is None else timestamp)
+        nonce = nonce or str(uuid.uuid4().int % 10 ** 10)
+        q = {"signature": sign(self.token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
+        if self.aes:
+            q["encrypt_type"] = "aes"
+        q.update(extra)
+        return q
+
+    def post(self, xml, query=None, timeout=15) -> requests.Response:
+        """A push of `xml` (encrypted in safe mode); the raw HTTP response."""
+        query = dict(query or self.query())
+        body = xml.encode() if isinstance(xml, str) else xml
+        if self.aes and query.get("encrypt_type") == "aes":
+            sealed = self.crypto.encrypt_message(body.decode("utf-8", "replace"), query["nonce"], query["timestamp"])
+            query["msg_signature"] = re.search(r"<MsgSignature><!\[CDATA\[(\w+)\]\]>", sealed).group(1)
+            body = sealed.encode()
+        return requests.post(self.url + "/wechat", params=query, data=body,
+                             headers={"Content-Type": "text/xml"}, timeout=timeout)
+
+    def reply_text(self, r: requests.Response) -> str:
+        """The passive reply's text ('' for "success"), its signature checked in safe mode."""
+        assert r.status_code == 200, (r.status_code, r.text)
+        if r.text in ("success", ""):
+            return ""
+        xml = r.text
+        if self.aes:
+            root = ET.fromstring(xml)
+            xml = self.crypto.decrypt_message(xml, root.findtext("MsgSignature"), root.findtext("TimeStamp"),
+                                              root.findtext("Nonce"))
+        root = ET.fromstring(xml)
+        assert root.findtext("MsgType") == "text"
+        return root.findtext("Content")
+
+
+class WeChatUser:
+    """One WeChat user writing to the Official Account."""
+
+    def __init__(self, pusher: Pusher, openid: str = None):
+        self.pusher = pusher
+        self.openid = openid or "o" + uuid.uuid4().hex[:27]  # openids are 28 characters
+        self._id = int(time.time() * 1000) % 10 ** 12 * 1000 + uuid.uuid4().int % 1000 * 10 ** 6
+        self.how = None
+
+    def msg_id(self) -> int:
+        self._id += 1
+        return self._id
+
+    def xml(self, msg_type: str, fields: dict, msg_id=None, created=None) -> str:
+        inner = "".join(f"<{k}><![CDATA[{v}]]></{k}>" if isinstance(v, str) else f"<{k}>{v}</{k}>"
+                        for k, v in fields.items())
+        mid = "" if msg_type == "event" else f"<MsgId>{msg_id or self.msg_id()}</MsgId>"
+        return (f"<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName>"
+                f"<FromUserName><![CDATA[{self.openid}]]></FromUserName>"
+                f"<CreateTime>{created or self.pusher.now()}</CreateTime><MsgType><![CDATA[{msg_type}]]></MsgType>"
+                f"{inner}{mid}</xml>")
+
+    def push(self, msg_type: str, fields: dict, answered: bool = True, **kw) -> str:
+        """What the user sees: the passive reply, or (a busy machine, a slow turn) what the
+        customer-service API brought instead. `how` says which; never both (checked here)."""
+        standin = self.pusher.standin
+        before = len(standin.texts_to(self.openid))
+        # WeChat names the user in the URL too (openid=...), which is why logs redact it.
+        query = self.pusher.query(openid=self.openid)
+        text = self.pusher.reply_text(self.pusher.post(self.xml(msg_type, fields, **kw), query))
+        if text or not answered:
+            self.how = "reply" if text else None
+            time.sleep(0.3 if text else 0)
+            assert len(standin.texts_to(self.openid)) == before or not text, "answered in the reply and pushed"
+            return text
+        standin.wait_for(self.openid, before + 1, timeout=30)
+        time.sleep(0.5)  # the rest of a long answer
+        self.how = "pushed"
+        return "\n\n".join(standin.texts_to(self.openid)[before:])
+
+    def says(self, text: str) -> str:
+        return self.push("text", {"Content": text})
+
+    def event(self, event: str, key: str = None, answered: bool = True) -> str:
+        fields = {"Event": event, **({"EventKey": key} if key is not None else {})}
+        return self.push("event", fields, answered=answered)

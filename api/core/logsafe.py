@@ -1,4 +1,4 @@
-"""Keep residents' phone and ID numbers out of log files."""
+"""Keep residents' phone and ID numbers, and WeChat openids, out of log files."""
 import logging
 import re
 
@@ -6,6 +6,7 @@ _PATTERNS = [
     (re.compile(r"(?<!\d)(\d{6})(\d{8})(\d{3}[\dXx])(?!\d)"), r"\1********\3"),  # ID card
     (re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)"), r"\1****\3"),          # mobile
     (re.compile(r"(?<!\d)(0\d{2,3}-?)(\d{3,4})(\d{4})(?!\d)"), r"\1****\3"),      # landline
+    (re.compile(r"(openid=)[A-Za-z0-9_-]+"), r"\1***"),  # WeChat puts the resident's openid in its push URL
 ]
 
 

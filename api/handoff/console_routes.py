@@ -82,7 +82,7 @@ def _view(c: HandoffCase) -> dict:
                           "asr_confidence": m.asr_confidence, "staff": names.get(m.staff_id)} for m in c.messages],
             "tickets": [{"number": t.number, "category": t.category.name if t.category else "待指挥中心分类",
                          "status": t.status, "department": t.department.name,
-                         "deadline": t.deadline.isoformat(timespec="minutes")} for t in c.tickets]}
+                         "deadline": t.deadline.isoformat(timespec="minutes"), "media_url": t.media_url} for t in c.tickets]}
 
 
 # A centre id past 64 bits cannot even be compared in SQLite; the filters run in Python anyway.

@@ -406,7 +406,7 @@ def view(t: Ticket, reporter: bool) -> dict:
         "progress": progress(t, reporter),  # what the resident is told, as it stands
     }
     if reporter:
-        out.update(description=t.description, address=t.address, phone=mask(t.reporter_phone),
+        out.update(description=t.description, address=t.address, phone=mask(t.reporter_phone), media_url=t.media_url,
                    events=[{"at": e.at.isoformat(timespec="minutes"), "action": e.action, "note": e.note}
                            for e in t.events])
     return out

@@ -313,9 +313,17 @@
     var ul = $("tickets"), lines = list.map(function (t) {
       return t.number + " · " + t.category + " · " + t.status + " · " + t.department + " · 时限 " + t.deadline.replace("T", " ");
     });
-    if (ul.dataset.key === lines.join("\n")) return;
-    ul.dataset.key = lines.join("\n"); ul.textContent = "";
-    lines.forEach(function (s) { ul.appendChild(el("li", null, s)); });
+    var key = lines.join("\n") + list.map(function (t) { return t.media_url || ""; }).join("\n");
+    if (ul.dataset.key === key) return;
+    ul.dataset.key = key; ul.textContent = "";
+    lines.forEach(function (s, i) {
+      var li = ul.appendChild(el("li", null, s)), url = list[i].media_url;
+      // A photo the resident sent (WeChat), at its unguessable address on this backend.
+      if (url && /^https?:\/\//.test(url)) {
+        var a = el("a", "ticket-photo", "照片"); a.href = url; a.target = "_blank"; a.rel = "noopener noreferrer";
+        li.appendChild(document.createTextNode(" · ")); li.appendChild(a);
+      }
+    });
   }
 
   // The transcript grows by what is new: a poll never takes away a selection or the place the
