@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from api.admin import catalogue_routes, inbox_routes, registry, training, training_routes
-from api.channels import h5_routes, outbox, voice, voice_routes, wechat_routes
+from api.channels import h5_routes, voice, voice_routes, wechat_routes
 from api.core import clock
 from api.core.db import WriteSession
 from api.core.errors import DomainError
@@ -88,7 +88,7 @@ async def lifespan(_app):
     get_settings()  # a wrong RSA_* variable stops start-up here, with its name
     install_redaction()  # after uvicorn has set up its log handlers
     loop = asyncio.create_task(_background())
-    pushes = asyncio.create_task(outbox.run())  # WeChat: staff replies and owed answers, every few seconds
+    pushes = asyncio.create_task(wechat_routes.run())  # WeChat: staff replies and owed answers, every few seconds
     await run_in_threadpool(sensitivity.classifier)  # trained now, not on a resident's first message
     await run_in_threadpool(locate.warm_up)  # the address extractor (spaCy) loads now, likewise
     await run_in_threadpool(registry.sync_at_start)  # the model history names what Rasa loaded at start

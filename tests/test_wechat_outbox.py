@@ -194,3 +194,35 @@ def test_state_records_are_the_channels_own(pushing):
 def test_openids_in_logged_urls_are_redacted():
     line = 'POST /wechat?signature=1f&timestamp=1&nonce=2&openid=oAbC-12_xYz0123456789abcdef HTTP/1.1'
     assert "oAbC" not in redact(line) and "openid=***" in redact(line)
+
+
+def test_housekeeping_keeps_what_a_work_order_needs(var_dir):
+    """Retries are long over after two days; photos no work order took go with the conversations;
+    a photo on a work order stays."""
+    from api.channels import media
+    from api.channels.models import ChannelMedia
+    from shared.settings import get_settings
+    now, old = clock.now(), clock.now() - dt.timedelta(days=get_settings().retention_days + 1)
+    sender = "wx-" + uuid.uuid4().hex[:40]
+    folder = media.folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    tokens = [uuid.uuid4().hex for _ in range(3)]
+    with WriteSession() as w:
+        for token in tokens:
+            (folder / f"{token}.jpg").write_bytes(b"\xff\xd8\xff")
+            w.add(ChannelMedia(token=token, channel="wechat", sender=sender, content_type="image/jpeg",
+                               path=str(folder / f"{token}.jpg"), size=3, created_at=old if token != tokens[2] else now))
+        w.add(ChannelInbound(channel="wechat", key="m-old-" + sender, sender=sender, status="replied",
+                             received_at=now - dt.timedelta(days=3)))
+        w.add(ChannelInbound(channel="wechat", key="m-new-" + sender, sender=sender, status="replied", received_at=now))
+        t, _ = tickets.file_ticket(w, classifier(w), description="井盖没了", address="柳岸新村5幢",
+                                   located=locate(w, "柳岸新村5幢"), phone="13857112345", channel="wechat", sender=sender,
+                                   media_url=media.url(tokens[0]))
+    with WriteSession() as w:
+        outbox.tidy(w, now)
+        media.tidy(w, now)
+    with SessionLocal() as s:
+        kept = set(s.scalars(select(ChannelMedia.token).where(ChannelMedia.sender == sender)))
+        keys = set(s.scalars(select(ChannelInbound.key).where(ChannelInbound.sender == sender)))
+    assert kept == {tokens[0], tokens[2]} and keys == {"m-new-" + sender}
+    assert (folder / f"{tokens[0]}.jpg").exists() and not (folder / f"{tokens[1]}.jpg").exists()

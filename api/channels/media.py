@@ -24,6 +24,7 @@ from api.channels.models import ChannelMedia
 from api.core import clock
 from api.core.db import WriteSession
 from api.incidents import tickets
+from api.incidents.models import Ticket
 from shared.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -134,3 +135,15 @@ def attach_pending(sender: str) -> List[str]:
         outbox.save_state(w, sender, data)
         w.commit()
         return notes
+
+
+def tidy(session: Session, now: dt.datetime) -> None:
+    """Photos no work order took go with the conversations (RSA_RETENTION_DAYS); a photo on a work
+    order stays as long as the work order, which is the district's record."""
+    cutoff = now - dt.timedelta(days=get_settings().retention_days)
+    for row in session.scalars(select(ChannelMedia).where(ChannelMedia.channel == outbox.CHANNEL,
+                                                          ChannelMedia.created_at < cutoff)).all():
+        if session.scalar(select(Ticket.id).where(Ticket.media_url.like(f"%{ROUTE}{row.token}")).limit(1)) is None:
+            Path(row.path).unlink(missing_ok=True)
+            session.delete(row)
+    session.commit()

@@ -10,7 +10,6 @@ is not sent at all (the console still has the whole conversation).
 
 Also here: each WeChat conversation's small state (ChannelState: the openid, needed to push,
 which nothing else keeps; when the resident last wrote; the allowance; the choices offered)."""
-import asyncio
 import datetime as dt
 import logging
 import threading
@@ -20,7 +19,6 @@ from typing import Iterable, Optional
 import requests
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
@@ -48,7 +46,6 @@ FINAL = {45015, 43004, 40003, 43019}
 OUT_OF_ALLOWANCE = 45047
 WAITING_FOR_RESIDENT = "本次可发的客服消息已用完，等居民再发消息后送出"
 _flushing = threading.Lock()
-_tidied = {"at": None}
 
 
 # ---- each conversation's state ------------------------------------------------------------
@@ -271,17 +268,7 @@ def relay_staff() -> int:
     return n
 
 
-# ---- the loop --------------------------------------------------------------------------------
-
-def push_round() -> None:
-    if relay_staff() or can_push():
-        flush()
-    now = clock.now()
-    if _tidied["at"] is None or now - _tidied["at"] > dt.timedelta(hours=1):
-        with WriteSession() as w:
-            tidy(w, now)
-        _tidied["at"] = now
-
+# ---- housekeeping --------------------------------------------------------------------------
 
 def tidy(session: Session, now: dt.datetime) -> None:
     """Retries are over within seconds: inbound records go after two days. Sent messages go
@@ -298,15 +285,3 @@ def tidy(session: Session, now: dt.datetime) -> None:
                                                 ChannelOutbox.last_try_at < now - dt.timedelta(minutes=2))
                     .values(status="pending"))
     session.commit()
-
-
-async def run() -> None:
-    """The backend's push loop (started by api/main.py): every RSA_WECHAT_PUSH_SECONDS."""
-    while True:
-        await asyncio.sleep(get_settings().wechat_push_seconds)
-        if not get_settings().wechat_token:
-            continue
-        try:
-            await run_in_threadpool(push_round)
-        except Exception:  # a locked database or WeChat away must not end the loop
-            log.exception("wechat push round failed; trying again shortly")

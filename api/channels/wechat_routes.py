@@ -333,3 +333,32 @@ def _welcome() -> str:
     with SessionLocal() as s:
         name = directory.district(s).name
     return WELCOME.format(district=name, days=get_settings().retention_days)
+
+
+# ---- the push loop (started by api/main.py) ---------------------------------------------------
+
+_tidied = {"at": None}
+
+
+def push_round() -> None:
+    """Staff lines and notices into the outbox, everything due sent; once an hour, housekeeping."""
+    if outbox.relay_staff() or outbox.can_push():
+        outbox.flush()
+    now = clock.now()
+    if _tidied["at"] is None or now - _tidied["at"] > dt.timedelta(hours=1):
+        with WriteSession() as w:
+            outbox.tidy(w, now)
+            media.tidy(w, now)
+        _tidied["at"] = now
+
+
+async def run() -> None:
+    """Every RSA_WECHAT_PUSH_SECONDS, while the channel is on."""
+    while True:
+        await asyncio.sleep(get_settings().wechat_push_seconds)
+        if not wechat.enabled():
+            continue
+        try:
+            await run_in_threadpool(push_round)
+        except Exception:  # a locked database or WeChat away must not end the loop
+            log.exception("wechat push round failed; trying again shortly")
