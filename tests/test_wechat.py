@@ -383,10 +383,16 @@ def test_staff_replies_the_claim_and_the_hand_back_are_pushed(safe, stack, stand
     assert linked["number"] == number and linked["media_url"].endswith("p" * 32)
     [told] = standin.wait_for(resident.openid, base + 2)[base + 1:]
     assert told.startswith("工作人员王芳：") and number in told
+    # A long staff line: split at its paragraphs into messages WeChat takes, in order.
+    long = "\n\n".join(f"第{i}项：请带好身份证原件和复印件，户口簿原件，近期一寸免冠照片两张。" * 4 for i in range(1, 9))
+    console.post(f"{safe.url}/console/api/cases/{cid}/reply", json={"text": long}, timeout=10)
+    parts = standin.wait_for(resident.openid, base + 4)[base + 2:]
+    assert len(parts) == 2 and all(len(p.encode()) <= 2048 for p in parts)
+    assert "\n\n".join(parts) == "工作人员王芳：" + long
     console.post(f"{safe.url}/console/api/cases/{cid}/handback", timeout=10)
-    [back] = standin.wait_for(resident.openid, base + 3)[base + 2:]
+    [back] = standin.wait_for(resident.openid, base + 5)[base + 4:]
     assert "交回智能助手" in back
-    assert statuses(resident.sender, 4) == ["sent"] * 4
+    assert statuses(resident.sender, 6) == ["sent"] * 6
 
 
 # ---- bad input -------------------------------------------------------------------------------------
@@ -418,6 +424,9 @@ def test_malformed_pushes_and_xml_bombs_are_refused_at_once(safe, plain, body):
 def test_an_oversized_push_is_refused_before_it_is_read(plain):
     resident = Resident(plain)
     r = plain.post(resident.xml("text", {"Content": "很" * 20000}))
+    assert r.status_code == 413
+    # Without a Content-Length (chunked): counted as it arrives, refused past the cap.
+    r = plain.post(iter([b"<xml><Content>" + b"a" * 8192] * 8))
     assert r.status_code == 413
 
 

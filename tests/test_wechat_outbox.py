@@ -226,3 +226,23 @@ def test_housekeeping_keeps_what_a_work_order_needs(var_dir):
         keys = set(s.scalars(select(ChannelInbound.key).where(ChannelInbound.sender == sender)))
     assert kept == {tokens[0], tokens[2]} and keys == {"m-new-" + sender}
     assert (folder / f"{tokens[0]}.jpg").exists() and not (folder / f"{tokens[1]}.jpg").exists()
+
+
+def test_a_long_answer_in_the_reply_sends_the_rest_once_the_reply_is_out(pushing, standin):
+    """The first message is the reply; the others were queued in the same step and are pushed by
+    the reply's background task. A second claim of the same answer (a retry) gets nothing."""
+    import asyncio
+
+    from api.channels import wechat, wechat_routes
+    key = "m-long-" + pushing.sender
+    with WriteSession() as w:
+        w.add(ChannelInbound(channel="wechat", key=key, sender=pushing.sender, status="working", received_at=clock.now()))
+        w.commit()
+    parts = ["第一部分", "第二部分", "第三部分"]
+    assert wechat_routes._settle(key, pushing.sender, parts, "replied")
+    assert not wechat_routes._settle(key, pushing.sender, parts, "pushed")
+    inbound = wechat.Inbound("text", openid=pushing.openid, created=1, msg_id=1, target="gh_test")
+    response = wechat_routes._reply(inbound, pushing.sender, parts, {}, rest=True)
+    assert "第一部分" in response.body.decode() and standin.texts_to(pushing.openid) == []
+    asyncio.run(response.background())
+    assert standin.texts_to(pushing.openid) == ["第二部分", "第三部分"]
