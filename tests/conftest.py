@@ -7,7 +7,9 @@ The hotline is not the default, so tests show that the setting reaches every pla
 """
 import os
 import shutil
+import sqlite3
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -96,3 +98,21 @@ def fresh_settings():
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@contextmanager
+def database_copy(path: Path):
+    """The backend works on a copy of the suite's database meanwhile (a fuzz files cases and
+    tickets by the hundred; no other test should find them in its queue)."""
+    from api.core import db
+    with sqlite3.connect(db.engine.url.database) as src, sqlite3.connect(path) as dst:
+        src.backup(dst)
+    engine = db.make_engine(f"sqlite:///{path}")
+    db.SessionLocal.configure(bind=engine)
+    db.WriteSession.configure(bind=engine.execution_options(writer=True))
+    try:
+        yield
+    finally:
+        db.SessionLocal.configure(bind=db.engine)
+        db.WriteSession.configure(bind=db.engine.execution_options(writer=True))
+        engine.dispose()

@@ -3,7 +3,6 @@ arrives, the answer is never a 500 and never hangs. In process, against the ASGI
 fixed seed and a fixed number of examples per operation. Internal /api/ routes get the service
 token and the console routes a signed-in supervisor, so the fuzz reaches past the doors. Plus
 the inputs that gave 500s before (issue #9, item 11)."""
-import sqlite3
 import uuid
 
 import pytest
@@ -13,7 +12,6 @@ from hypothesis import strategies as st
 from schemathesis.python import asgi
 from sqlalchemy import select
 
-from api.core import db
 from api.core.db import WriteSession
 from api.core.ratelimit import RateLimiter
 from api.main import app
@@ -21,7 +19,7 @@ from api.staff import routes as staff_routes
 from api.staff.auth import hash_password
 from api.staff.models import StaffUser
 from shared.settings import get_settings
-from tests.conftest import SERVICE
+from tests.conftest import SERVICE, database_copy
 
 EXAMPLES = 12          # per operation: ~50 operations, well under a minute on 2 cores
 REQUEST_SECONDS = 20   # a request taking longer than this is a hang
@@ -34,16 +32,8 @@ schema = schemathesis.openapi.from_dict(app.openapi())
 def own_database(var_dir):
     """The fuzz files cases, tickets and call-backs by the hundred: it works on a copy of the
     suite's database, so no other test finds them in its queue."""
-    copy = var_dir / "fuzz.db"
-    with sqlite3.connect(db.engine.url.database) as src, sqlite3.connect(copy) as dst:
-        src.backup(dst)
-    engine = db.make_engine(f"sqlite:///{copy}")
-    db.SessionLocal.configure(bind=engine)
-    db.WriteSession.configure(bind=engine.execution_options(writer=True))
-    yield
-    db.SessionLocal.configure(bind=db.engine)
-    db.WriteSession.configure(bind=db.engine.execution_options(writer=True))
-    engine.dispose()
+    with database_copy(var_dir / "fuzz.db"):
+        yield
 
 
 @pytest.fixture(scope="module")

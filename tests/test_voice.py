@@ -14,7 +14,6 @@ import hmac
 import json
 import os
 import re
-import sqlite3
 import time
 import uuid
 from pathlib import Path
@@ -34,6 +33,7 @@ from api.core.db import SessionLocal
 from api.handoff.models import HandoffCase
 from api.incidents.models import PhoneVault, Ticket
 from shared.settings import get_settings
+from tests.conftest import database_copy
 
 SECRET = "test-jambonz-webhook-secret"
 # Read by the stack's backend when it starts (the shared session stack copies this environment).
@@ -462,16 +462,8 @@ def test_signature_rules():
 @pytest.fixture
 def own_database(var_dir):
     """Fuzzed calls open cases: on a copy of the suite's database, so no queue elsewhere sees them."""
-    copy = var_dir / "voice-fuzz.db"
-    with sqlite3.connect(db.engine.url.database) as src, sqlite3.connect(copy) as dst:
-        src.backup(dst)
-    engine = db.make_engine(f"sqlite:///{copy}")
-    db.SessionLocal.configure(bind=engine)
-    db.WriteSession.configure(bind=engine.execution_options(writer=True))
-    yield
-    db.SessionLocal.configure(bind=db.engine)
-    db.WriteSession.configure(bind=db.engine.execution_options(writer=True))
-    engine.dispose()
+    with database_copy(var_dir / "voice-fuzz.db"):
+        yield
 
 
 TEXT = st.text(max_size=40)
