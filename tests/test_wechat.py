@@ -22,7 +22,7 @@ from sqlalchemy import select
 from wechatpy.crypto import WeChatCrypto
 
 from api.channels.models import ChannelOutbox
-from api.channels.wechat_routes import MENU_PROMPTS, NO_RECOGNITION, UNSUPPORTED, sender_for
+from api.channels.wechat_routes import MENU_PROMPTS, NO_RECOGNITION, PHOTO_TO_STAFF, UNSUPPORTED, sender_for
 from api.core.db import SessionLocal, WriteSession
 from api.handoff.models import HandoffCase
 from api.incidents import tickets
@@ -369,6 +369,13 @@ def test_staff_replies_the_claim_and_the_hand_back_are_pushed(safe, stack, stand
     view = console.get(f"{safe.url}/console/api/cases/{cid}", timeout=10).json()
     assert [m["text"] for m in view["messages"] if m["author"] == "resident"][-1] == "我家楼道灯坏了三天了"
     assert resident.openid not in str(view)
+    # A photo sent meanwhile is among the resident's lines in the case.
+    standin.media["photo-staff"] = (JPEG, "image/jpeg")
+    assert resident.push("image", {"PicUrl": "http://x/", "MediaId": "photo-staff"}) == PHOTO_TO_STAFF
+    view = console.get(f"{safe.url}/console/api/cases/{cid}", timeout=10).json()
+    line = [m["text"] for m in view["messages"] if m["author"] == "resident"][-1]
+    assert line.startswith("[照片] " + safe.url + "/wechat/media/")
+    assert requests.get(line.split(" ", 1)[1], timeout=10).content == JPEG
     base = len(standin.texts_to(resident.openid))
     console.post(f"{safe.url}/console/api/cases/{cid}/reply", json={"text": "您好，我是王芳，马上安排人去看"}, timeout=10)
     assert standin.wait_for(resident.openid, base + 1)[base:] == ["工作人员王芳：您好，我是王芳，马上安排人去看"]

@@ -246,3 +246,13 @@ def test_a_long_answer_in_the_reply_sends_the_rest_once_the_reply_is_out(pushing
     assert "第一部分" in response.body.decode() and standin.texts_to(pushing.openid) == []
     asyncio.run(response.background())
     assert standin.texts_to(pushing.openid) == ["第二部分", "第三部分"]
+
+
+@pytest.mark.parametrize("key", ["tooshort", "!" * 43, "A" * 44])
+def test_a_wrong_encoding_aes_key_stops_start_up_with_its_name(monkeypatch, key):
+    from shared.settings import SettingsError, get_settings
+    monkeypatch.setenv("RSA_WECHAT_AES_KEY", key)
+    get_settings.cache_clear()
+    with pytest.raises(SettingsError) as e:
+        get_settings()
+    assert "RSA_WECHAT_AES_KEY" in str(e.value) and "EncodingAESKey" in str(e.value)

@@ -57,6 +57,7 @@ UNSUPPORTED = "抱歉，目前只能处理文字、语音、图片和位置。�
 NO_RECOGNITION = "抱歉，这段语音没能识别出文字。请再说一遍，或者直接打字告诉我。"
 PHOTO_KEPT = "照片收到了。如果您正在反映问题，提交工单时我会把照片附上；还没说的话，请用文字告诉我是什么问题、在哪里。"
 PHOTO_ATTACHED = "照片收到了，已附在工单{number}上，工作人员处理时能看到。"
+PHOTO_TO_STAFF = "照片收到了，工作人员能看到。"
 PHOTO_FAILED = "抱歉，{why}。可以再发一次，或者用文字描述一下情况。"
 TOO_LONG = "您的消息有点长（{length}字，我一次最多能看{limit}字），这条没有处理。请删减一些，或者分成几条发给我。"
 TOO_FAST = "您发得太快了，请等{wait}秒再发。刚才这条没有处理，请稍后重新发送。"
@@ -159,8 +160,8 @@ async def _wait(key: str, sender: str, task: asyncio.Task, inbound: wechat.Inbou
             del _waiting[key]
     # Checked with no await since the wait: the turn, on finishing, saw this request waiting and
     # left its answer to it; or it saw nobody and pushed it.
-    if not task.done():
-        return PlainTextResponse(SUCCESS)
+    if not task.done() or task.cancelled() or task.exception() is not None:
+        return PlainTextResponse(SUCCESS)  # still working (it pushes when done), or it failed (logged)
     parts = task.result()
     if not await run_in_threadpool(_settle, key, sender, parts, "replied"):
         return PlainTextResponse(SUCCESS)  # another request (a retry) answered it
@@ -291,11 +292,13 @@ def _keep_photo(sender: str, url: str) -> str:
     with WriteSession() as w:
         number = media.keep(w, sender, {"media_url": url})
         # Staff holding the conversation (or about to call back) see it among the resident's lines.
-        case = relay.listening_case(w, sender)
-        if case is not None:
+        if relay.listening_case(w, sender) is not None:
             relay.record_resident_message(w, sender, f"[照片] {url}")
+        with_staff = relay.active_case(w, sender) is not None
         w.commit()
-    return PHOTO_ATTACHED.format(number=number) if number else PHOTO_KEPT
+    if number:
+        return PHOTO_ATTACHED.format(number=number)
+    return PHOTO_TO_STAFF if with_staff else PHOTO_KEPT
 
 
 async def _place(sender: str, inbound: wechat.Inbound) -> List[dict]:
