@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     voice_timeout: float = Field(8, ge=2, le=60, description="seconds of silence before the caller is asked again (twice silent: a person)")
     voice_min_confidence: float = Field(
         0.4, ge=0, le=1, description="a transcript the recogniser is less sure of than this is asked again, not answered")
+    voice_sms: bool = Field(
+        False, description="offer callers the whole guide by SMS; on only where the district's SMS gateway sends the "
+                           "pending `sms` rows of channel_outbox (nothing here sends them)")
 
     class Config:
         env_prefix = "RSA_"

@@ -38,6 +38,7 @@ from tests.conftest import database_copy
 SECRET = "test-jambonz-webhook-secret"
 # Read by the stack's backend when it starts (the shared session stack copies this environment).
 os.environ["RSA_VOICE_WEBHOOK_SECRET"] = SECRET
+os.environ["RSA_VOICE_SMS"] = "1"  # the SMS offer (a district turns it on where its gateway sends the queue)
 SCHEMAS = Path(__file__).resolve().parent / "data" / "jambonz"
 CALLER = "+8613912345678"   # the number the call comes from
 SPOKEN_PHONE = "幺三八 一二三四 五六七八"  # another number, said when asked for one
@@ -495,3 +496,14 @@ def test_fuzz_the_voice_endpoints_never_answer_500_or_hang(configured, own_datab
     assert time.monotonic() - started < 20
     if r.status_code == 200 and path != "/voice/status":
         check_verbs(r.json())
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+def test_the_sms_offer_is_made_only_where_a_gateway_sends_the_queue(monkeypatch, enabled):
+    """Nothing here sends the queued SMS: unless the district says its gateway does, a caller is
+    not promised one."""
+    monkeypatch.setenv("RSA_VOICE_SMS", "1" if enabled else "0")
+    guide = [{"text": "办居住证申领要带：居民身份证。", "custom": {"voice": {"sms_guide": "JZZ-01"}}}]
+    verbs = voice._answer(f"voice-sms-test-{enabled}", {"caller": CALLER}, guide)
+    said = json.dumps(verbs, ensure_ascii=False)
+    assert ("短信" in said) is enabled

@@ -356,7 +356,8 @@ def _answer(sender: str, state: dict, messages: List[dict]) -> list:
     offer = next((m["custom"]["voice"] for m in messages if isinstance(m.get("custom"), dict)
                   and isinstance(m["custom"].get("voice"), dict) and m["custom"]["voice"].get("sms_guide")), None)
     caller = state.get("caller")
-    if offer and caller and len(choices) < speech.MAX_CHOICES:
+    # Offered only where a gateway sends what is queued: a caller is never promised an SMS that does not come.
+    if offer and caller and get_settings().voice_sms and len(choices) < speech.MAX_CHOICES:
         texts.append(SMS_OFFER)
         choices.append({"title": "发短信", "local": "sms", "code": str(offer["sms_guide"])[:32],
                         "community": str(offer.get("community") or "")[:50]})
