@@ -4,10 +4,8 @@ replies are picked up by the page."""
 import hashlib
 import hmac
 import logging
-import os
 import secrets
 from functools import lru_cache
-from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
@@ -26,23 +24,8 @@ from shared.textnorm import clean
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/chat")
 COOKIE = relay.CHAT_COOKIE
-KEY_FILE = "chat-cookie.key"
-
-
-@lru_cache(maxsize=4)
-def _key(var_dir: Path) -> bytes:
-    """The key that signs conversation cookies: made once and kept in the data directory, so
-    residents' conversations survive a restart (the service token is made anew at each start)."""
-    path = var_dir / KEY_FILE
-    if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another worker made it first
-            return path.read_bytes()
-        with os.fdopen(fd, "wb") as f:
-            f.write(secrets.token_bytes(32))
-    return path.read_bytes()
+KEY_FILE = turn.KEY_FILE
+_key = turn.conversation_key  # signs the cookies
 
 
 def _signature(nonce: str) -> str:

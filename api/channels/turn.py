@@ -2,9 +2,14 @@
 limit, masking and record before the assistant sees anything, and the staff relay while a person
 holds the conversation. Channels differ only in how they carry the words in and out; each has a
 private Rasa input channel of its own name (bot/channels/), so `channel:` response variants match."""
+import hashlib
+import hmac
 import logging
+import os
+import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import List, Optional
 
 from starlette.concurrency import run_in_threadpool
@@ -29,6 +34,33 @@ class Turn:
     with_staff: bool = False
     refused: Optional[str] = None      # "too_fast" | "unavailable": nothing reached the assistant
     retry_after: Optional[int] = None
+
+
+KEY_FILE = "chat-cookie.key"
+
+
+@lru_cache(maxsize=4)
+def conversation_key(var_dir: Path) -> bytes:
+    """The backend's kept secret: it signs the chat page's cookies and keys the conversation ids
+    made from other systems' ids. Made once and kept in the data directory, so residents'
+    conversations survive a restart (the service token is made anew at each start)."""
+    path = var_dir / KEY_FILE
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker made it first
+            return path.read_bytes()
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+def keyed_sender(prefix: str, purpose: str, external_id: str) -> str:
+    """The conversation id for an id another system knows (a WeChat openid, a call's sid): keyed
+    with the kept secret, so logs and the tracker store never show an id that could be matched."""
+    key = conversation_key(get_settings().var_dir)
+    return prefix + hmac.new(key, f"{purpose}:{external_id}".encode(), hashlib.sha256).hexdigest()[:40]
 
 
 @lru_cache(maxsize=1)

@@ -27,7 +27,6 @@ from sqlalchemy import delete, select
 from starlette.concurrency import run_in_threadpool
 
 from api.channels import speech, turn
-from api.channels.h5_routes import _key as conversation_key  # the backend's kept secret (var/), as for chat ids
 from api.channels.models import ChannelOutbox, ChannelState
 from api.core import clock
 from api.core.db import SessionLocal, WriteSession
@@ -126,8 +125,7 @@ def basic_ok(expected: str, header: str) -> bool:
 def sender_for(call_sid: str) -> str:
     """The conversation of one call: the sid keyed with the backend's own secret, so logs and the
     tracker store never show an id jambonz's records could be matched with."""
-    key = conversation_key(get_settings().var_dir)
-    return "voice-" + hmac.new(key, ("rsa-voice-call:" + call_sid).encode(), hashlib.sha256).hexdigest()[:40]
+    return turn.keyed_sender("voice-", "rsa-voice-call", call_sid)
 
 
 def call_sid(payload: dict) -> str:

@@ -11,8 +11,6 @@ follows through the customer-service API (api/channels/outbox.py). Exactly one o
 happens: whoever hands the answer out first marks the record (working → replied | pushed)."""
 import asyncio
 import datetime as dt
-import hashlib
-import hmac
 import logging
 from typing import Dict, List, Optional
 
@@ -23,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from api.channels import h5_routes, media, outbox, turn, wechat
+from api.channels import media, outbox, turn, wechat
 from api.channels.models import ChannelInbound
 from api.channels.wechat_render import chosen, render
 from api.core import clock
@@ -71,8 +69,7 @@ _waiting: Dict[str, int] = {}             # requests (the push or its retries) w
 def sender_for(openid: str) -> str:
     """The conversation's id: keyed with the chat cookies' secret (var/), so an openid seen
     elsewhere cannot be turned into a conversation id, and stable across restarts."""
-    key = h5_routes._key(get_settings().var_dir)
-    return outbox.SENDER_PREFIX + hmac.new(key, ("rsa-wechat:" + openid).encode(), hashlib.sha256).hexdigest()[:40]
+    return turn.keyed_sender(outbox.SENDER_PREFIX, "rsa-wechat", openid)
 
 
 @router.get(PATH)
