@@ -21,10 +21,11 @@ from api.guide import index
 from api.guide import routes as guide_routes
 from api.handoff import console_routes, rasa_client, relay, retention, sensitivity
 from api.handoff import routes as handoff_routes
-from api.incidents import open311, tickets
+from api.incidents import department_reader, open311, tickets
 from api.incidents import routes as incident_routes
 from api.places import locate
 from api.places import routes as place_routes
+from api.routing import route_reader
 from api.routing import routes as routing_routes
 from api.staff import routes as staff_routes
 from shared.settings import get_settings
@@ -91,6 +92,8 @@ async def lifespan(_app):
     pushes = asyncio.create_task(wechat_routes.run())  # WeChat: staff replies and owed answers, every few seconds
     await run_in_threadpool(sensitivity.classifier)  # trained now, not on a resident's first message
     await run_in_threadpool(locate.warm_up)  # the address extractor (spaCy) loads now, likewise
+    await run_in_threadpool(route_reader.warm_up)  # the readers learnt from real messages, likewise
+    await run_in_threadpool(department_reader.reader)
     await run_in_threadpool(registry.sync_at_start)  # the model history names what Rasa loaded at start
     await run_in_threadpool(training.recover)  # runs a restart interrupted are failed; live ones watched again
     yield

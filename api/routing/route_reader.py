@@ -27,8 +27,12 @@ def from_file(path: Path = TEXTS) -> Optional[LinearReader]:
 _cached: dict = {}
 
 
-def read(text: str) -> Optional[Reading]:
-    """The reader's reading of a text (None without the labelled texts). Built on first use."""
+def warm_up() -> None:
     if "r" not in _cached:
         _cached["r"] = from_file()
+
+
+def read(text: str) -> Optional[Reading]:
+    """The reader's reading of a text (None without the labelled texts). Built on first use."""
+    warm_up()
     return _cached["r"].read(text) if _cached["r"] else None
