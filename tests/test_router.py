@@ -48,6 +48,22 @@ def test_hardship_gets_the_benefits_and_a_risk_to_life_a_person():
     assert route("没收入，一个人带孩子，真的活不下去了", ask_service=0.5)["route"] == "person"
 
 
+def test_a_letter_is_routed_on_what_it_asks_not_on_its_history():
+    """Real letters tell their history ("去年就反映过，一直没有收到答复") and their hardship on
+    the way; what they ask for is in their head."""
+    told_before = ("反映翠苑二区3幢旁边人行道塌陷的问题。翠苑二区3幢东侧的人行道上个月开始下沉，现在已经塌出一个半米宽的坑，"
+                   "晚上没有灯，老人和孩子经过很危险，已经有一位老人摔倒受伤。小区里的住户很担心下雨后塌得更大。"
+                   "我们去年就向社区反映过这段路面的裂缝，到现在一直没有收到答复，请尽快派人来修一修。")
+    assert route(told_before, report_incident=0.7, check_incident_status=0.2)["route"] == "incident"
+    unpaid = ("投诉文一路恒达装饰公司拖欠装修工人工资。我在这家公司做了八个月的木工，老板一直拖欠工资共三万两千元，"
+              "多次去公司讨要都说没钱，现在人也找不到了。我家里只有我一个人挣钱，老婆常年生病吃药，孩子还在上学，"
+              "现在已经两个月没有收入，房租也交不起了，生活非常困难。请有关部门帮我们讨回工资，谢谢。")
+    assert route(unpaid, report_incident=0.8, ask_service=0.1)["route"] == "incident"
+    # Said in a chat line, the same waiting is a progress query, and the same hardship gets its benefits.
+    assert route("我去年反映的路面裂缝，到现在一直没有收到答复", report_incident=0.7)["route"] == "progress"
+    assert route("两个月没有收入，老婆生病，孩子上学，房租交不起，政府能帮帮吗", ask_service=0.5)["route"] == "hardship"
+
+
 def test_a_ticket_number_is_a_progress_query_whatever_the_nlu_said():
     assert route("WG202611150023怎么样了", report_incident=0.8)["route"] == "progress"
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 from api.core.linear_reader import LinearReader, Reading
+from api.routing.router import head
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXTS = ROOT / "data" / "real-messages" / "train.jsonl"
@@ -33,6 +34,7 @@ def warm_up() -> None:
 
 
 def read(text: str) -> Optional[Reading]:
-    """The reader's reading of a text (None without the labelled texts). Built on first use."""
+    """The reader's reading of a text (None without the labelled texts). Built on first use. It
+    learnt titles and openings: of a letter it reads the head, where the letter says what it asks."""
     warm_up()
-    return _cached["r"].read(text) if _cached["r"] else None
+    return _cached["r"].read(head(text)) if _cached["r"] else None

@@ -77,6 +77,11 @@ AWAITING = re.compile(r"(没有?|未|不见)(收到)?(任何)?(答复|回复|回
 AGAINST_DEPARTMENT = re.compile(
     r"(投诉|举报|质疑|控告)[^，。,\n]{0,12}(局|委员会|发改委|政府|部门|法院|村委|居委会|街道办|派出所|执法队|城管|交警)"
     r"(?!.{0,4}(门口|旁边|附近|对面))|(局|部门|政府|村委会?|居委会|街道办|城管|执法人员)[^，。,\n]{0,8}(不作为|乱作为|推诿|拖延|敷衍|不予受理|不按)")
+# A letter (longer than this) tells its history on the way: "多次反映都没有答复", a leak or a
+# quarrel in passing. What it asks for is in its head, the title and the opening; the progress
+# and problem words are looked for there (the classifier and the catalogue still read it all).
+LETTER = 120
+HEAD = 100
 QUESTION_END = re.compile(r"[吗呢么?？]\s*$|(吗|呢|么)[，,。.!！]")
 
 
@@ -115,10 +120,15 @@ def _prepare(text: str) -> str:
     return normalise(clean(text or ""))
 
 
+def head(t: str) -> str:
+    """What a text asks for: all of a chat line, the head of a letter."""
+    return t[:HEAD] if len(t) > LETTER else t
+
+
 def progress_asked(ev: Evidence) -> Optional[str]:
     """Why this is a progress query, or None: a ticket number, or progress words about the
     resident's own earlier request (this conversation's work order, or "我上次反映的")."""
-    t = _prepare(ev.text)
+    t = head(_prepare(ev.text))
     if ev.ticket_number:
         return "工单号"
     if AWAITING.search(t):
@@ -180,7 +190,7 @@ def decide(ev: Evidence) -> Decision:
         add(INCIDENT, 0.6, "投诉、举报或请求处理")
     elif NAMES_A_PROBLEM.search(opening) and not asking:
         add(INCIDENT, 0.35, "标题说的是一个问题")
-    if PROBLEM.search(t):
+    if PROBLEM.search(head(t)):
         # "社保卡坏了" is broken too, but nothing a department goes out to fix.
         add(INCIDENT, 0.35 if ev.category else 0.25, "说出了问题")
     if SUGGESTING_OUTRIGHT.search(opening):
@@ -191,11 +201,11 @@ def decide(ev: Evidence) -> Decision:
     if ev.learnt in (SERVICE, INCIDENT, SUGGESTION) and ev.learnt_margin >= LEARNT_MARGIN and (
             request >= LEARNT_NEEDS_REQUEST or any(evidence.values())):
         add(ev.learnt, LEARNT_WEIGHT * min(1.0, ev.learnt_margin), "像真实来信里的这一类")
-    if ev.judge == "hardship":
-        return Decision(HARDSHIP, scores, reasons + ["describes hardship"])
-
     ranked = sorted(ROUTES, key=scores.get, reverse=True)
     best, second = ranked[0], ranked[1]
+    # A letter that reports a problem and tells of hardship on the way wants the problem dealt with.
+    if ev.judge == "hardship" and not (len(t) > LETTER and best == INCIDENT and evidence[INCIDENT] >= ENOUGH):
+        return Decision(HARDSHIP, scores, reasons + ["describes hardship"])
     if scores[best] < ENOUGH:
         # Little evidence either way: the NLU's reading stands, but a progress query without a
         # ticket or progress words is a question ("身份证快到期了").
