@@ -69,6 +69,10 @@ class Settings(BaseSettings):
                     "the console from it (training reads bot/jieba, as config.yml says)")
     review_confidence: float = Field(
         0.6, gt=0, le=1, description="a message whose top intent is less sure than this goes to the review inbox")
+    gate_tolerance: float = Field(
+        0.015, ge=-1, le=1,
+        description="how much lower than the live model's a new model's intent macro-F1 may be on either evaluation set "
+                    "before activating it needs an admin's override; below 0, a new model must be better by that much")
     real_messages: Path = Field(
         ROOT.parent / "shared" / "data" / "real-messages" / "messages.jsonl",
         description="the real residents' messages (not in the repository); the review inbox refuses to train on "

@@ -300,7 +300,7 @@ def test_a_worse_model_is_refused_unless_overridden_with_a_reason(var, fake_rasa
     worse = model_row(f"run-worse-{uuid.uuid4().hex[:6]}.tar.gz", report=report(0.80, 0.95, 0.70, 0.72))
     admin = signed_in()
     r = admin.post(f"/console/api/admin/models/{worse}/activate", json={"override": False, "reason": ""})
-    assert r.status_code == 409 and "新模型比当前模型差" in r.json()["detail"]
+    assert r.status_code == 409 and "新模型没有通过与当前模型的比较" in r.json()["detail"]
     assert "NLU测试集的宏平均F1从0.950降到0.800" in r.json()["detail"] and "真实开发集" in r.json()["detail"]
     r = admin.post(f"/console/api/admin/models/{worse}/activate", json={"override": True, "reason": "  "})
     assert r.status_code == 422 and r.json()["detail"] == "强制启用较差的模型时请写明理由"
@@ -331,6 +331,20 @@ def test_a_model_within_tolerance_activates_and_rollback_brings_back_the_previou
     assert (var / "models" / "ACTIVE").read_text().strip() == r.json()["name"]
     # Rolling back again goes further back, not forth: nothing served before the first model.
     assert admin.post("/console/api/admin/models/rollback").status_code == 409 and status_of(first) == "active"
+
+
+def test_a_stricter_gate_refuses_a_model_that_is_only_as_good(var, fake_rasa, monkeypatch):
+    model_row(f"live-{uuid.uuid4().hex[:6]}.tar.gz", ModelStatus.ACTIVE)
+    same = model_row(f"run-same-{uuid.uuid4().hex[:6]}.tar.gz", report=report(0.95, 0.95))
+    monkeypatch.setenv("RSA_GATE_TOLERANCE", "-0.01")  # a new model must be better by 0.01
+    get_settings.cache_clear()
+    try:
+        r = signed_in().post(f"/console/api/admin/models/{same}/activate", json={})
+    finally:
+        monkeypatch.delenv("RSA_GATE_TOLERANCE")
+        get_settings.cache_clear()
+    assert r.status_code == 409 and "NLU测试集的宏平均F1为0.950，没有比当前模型的0.950高出0.010" in r.json()["detail"]
+    assert fake_rasa == [] and status_of(same) == "candidate"
 
 
 def test_rollback_with_no_earlier_model_is_refused(var, fake_rasa):

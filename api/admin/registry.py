@@ -246,7 +246,7 @@ def activate(session: Session, user: StaffUser, model_id: int, override: bool = 
             raise DomainError("这个模型已经在使用中", Kind.CONFLICT)
         worse = evaluation.worse_for(session, model)
         if worse and not override:
-            raise DomainError("新模型比当前模型差，没有启用：" + "；".join(worse)
+            raise DomainError("新模型没有通过与当前模型的比较，没有启用：" + "；".join(worse)
                               + "。如确需启用，请勾选“强制启用”并写明理由", Kind.CONFLICT)
         if worse:
             reason = (reason or "").strip()
