@@ -45,11 +45,18 @@ def screenshot(d, var_dir, name: str) -> None:
 
 
 def wait_for(check, timeout: float = 30, what: str = "condition", every: float = 0.2):
-    """Poll `check` until it returns something truthy (returned), or fail saying what was awaited."""
+    """Poll `check` until it returns something truthy (returned), or fail saying what was awaited.
+    An element the page re-rendered while `check` read it counts as "not yet": the next poll
+    finds the new one."""
     import time
+
+    from selenium.common.exceptions import StaleElementReferenceException
     deadline = time.time() + timeout
     while time.time() < deadline:
-        got = check()
+        try:
+            got = check()
+        except StaleElementReferenceException:
+            got = None
         if got:
             return got
         time.sleep(every)

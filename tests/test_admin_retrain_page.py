@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from selenium.common.exceptions import StaleElementReferenceException
 
 from tests.browser import make_browser, screenshot
 from tests.browser import wait_for as browser_wait_for
@@ -71,15 +70,12 @@ def chat(stack, sender, text):
 
 
 def label_group(d, text, intent, shot=None):
-    def open_group():  # the group whose message is exactly `text` (the list re-renders)
-        try:
-            for li in d.find_elements("css selector", "#inbox-groups li"):
-                shown = li.find_elements("css selector", ".text")
-                if shown and shown[0].text == text:
-                    li.click()
-                    return True
-        except StaleElementReferenceException:
-            pass
+    def open_group():  # the group whose message is exactly `text` (the list re-renders: wait_for retries)
+        for li in d.find_elements("css selector", "#inbox-groups li"):
+            shown = li.find_elements("css selector", ".text")
+            if shown and shown[0].text == text:
+                li.click()
+                return True
         return False
     wait_for(open_group, what=f"the group {text!r}")
     wait_for(lambda: [e for e in d.find_elements("id", "inbox-text") if e.text == text], what=f"the message {text!r}")
@@ -88,8 +84,8 @@ def label_group(d, text, intent, shot=None):
     d.find_element("css selector", f"#label-intent option[value={intent}]").click()
     d.execute_script("document.getElementById('notice').textContent = ''")
     d.find_element("id", "label-save").click()
-    def error():
-        return " ".join(e.text for e in d.find_elements("id", "label-error"))
+    def error():  # read in one go: the form re-renders when the label is saved
+        return d.execute_script("var e = document.getElementById('label-error'); return e ? e.innerText.trim() : '';")
     wait_for(lambda: "已标注" in d.find_element("id", "notice").text or error(), what="labelled")
     assert not error(), error()
 
