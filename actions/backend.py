@@ -116,8 +116,9 @@ def callback_phone(sender: str, phone: str) -> Optional[dict]:
     return _call("POST", "/api/handoff/callback-phone", json={"sender": sender, "phone": phone})
 
 
-def handoff_reason(text: str) -> Optional[str]:
-    return (_call("POST", "/api/handoff/assess", json={"text": text[:5000]}) or {}).get("reason")
+def assess(text: str) -> dict:
+    """Should people take this message: {'reason': 'sensitive' | 'angry' | None, 'self_harm': bool}."""
+    return _call("POST", "/api/handoff/assess", json={"text": text[:5000]}) or {}
 
 
 def hardship(text: str, community: Optional[str] = None) -> Optional[dict]:

@@ -15,6 +15,8 @@ TRANSCRIPT_EVENTS = 40
 # them ("没收入，一个人带孩子，政府能管不") hardship is answered first, a person offered.
 ASKS_FOR_PERSON = re.compile(r"人工|工作人员|真人|客服|找个?人|有人(吗|在)|转接")
 PERSON_BUTTON = {"title": "找工作人员", "payload": "/request_human"}
+# Ends the turn: whatever the rules planned next (a canned reply, a form, a guide) does not come.
+END_TURN = FollowupAction("action_listen")
 
 
 def transcript(tracker: Tracker) -> List[dict]:
@@ -69,7 +71,10 @@ class ActionRequestHuman(Action):
 
     @staticmethod
     def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, context: dict = None) -> List[Dict]:
-        """context: more for the staff member, e.g. the report the resident was making."""
+        """context: more for the staff member, e.g. the report the resident was making. Ends the
+        turn: a paused conversation waits for staff; otherwise (out of hours, or no connection)
+        nothing the rules planned follows the handoff ("不想活了", read as `deny`, must not get
+        "好的。还有什么可以帮您？", nor a wage dispute the report form's "请问具体在什么地方？")."""
         try:
             case = backend.open_handoff(sender=tracker.sender_id, channel=tracker.get_latest_input_channel() or "h5",
                                         reason=reason, community=tracker.get_slot("community"),
@@ -77,13 +82,13 @@ class ActionRequestHuman(Action):
                                         transcript=transcript(tracker))
         except backend.BackendError:
             dispatcher.utter_message(text=f"抱歉，人工服务暂时连接不上。请拨打政务服务热线{backend.hotline()}（24小时）。")
-            return []
+            return [END_TURN]
         if case["status"] == "callback":
             dispatcher.utter_message(
                 text=(f"现在不在{case['centre']}的服务时间（{case['centre_hours']}）。您的问题和我们的对话都已记下，"
                       f"工作人员上班后会在这里回复您；着急的话可以拨打{case['centre_phone']}或{backend.hotline()}。"
                       "希望工作人员打电话给您的话，请留个手机号。在这之前，我也可以继续回答办事问题。"))
-            return []
+            return [END_TURN]
         dispatcher.utter_message(
             text=(f"好的，已为您转接{case['centre']}的工作人员。您前面还有{max(case['position'] - 1, 0)}位，"
                   f"预计等待约{case['expected_wait_minutes']}分钟。工作人员接入后会在这里回复您，请不要关闭页面。"))
@@ -99,9 +104,7 @@ class ActionDefaultFallback(ActionRequestHuman):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         dispatcher.utter_message(text="抱歉，我还是没能理解您的意思，帮您转给工作人员。")
-        # Out of hours the handoff is a call-back and the conversation is not paused: without
-        # ending the turn the fallback would be predicted again, and a case opened each time.
-        return super().run(dispatcher, tracker, domain) + [FollowupAction("action_listen")]
+        return super().run(dispatcher, tracker, domain)
 
 
 INTRO = {
@@ -109,18 +112,28 @@ INTRO = {
     "angry": "非常抱歉给您添麻烦了，我请工作人员直接来帮您。",
     "dispute": "邻里、家庭、租房、工资这类矛盾，由社区的调解员出面更合适。我把您说的情况转给社区工作人员，他们会登记下来并和您联系。",
     "complaint": "对部门或工作人员办事的投诉，由工作人员亲自受理更稳妥。我把您说的情况原样转过去，请稍等。",
+    # A "sensitive" message that speaks of ending one's life: the national psychological
+    # assistance hotline (12356, one number nationwide since 2025) besides the emergency numbers.
+    "self_harm": "听您这么说，我很担心您。您不是一个人，我马上请工作人员来帮您。如果有危险，请立即拨打110或120；"
+                 "想找人说说心里话，可以拨打心理援助热线12356。",
 }
 
 
 def hand_over_because(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
-                      context: dict = None) -> List[Dict]:
-    dispatcher.utter_message(text=INTRO[reason])
+                      context: dict = None, self_harm: Optional[bool] = None) -> List[Dict]:
+    """self_harm: whether the message speaks of ending one's life (None: ask the backend)."""
+    if reason == "sensitive" and self_harm is None:
+        try:
+            self_harm = bool(backend.assess(tracker.latest_message.get("text") or "").get("self_harm"))
+        except backend.BackendError:
+            self_harm = False
+    dispatcher.utter_message(text=INTRO["self_harm" if reason == "sensitive" and self_harm else reason])
     return ActionRequestHuman.hand_over(dispatcher, tracker, reason, context)
 
 
 class ActionScreenMessage(Action):
     """Runs before small talk and the fallback: hands angry or at-risk residents to people
-    (pausing the conversation, so the canned reply never comes); otherwise does nothing."""
+    (ending the turn, so the canned reply never comes); otherwise does nothing."""
 
     def name(self) -> Text:
         return "action_screen_message"
@@ -139,11 +152,11 @@ def people_should_answer(dispatcher: CollectingDispatcher, tracker: Tracker, tex
     it and a person on offer, whatever intent the NLU saw in it (a plea is no suggestion).
     Returns the events of either, or None when the assistant may answer as it planned."""
     try:
-        reason = backend.handoff_reason(text)
+        judged = backend.assess(text)
     except backend.BackendError:
         return None
-    if reason:
-        return hand_over_because(dispatcher, tracker, reason, context)
+    if judged.get("reason"):
+        return hand_over_because(dispatcher, tracker, judged["reason"], context, bool(judged.get("self_harm")))
     return offer_benefits(dispatcher, tracker, text) if benefits and context is None else None
 
 
@@ -165,4 +178,4 @@ def offer_benefits(dispatcher: CollectingDispatcher, tracker: Tracker, text: str
         return None
     dispatcher.utter_message(text=res["text"], buttons=[item_button(b["name"]) for b in res["benefits"]] + [PERSON_BUTTON])
     # The resident chooses next; no canned reply, form or guide that was planned follows.
-    return [FollowupAction("action_listen")]
+    return [END_TURN]

@@ -10,11 +10,10 @@ from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend
-from actions.human import INTRO, hand_over_because
+from actions.human import END_TURN, INTRO, hand_over_because
 
-# An action the router hands a turn to ends it: no rule covers "action_start_suggestion, then
-# action_answer_service", and without a rule the core fallback would hand the resident over.
-END_TURN = FollowupAction("action_listen")
+# An action the router hands a turn to ends it (END_TURN): no rule covers "action_start_suggestion,
+# then action_answer_service", and without a rule the core fallback would hand the resident over.
 ROUTE_ACTION = {"service": "action_answer_service", "incident": "action_start_incident",
                 "suggestion": "action_start_suggestion", "progress": "action_incident_status"}
 HANDING_ON = {*ROUTE_ACTION.values(), "action_route_message", "action_request_human"}  # all that ask the router
@@ -55,7 +54,7 @@ def routed_elsewhere(dispatcher: CollectingDispatcher, tracker: Tracker, here: s
         return [END_TURN]  # not the form the rule would start next
     reason = d.get("handoff_reason")
     if d["route"] == "person" and reason in INTRO and (reason == "complaint" or not screened):
-        return hand_over_because(dispatcher, tracker, reason) + [END_TURN]
+        return hand_over_because(dispatcher, tracker, reason)  # it ends the turn
     target = ROUTE_ACTION.get(d["route"])
     return [FollowupAction(target)] if target and target != here else None
 

@@ -217,17 +217,20 @@ def test_resident_page_receives_staff_replies_once():
     assert TestClient(app).post("/api/chat/updates", json={"sender": sender}).json()["messages"] == []
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("我要投诉你们窗口的工作人员，态度太差了", "sensitive"),
-    ("我想去信访", "sensitive"),
-    ("我真的不想活了", "sensitive"),
-    ("你们这什么破系统，问了半天都说不清", "angry"),
-    ("到底有没有人管！！！", "angry"),
-    ("居住证要带什么材料", None),
-    ("谢谢你！", None),
+@pytest.mark.parametrize("text, reason, self_harm", [
+    ("我要投诉你们窗口的工作人员，态度太差了", "sensitive", False),
+    ("我想去信访", "sensitive", False),
+    ("我真的不想活了", "sensitive", True),
+    ("你好，我老公喝了酒又打我", "sensitive", False),
+    ("你们这什么破系统，问了半天都说不清", "angry", False),
+    ("到底有没有人管！！！", "angry", False),
+    ("居住证要带什么材料", None, False),
+    ("谢谢你！", None, False),
 ])
-def test_messages_people_should_answer(text, reason):
-    assert TestClient(app, headers=SERVICE).post("/api/handoff/assess", json={"text": text}).json()["reason"] == reason
+def test_messages_people_should_answer(text, reason, self_harm):
+    """self_harm: the resident is also given the psychological assistance hotline."""
+    judged = TestClient(app, headers=SERVICE).post("/api/handoff/assess", json={"text": text}).json()
+    assert judged == {"reason": reason, "self_harm": self_harm}
 
 
 def test_canned_replies_come_from_the_item_the_resident_asked_about():

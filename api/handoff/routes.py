@@ -33,8 +33,8 @@ class CallbackPhoneIn(BaseModel):
 
 @router.post("/assess")
 def assess(body: AssessIn):
-    """Should people take this message? {'reason': 'sensitive' | 'angry' | None}"""
-    return {"reason": sensitivity.assess(body.text)}
+    """Should people take this message? {'reason': 'sensitive' | 'angry' | None, 'self_harm': bool}"""
+    return {"reason": sensitivity.assess(body.text), "self_harm": sensitivity.self_harm(body.text)}
 
 
 @router.post("/hardship", response_model=hardship.HardshipResponse)

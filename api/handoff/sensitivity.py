@@ -28,11 +28,15 @@ from shared.textnorm import clean, normalise
 N = "[0-9一二两三四五六七八九十几好多]+"  # a count: 三, 3, 好几, 十几
 STAFF = "(工作人员|窗口|办事员|柜台|你们的人|你们社区|你们街道|社区干部|街道干部|干部|网格员|书记|主任|经办人|那个人|那个女的|那个男的|小姑娘|小伙子)"
 
-# Residents at risk: self-harm, violence at home, threats, nobody caring for the frail. Heard
-# in a chat line or in the last sentence of a two-page letter alike.
-RISK = [
+# Thoughts of ending one's life: besides a person, the resident is given the psychological
+# assistance hotline.
+SELF_HARM = [
     r"不想活", r"活不下去", r"活着(没|有什么)意思", r"不如死了", r"想死", r"自杀", r"(?<![减年])轻生(?![产活])", r"寻短见", r"想不开",
     r"一了百了", r"(跳楼|跳河|割腕|喝农药|吃安眠药|烧炭)", r"结束(自己的)?生命",
+]
+# Residents at risk: self-harm, violence at home, threats, nobody caring for the frail. Heard
+# in a chat line or in the last sentence of a two-page letter alike.
+RISK = SELF_HARM + [
     r"(?<!反)家暴", r"(老公|丈夫|老婆|妻子|儿子|女儿|媳妇|女婿|家里人|男朋友|对象|他|她|爸|妈|继父|后妈).{0,6}(打|揍|抽|踢|虐待)(我|人|老人|孩子)(?!电话|手机|微信)",
     # "被打了", "被他打得…", not "楼板被打穿"
     r"被(人|他|她|他们|老公|丈夫)?(打|揍)(了|伤|得|成|一顿|耳光|骨折|住院|[，。！!,.\s]|$)", r"被(虐待|关起来|锁在家)", r"虐待",
@@ -276,6 +280,15 @@ def judge(text: str) -> Optional[str]:
     if found or len(re.findall(r"\w", _prepare(text))) < 2:
         return found
     return classifier().predict(text) or ("hardship" if describes_hardship(text) else None)
+
+
+_SELF_HARM = [re.compile(p) for p in SELF_HARM]
+
+
+def self_harm(text: str) -> bool:
+    """Whether the text speaks of ending one's life."""
+    t = _prepare(text or "")
+    return any(p.search(t) for p in _SELF_HARM)
 
 
 def assess(text: str) -> Optional[str]:
