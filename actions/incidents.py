@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.human import hand_over_because, people_should_answer
 from actions.routing import ending_turn, routed_elsewhere
-from actions.service import first_entity, resident_text
+from actions.service import first_entity, resident_text, utter_answer
 from shared.patterns import PHONE_FORMAT_HELP, TICKET_EXAMPLE, mask, phone_in, ticket_number_in
 from shared.textnorm import normalise
 
@@ -186,7 +186,8 @@ class ValidateIncidentForm(FormValidationAction):
             # Never guessed: the words are kept and the command centre confirms the place.
             dispatcher.utter_message(text="好的，我按您说的地点记录，由指挥中心核实具体位置。")
             return {"incident_address": value, "incident_address_tries": 0}
-        dispatcher.utter_message(text=where["question"])
+        # What is wrong with it; the form asks for the place again next, in its own words.
+        dispatcher.utter_message(text=where.get("problem") or where["question"])
         return {"incident_address": None, "incident_address_tries": tries}
 
     def validate_contact_phone(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
@@ -313,9 +314,7 @@ class ActionIncidentStatus(Action):
             else:
                 mine = backend.my_tickets(tracker.sender_id, text)
                 if not mine:
-                    dispatcher.utter_message(text=f"在这个对话里没有查到您反映过的问题。如果有工单号，请直接告诉我（如{TICKET_EXAMPLE}）。"
-                                                  f"在其他部门申请、办理的事项，可以拨打{backend.hotline()}查询进度。")
-                    return []
+                    return self.no_ticket(dispatcher, tracker, text)
                 t = mine[0]
         except backend.BackendError:
             dispatcher.utter_message(text=backend.unavailable())
@@ -323,4 +322,18 @@ class ActionIncidentStatus(Action):
         # The backend words the progress (a merged report: the work order handling it), as this
         # viewer may see it; the action only relays it.
         dispatcher.utter_message(text=t["progress"])
+        return []
+
+    @staticmethod
+    def no_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> List[Dict]:
+        """Nothing reported in this conversation. An application the text names ("低保申请交上去
+        一个月了，批下来没有") is told its time limit, and who can say how far it has got."""
+        res = backend.service_answer(text=text[:2000], aspect_hint="time", community=tracker.get_slot("community"))
+        if res["status"] == "answered" and res.get("service_code"):
+            dispatcher.utter_message(text=f"各窗口受理的申请，办理进度我这里查不到。【{res['service_name']}】的办理时限如下，"
+                                          f"超过时限还没有结果的，可以打受理窗口的电话问（点“在哪办”看地址和电话），"
+                                          f"也可以拨打{backend.hotline()}。")
+            return [SlotSet("aspect", res["aspect"])] + utter_answer(dispatcher, res)
+        dispatcher.utter_message(text=f"在这个对话里没有查到您反映过的问题。如果有工单号，请直接告诉我（如{TICKET_EXAMPLE}）。"
+                                      f"在其他部门申请、办理的事项，可以拨打{backend.hotline()}查询进度。")
         return []

@@ -56,6 +56,22 @@ def pressed_follow_up(tracker: Tracker) -> bool:
             and first_entity(tracker, "aspect") is not None and first_entity(tracker, "service_item") is not None)
 
 
+def utter_answer(dispatcher: CollectingDispatcher, res: dict) -> List[Dict]:
+    """A guide answer (backend.service_answer) said one part a message, the follow-up questions
+    under the last; the item it is about becomes the one under discussion, and an answer about
+    no item (the centres' opening hours) ends talk of the last one."""
+    parts = res.get("sections") or [res["text"]]
+    buttons = [follow_up_button(res["service_name"], f) for f in res.get("follow_ups") or []]
+    for i, part in enumerate(parts, 1):
+        if i == len(parts) and buttons:
+            dispatcher.utter_message(text=part, buttons=buttons)
+        else:
+            dispatcher.utter_message(text=part)
+    if res.get("service_code") or res["status"] in ("answered", "need_community"):
+        return [SlotSet("service_code", res.get("service_code"))]
+    return []
+
+
 class ActionAnswerService(Action):
     def name(self) -> Text:
         return "action_answer_service"
@@ -117,16 +133,8 @@ class ActionAnswerService(Action):
                        for c in res["candidates"]]
             dispatcher.utter_message(text=res["text"], buttons=buttons)
             return events + [SlotSet("awaiting_community", False)]
-        # One message per part; the follow-up questions go under the last one.
-        parts = res.get("sections") or [res["text"]]
-        buttons = [follow_up_button(res["service_name"], f) for f in res.get("follow_ups") or []]
-        for i, part in enumerate(parts, 1):
-            if i == len(parts) and buttons:
-                dispatcher.utter_message(text=part, buttons=buttons)
-            else:
-                dispatcher.utter_message(text=part)
+        events += utter_answer(dispatcher, res)
         if res.get("service_code"):
-            events.append(SlotSet("service_code", res["service_code"]))
             if voice:
                 # A caller hears the short version; the backend's voice channel offers the whole
                 # guide by SMS (a choice it handles itself, api/channels/voice.py).

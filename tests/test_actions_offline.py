@@ -57,7 +57,22 @@ def test_out_of_hours_the_resident_is_told_when_and_whom_to_call(backend):
     hotline = recorded("district")["hotline"]
     assert case["status"] == "callback" and case["centre_hours"] in text and case["centre_phone"] in text
     assert hotline in text and "12345" not in text
-    assert events == []  # the assistant carries on answering meanwhile
+    # Not paused (the assistant answers the next message meanwhile), but this turn ends here.
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_listen"}]
+
+
+def test_out_of_hours_a_resident_at_risk_gets_people_and_the_hotlines_and_nothing_canned(backend):
+    """"不想活了" read as `deny` is screened before the rule's "好的。还有什么可以帮您？"."""
+    from actions.human import ActionScreenMessage
+    backend.on("POST", "/api/handoff/assess", {"reason": "sensitive", "self_harm": True})
+    backend.on("POST", "/api/handoff", recorded("handoff_callback"))
+    t = tracker("ask_for_a_person")
+    t.latest_message = {**t.latest_message, "text": "不想活了，活着没意思", "intent": {"name": "deny", "confidence": 0.9}}
+    text, _, events = run(ActionScreenMessage(), t)
+    assert "心理援助热线12356" in text and "110" in text and recorded("handoff_callback")["centre_phone"] in text
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_listen"}]
+    (_, _, _, sent), = backend.asked("POST", "/api/handoff")
+    assert sent["reason"] == "sensitive"
 
 
 def test_a_confirmed_report_is_filed_once_and_its_number_told(backend):
@@ -137,4 +152,55 @@ def test_with_the_backend_down_the_configured_hotline_is_given(monkeypatch):
     monkeypatch.setenv("RSA_BACKEND_URL", "http://127.0.0.1:9")
     get_settings.cache_clear()
     text, _, events = run(ActionRequestHuman(), tracker("ask_for_a_person"))
-    assert get_settings().hotline in text and "人工服务暂时连接不上" in text and events == []
+    assert get_settings().hotline in text and "人工服务暂时连接不上" in text
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_listen"}]
+
+
+@pytest.mark.parametrize("text, item", [("我那个低保申请交上去一个月了，到底批下来没有", "最低生活保障"),
+                                        ("我申请的残疾证办下来了吗", "残疾人证")])
+def test_an_application_waited_on_is_told_its_time_limit_and_whom_to_ask(backend, text, item):
+    """Nothing reported here, but an application the text names: its time limit, not "no report
+    found" (the guide answer is the real backend's, asked in this process)."""
+    from fastapi.testclient import TestClient
+
+    from actions.incidents import ActionIncidentStatus
+    from api.main import app
+    from tests.conftest import SERVICE
+    answer = TestClient(app, headers=SERVICE).post("/api/assist/service-answer",
+                                                   json={"text": text, "aspect_hint": "time"}).json()
+    backend.on("GET", "/api/tickets", []).on("POST", "/api/assist/service-answer", answer)
+    t = tracker("ask_for_a_person")
+    t.latest_message = {**t.latest_message, "text": text, "intent": {"name": "check_incident_status", "confidence": 0.9}}
+    said, messages, events = run(ActionIncidentStatus(), t)
+    assert "办理进度我这里查不到" in said and f"【{item}】" in said and "承诺时限" in said, said
+    assert "没有查到您反映过的问题" not in said
+    assert any(b["title"] == "在哪办" for b in messages[-1].get("buttons") or [])
+    assert {"event": "slot", "timestamp": None, "name": "service_code", "value": answer["service_code"]} in events
+
+
+def test_a_report_asked_after_with_nothing_filed_here_asks_for_the_number(backend):
+    from actions.incidents import ActionIncidentStatus
+    backend.on("GET", "/api/tickets", []).on("POST", "/api/assist/service-answer",
+                                            {"status": "unknown", "text": "抱歉", "aspect": "time"})
+    t = tracker("ask_for_a_person")
+    t.latest_message = {**t.latest_message, "text": "我上周反映的路灯什么时候修好",
+                        "intent": {"name": "check_incident_status", "confidence": 0.9}}
+    said, _, _ = run(ActionIncidentStatus(), t)
+    assert "没有查到您反映过的问题" in said and "工单号" in said
+
+
+@pytest.mark.parametrize("place, said", [("幸福小区3幢2单元", "没找到这个地点。"), ("柳岸社区", "柳岸社区范围比较大。")])
+def test_a_place_that_finds_no_grid_is_said_once_and_the_form_asks_again(backend, place, said):
+    """Only what is wrong with the place: the form's own question (utter_ask_incident_address)
+    comes next, not a second one like it (the backend's reply is the real one, asked here)."""
+    from fastapi.testclient import TestClient
+
+    from actions.incidents import ValidateIncidentForm
+    from api.main import app
+    from tests.conftest import SERVICE
+    backend.on("POST", "/api/incidents/locate",
+               TestClient(app, headers=SERVICE).post("/api/incidents/locate", json={"text": place}).json())
+    d = CollectingDispatcher()
+    got = ValidateIncidentForm().validate_incident_address(place, d, tracker("ask_for_a_person"), {})
+    assert got == {"incident_address": None, "incident_address_tries": 1}
+    assert [m["text"] for m in d.messages] == [said]

@@ -70,6 +70,24 @@ def test_unknown_community_is_asked_again_with_the_list():
         assert res["status"] == "need_community" and "柳岸社区" in res["text"]
 
 
+@pytest.mark.parametrize("text", ["社区服务中心几点上班，周六开门吗", "你们街道中午休息吗", "办事大厅的办公时间是几点到几点"])
+def test_opening_hours_asked_with_no_item_are_told_for_the_residents_own_centres(text):
+    res = ask(text=text)
+    assert res["status"] == "need_community" and "明湖区政务服务中心" in res["text"] and "办公时间：工作日" in res["text"]
+    assert "哪个社区" in res["text"] and not res.get("service_code")
+    res = ask(text="柳岸社区", aspect_hint="place", community="柳岸社区", answers_question=True)
+    assert res["status"] == "answered" and res["community"] == "柳岸社区"
+    assert "柳岸社区党群服务中心" in res["text"] and "湖滨街道便民服务中心" in res["text"]
+    assert "工作日 8:30-11:30，13:30-17:00；周六上午值班" in res["text"] and "电话：" in res["text"]
+    assert "没有找到这个社区" in ask(text="火星社区", community="火星社区", answers_question=True)["text"]
+
+
+def test_opening_hours_with_the_community_named_are_told_at_once():
+    res = ask(text="柳岸社区服务中心周六开门吗")
+    assert res["status"] == "answered" and "周六上午值班" in res["text"]
+    assert ask(text="医院几点上班")["status"] == "unknown"  # not the centres' hours
+
+
 def test_ambiguous_question_offers_candidates():
     res = ask(text="办户口要什么材料")
     assert res["status"] == "ambiguous" and len(res["candidates"]) >= 2

@@ -25,6 +25,9 @@ def route(text, sender="", **intents):
     ("居住证过期了还能补吗", {"check_incident_status": 0.7, "ask_service": 0.2}, "service"),
     ("我上周反映的路灯什么时候修好", {"report_incident": 0.6, "check_incident_status": 0.3}, "progress"),
     ("我刚才报的那个井盖怎么样了", {"report_incident": 0.6, "check_incident_status": 0.3}, "progress"),
+    # "我" said elsewhere in the sentence, or an application waited on.
+    ("我的电话是13812345678，上次反映的路灯的事情怎么样了", {"check_incident_status": 0.9}, "progress"),
+    ("我那个低保申请交上去一个月了，到底批下来没有", {"check_incident_status": 0.9}, "progress"),
     # A broken card is a service; a broken street light is a report.
     ("社保卡坏了去哪换", {"report_incident": 0.7, "ask_service": 0.25}, "service"),
     ("小区门口的路灯坏了好几天了", {"ask_service": 0.55, "report_incident": 0.4}, "incident"),

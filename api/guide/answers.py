@@ -62,7 +62,7 @@ def _online_text(s: ServiceItem) -> str:
     return "这个事项暂时不能网上办理，需要到窗口办理。"
 
 
-def _centre_text(c: ServiceCentre, window: str, hours_note: str) -> str:
+def centre_text(c: ServiceCentre, window: str = "", hours_note: str = "") -> str:
     # "地址：" and "电话：" open their own lines: the chat page turns those into a map link and a
     # tap-to-call link (api/static/chat-links.js).
     lines = [f"地址：{c.address}", f"窗口：{window or c.window}", f"办公时间：{c.hours}"]
@@ -85,7 +85,7 @@ def _where_section(s: ServiceItem, centre: Optional[ServiceCentre], community: O
     if centre is None:
         return (f"{head}在{LEVEL_NAME[s.handled_at]}办理。告诉我您住在哪个社区（例如“柳岸社区”），"
                 "我把具体地址、窗口和电话发给您。")
-    text = f"{head}{_where_intro(s, centre, community)}\n{_centre_text(centre, s.window, s.hours_note)}"
+    text = f"{head}{_where_intro(s, centre, community)}\n{centre_text(centre, s.window, s.hours_note)}"
     if s.tongban in ("全区通办", "全市通办", "全省通办", "跨省通办"):
         text += f"\n本事项{s.tongban}，也可以到其他便民服务中心办理。"
     return text

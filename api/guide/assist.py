@@ -83,6 +83,33 @@ def unknown_text() -> str:
             f"您可以换个说法再问一次，或者拨打政务服务热线{get_settings().hotline}，也可以回复“转人工”找社区工作人员。")
 
 
+# When the service centres are open ("社区服务中心几点上班，周六开门吗"), asked with no item.
+CENTRE_HOURS = re.compile(
+    r"(几点|什么时[候间]|啥时候)(钟)?(上班|下班|开门|关门|办公|开始办)|(上班|下班|办公|工作|开门|营业)时间|"
+    r"(周六|周日|星期六|星期天|星期日|礼拜六|礼拜天|周末|节假日|假期|中午)(上班|开门|办公|有人|能办|可以办|办不办|休息)|"
+    r"(开门|开着|有人上班)(吗|没|不)")
+# … of the centres: not a hospital's or a museum's hours.
+CENTRE_WORDS = re.compile(r"社区|街道|服务中心|大厅|窗口|你们|政务|便民|办事|居委")
+
+
+def centre_hours(session: Session, req: AnswerRequest) -> AnswerResponse:
+    """The opening hours of the resident's community centre and street centre; without a
+    community, the district centre's, and the question which community."""
+    community = places.find_community(session, req.community or "") or places.find_community(session, req.text)
+    if community is None and req.answers_question:
+        text = f"没有找到这个社区。{places.district(session).name}的社区有：{'、'.join(places.community_names(session))}。请问您住在哪个社区？"
+        return AnswerResponse(status="need_community", aspect="place", text=text)
+    if community is None:
+        district = places.district_centre(session)
+        parts = [f"{district.name}：\n{answers.centre_text(district)}",
+                 "社区党群服务中心和街道便民服务中心的办公时间各不相同。告诉我您住在哪个社区（例如“柳岸社区”），"
+                 "我把您那里服务中心的地址、办公时间和电话发给您。"]
+        return AnswerResponse(status="need_community", aspect="place", text="\n\n".join(parts), sections=parts)
+    parts = [f"{c.name}：\n{answers.centre_text(c)}" for c in (community.centre, community.street.centre)]
+    return AnswerResponse(status="answered", aspect="place", community=community.name, text="\n\n".join(parts),
+                          sections=parts)
+
+
 def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> AnswerResponse:
     aspect = answers.detect_aspect(req.text, req.aspect_hint)
     matches = index.search(req.text)
@@ -105,6 +132,10 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         return AnswerResponse(status="ambiguous", aspect=aspect, text=text,
                               candidates=[Candidate(code=m.code, name=m.name, score=round(m.score, 3)) for m in chosen])
     item = session.scalars(select(ServiceItem).where(ServiceItem.code == code)).first() if code else None
+    # Hours asked with no item, or the community told after that question (no item under discussion).
+    if item is None and ((CENTRE_HOURS.search(req.text) and CENTRE_WORDS.search(req.text))
+                         or (req.answers_question and not req.context_code)):
+        return centre_hours(session, req)
     if item is None:
         return AnswerResponse(status="unknown", aspect=aspect, text=unknown_text())
     community = places.find_community(session, req.community or "")

@@ -67,7 +67,7 @@ def classify(body: TextIn, session=Depends(reading)):
 def locate_(body: LocateIn, session=Depends(reading)):
     r = locate(session, body.text, body.lat, body.lon)
     g = r.grid
-    return {"status": r.status, "question": r.question,
+    return {"status": r.status, "question": r.question, "problem": r.problem,
             "grid": g.name if g else None,
             "community": g.community.name if g else None,
             "street": g.community.street.name if g else None,

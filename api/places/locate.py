@@ -41,6 +41,9 @@ class Located:
     grid: Optional[Grid] = None
     candidates: List[Grid] = field(default_factory=list)
     question: str = ""
+    # What is wrong with the place, without the question: said before a form asks for the place
+    # again in its own words.
+    problem: str = ""
     place: str = ""  # the address(es) as written in the text, '' when none was found
 
 
@@ -123,9 +126,10 @@ def _by_text(session: Session, raw: str, areas: List[Area]):
     if not hits:
         community = find_community(session, raw)
         if community is not None:
-            return Located("ambiguous", candidates=list(community.grids),
+            return Located("ambiguous", candidates=list(community.grids), problem=f"{community.name}范围比较大。",
                            question=f"{community.name}范围比较大，请告诉我具体的小区和几幢，或者路名和门牌号。"), []
-        return Located("unknown", question="没找到这个地点。请告诉我小区名称和几幢，或者路名和门牌号，比如“柳岸新村5幢”“文昌路150号”。"), []
+        return Located("unknown", problem="没找到这个地点。",
+                       question="没找到这个地点。请告诉我小区名称和几幢，或者路名和门牌号，比如“柳岸新村5幢”“文昌路150号”。"), []
     # Longer names win (荷花池公园 over 荷花池路) when one contains the other.
     hits = [a for a in hits if not any(b.base != a.base and a.base in b.base for b in hits)]
     exact = {a.grid.id: a.grid for a in hits
@@ -137,5 +141,5 @@ def _by_text(session: Session, raw: str, areas: List[Area]):
     if len(candidates) == 1 and hits[0].lo is None:
         return Located("found", candidates[0]), hits
     base = hits[0].base
-    return Located("ambiguous", candidates=candidates,
+    return Located("ambiguous", candidates=candidates, problem=f"“{base}”范围比较大，要说到几幢或几号才能派给网格。",
                    question=f"“{base}”范围比较大，请再说具体一点：是几幢或几号？附近有什么标志？"), hits

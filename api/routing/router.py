@@ -67,12 +67,15 @@ PROGRESS_WORDS = re.compile(
     r"(查|问)(一下|问)?(我的)?(工单|进度|办理情况)|工单|办到哪")
 # How is it going: with "我上周报的" or a work order of this conversation, a plain question will do.
 HOW_IS_IT = re.compile(r"怎么样|咋样|如何了|怎么还|还没|有没有|到哪|了吗|了没|[吗呢?？]$")
-OWN_EARLIER = re.compile(r"我(们)?(上次|之前|前几天|前天|昨天|刚才|刚刚|上周|上个月|前段时间|早先|已经)?(在这里|跟你们|向你们)?"
+# "我上周报的", or with a time alone ("我的电话是……，上次反映的路灯"): one's own, said either way.
+EARLIER = "(上次|之前|前几天|前天|昨天|刚才|刚刚|上周|上个月|前段时间|早先|已经)"
+OWN_EARLIER = re.compile(rf"(我(们)?{EARLIER}?|{EARLIER})(在这里|跟你们|向你们)?"
                          r"(反映|报|提交|投诉|举报|申请|登记|提)(过|了)?的")
 # Waiting for an answer, an approval or a payment that was asked for: always about an earlier
 # request ("投诉的邮件为什么一直没有答复", "补贴申请了半年还没到账"). Not "还没人修": that problem goes on.
 AWAITING = re.compile(r"(没有?|未|不见)(收到)?(任何)?(答复|回复|回音|到账|到位|批下来|办下来|下文|兑现|发放下来|批复)|"
-                      r"迟迟(办|批|发)不下来|还未到(账|位)?|(答复|回复|到账)(了吗|了没|呢)")
+                      r"迟迟(办|批|发)不下来|还未到(账|位)?|(答复|回复|到账)(了吗|了没|呢)|"
+                      r"(批|办|发)下来(了)?(没有?|吗|了吗)|到账(了)?没有?")
 # A complaint about how a department or its staff handled something: people answer it.
 AGAINST_DEPARTMENT = re.compile(
     r"(投诉|举报|质疑|控告)[^，。,\n]{0,12}(局|委员会|发改委|政府|部门|法院|村委|居委会|街道办|派出所|执法队|城管|交警)"
