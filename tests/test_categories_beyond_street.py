@@ -48,6 +48,9 @@ def test_a_letter_goes_where_real_letters_teach_when_its_words_mislead():
     ("学校门口的路灯坏了好几天了", "路灯不亮", "ZJ"),
     ("医院门口的垃圾桶满了没人收", "垃圾满溢", "WG"),
     ("老板拖欠工资三个月了", "劳资纠纷拖欠工资", "RS"),  # still the mediated wage dispute, not a new category
+    # As residents say them, not as the catalogue names them (楼道灯, 犬只粪便).
+    ("楼道里的灯坏了一个礼拜了没人修", "小区公共设施损坏", "WG"),
+    ("狗狗在小区里乱拉屎没人管", "犬只粪便未清理", "WG"),
 ])
 def test_street_reports_keep_their_grid_category(text, category, handler):
     r = classify(text)
