@@ -36,10 +36,18 @@ def test_classification(text, category, grade):
     assert r["category"] == category and r["confidence"] > 0 and r["grade"] == grade
 
 
-@pytest.mark.parametrize("text", ["厨房煤气泄漏了好大的味道", "楼下电动车起火了", "有人被困在电梯里了", "路边有人触电倒地"])
+@pytest.mark.parametrize("text", ["厨房煤气泄漏了好大的味道", "楼下电动车起火了", "有人被困在电梯里了", "路边有人触电倒地",
+                                  "我们小区电梯又坏了，困了一个老人在里面"])
 def test_danger_words_make_an_emergency_of_the_highest_grade(text):
     r = client.post("/api/incidents/classify", json={"text": text}).json()
     assert r["emergency"] is True and r["grade"] == "重大"
+
+
+@pytest.mark.parametrize("text, category", [("隔壁单元有人在楼道里堆了好多纸板，怕着火", "楼道堆物"),
+                                            ("电动车推进楼道充电，万一起火怎么办", "电动车楼道充电")])
+def test_a_danger_feared_is_a_hazard_to_remove_not_an_emergency(text, category):
+    r = client.post("/api/incidents/classify", json={"text": text}).json()
+    assert r["emergency"] is False and r["danger_words"] == [] and r["category"] == category
 
 
 def test_raise_keywords_raise_the_grade():

@@ -27,7 +27,10 @@ GRID_STATION = "WG"
 # Said anywhere, these make an emergency: the resident is told to call 119/110/120 first.
 DANGER = ["起火", "着火", "失火", "火灾", "烧起来", "冒火", "煤气泄漏", "燃气泄漏", "煤气味", "燃气味", "漏气",
           "有人受伤", "受伤了", "流血", "昏倒", "晕倒", "触电", "电到人", "被困", "困在电梯", "关在电梯",
-          "倒塌", "塌了", "塌陷", "爆炸", "掉进去了", "溺水", "有人落水"]
+          "倒塌", "塌了", "塌陷", "爆炸", "掉进去了", "溺水", "有人落水",
+          "困住", "困在里面", "关在里面", "困了一个", "困了个", "卡在电梯"]
+# A danger feared is no emergency: "楼道里堆了好多纸板，怕着火" is a hazard to remove, not a fire.
+FEARED = re.compile(r"(怕|担心|害怕|容易|万一|一旦|防止|避免|以防|小心|可能|会|引发|引起|导致|造成)(发生|出现|被)?$")
 CONFIDENT = 0.6
 # The street (grid) categories come first: a short report that fits one keeps it, however the
 # wider catalogue (schools, wages, hospitals, shops …) might also read it.
@@ -230,8 +233,9 @@ class Classified:
 
 
 def danger_words(text: str) -> List[str]:
+    """The danger words said as happening, not as feared."""
     t = normalise(clean(text))
-    return [w for w in DANGER if w in t]
+    return [w for w in DANGER if any(not FEARED.search(t[:m.start()]) for m in re.finditer(re.escape(w), t))]
 
 
 class IncidentClassifier:
