@@ -36,6 +36,8 @@ def route(text, sender="", **intents):
     # A proposal vs a problem now.
     ("建议在文昌路增设一个公交站，附近居民出行太不方便了", {"report_incident": 0.55, "make_suggestion": 0.4}, "suggestion"),
     ("文昌路公交站的顶棚塌了一半，下雨天没法等车", {"make_suggestion": 0.6, "report_incident": 0.35}, "incident"),
+    # "希望……修一下" asks for a repair, not for something new.
+    ("我们村的路灯好几年都没亮过了，晚上出门都要打手电筒，希望政府能给修一下", {"make_suggestion": 1.0}, "incident"),
     # Asking where to complain is a question; complaining is a report.
     ("投诉电话是多少", {"report_incident": 0.6, "ask_service": 0.35}, "service"),
     ("我要投诉楼下饭店油烟扰民", {"ask_service": 0.5, "report_incident": 0.45}, "incident"),
