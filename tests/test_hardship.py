@@ -53,6 +53,7 @@ def test_the_issue_message_gets_the_matching_benefits_in_one_short_list():
     ("我是肢体残疾，一直找不到工作，家里生活困难", "残疾人两项补贴"),
     ("两个孩子都在上学，学费交不起了，家里收入也低", "家庭经济困难学生资助"),
     ("查出来尿毒症要长期透析，医药费太多了，能申请什么", "慈善救助申请"),
+    ("我老伴瘫痪在床，我自己也七十多了，照顾不过来，有什么补助吗", "居家养老服务补贴"),
 ])
 def test_the_list_follows_the_hardship_described(text, specific):
     res = hardship_answer(text)
