@@ -27,6 +27,7 @@ from shared.textnorm import clean, normalise
 WEIGHT = {"name": 1.0, "alias": 0.95, "keyword": 0.8}
 SOUND_FACTOR = 0.9       # a homophone is almost as good as the right characters
 PARTIAL_FACTOR = 0.8     # partial or misspelt names count for less
+GAP = 2                  # characters between a name's words, in order ("怎么")
 INSIDE_FACTOR = 0.8      # the question is only part of a name
 SUBSUMED_FACTOR = 0.4    # a match inside another item's longer match
 CONFIDENT = 0.7          # top score needed to answer without asking
@@ -98,11 +99,17 @@ def _match_term(term: Term, q: str, q_syl: List[str]) -> Optional[Tuple[float, s
         pos = _find_syllables(term.syl, q_syl)
         if pos is not None:
             return w * SOUND_FACTOR, "sound", set(range(pos, pos + len(term.text)))
-    if len(term.words) >= 2:
+    if len(term.words) >= 2 and term.kind == "keyword":
         # 居住证快到期 meets 居住证到期了: every content word present, in any order.
         found = [q.find(x) for x in term.words]
         if all(p >= 0 for p in found):
             return w * SOUND_FACTOR, "words", {i for x, p in zip(term.words, found) for i in range(p, p + len(x))}
+    if len(term.words) >= 2:
+        # A name's or an alias's words in order with a question word between ("养老金怎么认证"
+        # says 养老金认证); further apart they may be about other things ("老人有什么补贴").
+        m = re.search(f".{{0,{GAP}}}".join(map(re.escape, term.words)), q)
+        if m:
+            return w * SOUND_FACTOR, "words", set(range(m.start(), m.end()))
     if term.kind == "keyword":
         return None
     if len(q) >= 2 and q in term.text and strip_verb(q) == q:
@@ -137,8 +144,7 @@ class TermIndex:
             terms += [Term(prepare_query(k), "keyword") for k in e.keywords]
             for t in terms:
                 t.syl = _syllables(t.text)
-                if t.kind == "keyword":
-                    t.words = [x for x in jieba.cut(t.text) if len(x) >= 2]
+                t.words = [x for x in jieba.cut(t.text) if len(x) >= 2]
             self.items[e.code] = (e.name, [t for t in terms if t.text])
 
     def search(self, text: str, limit: int = 5) -> List[Match]:
