@@ -90,12 +90,13 @@ def test_hardship_conversation_lists_benefits_then_a_person_on_request(talk, sta
     # ... and the person on offer is one press away.
     assert "已为您转接" in text_of(talk("/request_human"))
 
-    # The same hardship with a risk to life: a person at once, with the safety line, no list.
+    # The same hardship with a risk to life: a person at once, with the safety lines (the
+    # emergency numbers and the psychological assistance hotline), no list.
     import requests
     r = requests.post(f"{stack['rasa']}/webhooks/h5/webhook", headers=SERVICE, timeout=60,
                       json={"sender": talk.sender + "-risk", "message": PAIRS[0][1]})
     said = text_of(r.json())
-    assert "如果有人身危险" in said and "已为您转接" in said and "最低生活保障" not in said
+    assert "110" in said and "12356" in said and "已为您转接" in said and "最低生活保障" not in said
 
 
 @pytest.mark.e2e
