@@ -55,7 +55,8 @@ class Term:
     text: str
     kind: str
     syl: List[str] = field(default_factory=list)
-    words: List[str] = field(default_factory=list)  # a keyword's content words (2+ characters)
+    words: List[str] = field(default_factory=list)  # its content words (2+ characters)
+    in_order: Optional[re.Pattern] = None  # a name's or alias's words in order, GAP apart
 
 
 @dataclass
@@ -104,10 +105,8 @@ def _match_term(term: Term, q: str, q_syl: List[str]) -> Optional[Tuple[float, s
         found = [q.find(x) for x in term.words]
         if all(p >= 0 for p in found):
             return w * SOUND_FACTOR, "words", {i for x, p in zip(term.words, found) for i in range(p, p + len(x))}
-    if len(term.words) >= 2:
-        # A name's or an alias's words in order with a question word between ("养老金怎么认证"
-        # says 养老金认证); further apart they may be about other things ("老人有什么补贴").
-        m = re.search(f".{{0,{GAP}}}".join(map(re.escape, term.words)), q)
+    elif term.in_order is not None:
+        m = term.in_order.search(q)
         if m:
             return w * SOUND_FACTOR, "words", set(range(m.start(), m.end()))
     if term.kind == "keyword":
@@ -145,6 +144,10 @@ class TermIndex:
             for t in terms:
                 t.syl = _syllables(t.text)
                 t.words = [x for x in jieba.cut(t.text) if len(x) >= 2]
+                if t.kind != "keyword" and len(t.words) >= 2:
+                    # A question word between a name's words ("养老金怎么认证" says 养老金认证);
+                    # further apart they may be about other things ("老人有什么补贴").
+                    t.in_order = re.compile(f".{{0,{GAP}}}".join(map(re.escape, t.words)))
             self.items[e.code] = (e.name, [t for t in terms if t.text])
 
     def search(self, text: str, limit: int = 5) -> List[Match]:

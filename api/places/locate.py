@@ -128,8 +128,9 @@ def _by_text(session: Session, raw: str, areas: List[Area]):
         if community is not None:
             return Located("ambiguous", candidates=list(community.grids), problem=f"{community.name}范围比较大。",
                            question=f"{community.name}范围比较大，请告诉我具体的小区和几幢，或者路名和门牌号。"), []
-        return Located("unknown", problem="没找到这个地点。",
-                       question="没找到这个地点。请告诉我小区名称和几幢，或者路名和门牌号，比如“柳岸新村5幢”“文昌路150号”。"), []
+        problem = "没找到这个地点。"
+        return Located("unknown", problem=problem,
+                       question=problem + "请告诉我小区名称和几幢，或者路名和门牌号，比如“柳岸新村5幢”“文昌路150号”。"), []
     # Longer names win (荷花池公园 over 荷花池路) when one contains the other.
     hits = [a for a in hits if not any(b.base != a.base and a.base in b.base for b in hits)]
     exact = {a.grid.id: a.grid for a in hits
