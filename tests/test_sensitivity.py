@@ -30,6 +30,11 @@ def test_ordinary_messages_stay_with_the_assistant():
     ("窗口那个工作人员故意刁难我，材料齐了也不给办", "sensitive"),
     ("我实在活不下去了", "sensitive"),
     ("你们这个破系统，问三遍了还答非所问", "angry"),
+    # A family member's wages or insurance is a dispute, not violence at home; a blow still is.
+    ("我儿子在外地打工，工地老板欠了他三个月工资不给", None),
+    ("我女儿打电话给我说公司不给她交社保", None),
+    ("我儿子在工地被老板打了一顿", "sensitive"),
+    ("我老公喝了酒就打我", "sensitive"),
 ])
 def test_patterns_and_what_they_leave_alone(text, reason):
     assert sensitivity.assess(text) == reason
