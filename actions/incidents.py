@@ -19,6 +19,9 @@ from shared.patterns import PHONE_FORMAT_HELP, TICKET_EXAMPLE, mask, phone_in, t
 from shared.textnorm import normalise
 
 EMERGENCY = "⚠️ 这是紧急情况！请马上拨打119（火警、燃气泄漏、被困）、110（治安）或120（有人受伤），先保证人身安全。\n我同时把情况登记为最高等级（重大），马上派单。"
+# Someone shut in a lift: the lift's own rescue line reaches the maintenance company fastest.
+LIFT = re.compile(r"电梯.{0,12}(困|关|卡)|(困|关|卡)(在)?.{0,6}电梯")
+LIFT_RESCUE = "电梯困人请同时拨打电梯应急救援电话96333（电梯里的报警按钮也能呼叫维保单位），让被困的人不要扒门、不要乱按。"
 CORRECTION = ("改成", "改为", "不对", "写错", "错了", "应该是", "换成", "更正")
 FORM_SLOTS = ["incident_description", "incident_address", "contact_phone", "incident_confirm", "incident_draft",
               "incident_address_tries", "incident_pending", "requested_slot"]
@@ -114,6 +117,8 @@ class ActionStartIncident(Action):
             return handed
         if c["emergency"]:
             dispatcher.utter_message(text=EMERGENCY)
+            if LIFT.search(text):
+                dispatcher.utter_message(text=LIFT_RESCUE)
         what = c["category"] or "您反映的问题"
         dispatcher.utter_message(text=f"收到，我来帮您登记【{what}】。")
         if where["status"] == "found":

@@ -63,6 +63,11 @@ def test_danger_words_first_tell_to_call_emergency_numbers(talk):
     assert t.grade == "重大"
 
 
+def test_someone_shut_in_a_lift_is_also_given_the_lift_rescue_line(talk):
+    reply = text_of(talk("电梯又坏了，困了一个老人在里面"))
+    assert "119" in reply and "96333" in reply
+
+
 def test_bad_phone_is_asked_again(talk):
     talk("小区门口垃圾堆了好几天没人清")
     talk("桃源新村")
