@@ -27,7 +27,8 @@ def test_hardship_is_answered_and_the_same_hardship_with_a_risk_goes_to_a_person
 
 
 @pytest.mark.parametrize("text", ["低保要带什么材料", "失业金怎么领", "残疾证在哪里办", "我想给我妈办张老年卡",
-                                  "我一个人带孩子去打疫苗要带什么"])
+                                  "我一个人带孩子去打疫苗要带什么",
+                                  "我妈今年八十一了 听人家说有啥老人补贴的 咋领啊"])
 def test_ordinary_questions_are_no_hardship(text):
     assert sensitivity.judge(text) is None
 
@@ -54,6 +55,8 @@ def test_the_issue_message_gets_the_matching_benefits_in_one_short_list():
     ("两个孩子都在上学，学费交不起了，家里收入也低", "家庭经济困难学生资助"),
     ("查出来尿毒症要长期透析，医药费太多了，能申请什么", "慈善救助申请"),
     ("我老伴瘫痪在床，我自己也七十多了，照顾不过来，有什么补助吗", "居家养老服务补贴"),
+    # no pension and living off bottles picked up: told as residents tell it, no plea needed
+    ("我六十多了，没儿没女，也没退休金，每个月就靠捡瓶子卖点钱", "特困人员救助供养"),
 ])
 def test_the_list_follows_the_hardship_described(text, specific):
     res = hardship_answer(text)
