@@ -50,6 +50,9 @@ def test_a_letter_goes_where_real_letters_teach_when_its_words_mislead():
     ("老板拖欠工资三个月了", "劳资纠纷拖欠工资", "RS"),  # still the mediated wage dispute, not a new category
     # As residents say them, not as the catalogue names them (楼道灯, 犬只粪便).
     ("楼道里的灯坏了一个礼拜了没人修", "小区公共设施损坏", "WG"),
+    # "合理" sounds like the river keyword "河里": a two-character keyword is not matched by sound
+    ("孩子学校让交五百块资料费，也不给收据，这合理吗", "学校乱收费", "JY"),
+    ("昨天在菜场那家熟食店买的卤肉，全家吃了都拉肚子", "食品安全", "SJ"),
     ("狗狗在小区里乱拉屎没人管", "犬只粪便未清理", "WG"),
 ])
 def test_street_reports_keep_their_grid_category(text, category, handler):

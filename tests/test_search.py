@@ -42,13 +42,24 @@ def resolve(index, text):
     ("办营业执照开个小店", "个体工商户登记"),
     ("租房备案", "房屋租赁登记备案"),
     ("养老金认证", "养老金领取资格认证"),
+    # residents' own words for items they ask about
+    ("开个小饭店要办哪些证", "小餐饮登记"),
+    ("外来务工人员子女读书问题", "义务教育入学"),
+    ("退休老人去世了丧葬费怎么领", "参保人员死亡待遇领取（丧葬补助金、抚恤金）"),
+    ("医保卡里的钱能给家里人用吗", "职工医保个人账户家庭共济"),
+    ("住院自己垫的钱怎么报", "医疗费用手工（零星）报销"),
+    ("我老伴上个月走了，她的户口要去哪里销掉", "死亡注销户口"),
+    ("公司让我开个证明说我没有犯过罪，去哪开", "无犯罪记录证明"),
+    ("我家养了条泰迪 要办证吗", "养犬登记"),
+    ("我有高血压糖尿病 常年吃药 听说可以办个啥门诊能多报点", "门诊慢特病认定"),
 ])
 def test_resolves(index, text, expected):
     decision, names = resolve(index, text)
     assert (decision, names[:1]) == ("confident", [expected])
 
 
-@pytest.mark.parametrize("text", ["办驾照要带什么", "买火车票", "今天天气怎么样", "信用卡怎么办", "😀😀", ""])
+@pytest.mark.parametrize("text", ["办驾照要带什么", "买火车票", "今天天气怎么样", "信用卡怎么办", "😀😀", "",
+                                  "医保余额怎么查"])
 def test_unrelated_questions_resolve_to_nothing(index, text):
     assert resolve(index, text)[0] == "unknown"
 

@@ -96,7 +96,9 @@ def _match_term(term: Term, q: str, q_syl: List[str]) -> Optional[Tuple[float, s
     pos = q.find(term.text)
     if pos >= 0:
         return w, "text", set(range(pos, pos + len(term.text)))
-    if len(term.text) >= 2:
+    # By sound: a misspelt name (低包 for 低保); a two-character keyword's sound is too common
+    # ("合理" sounds like the keyword "河里").
+    if len(term.text) >= (3 if term.kind == "keyword" else 2):
         pos = _find_syllables(term.syl, q_syl)
         if pos is not None:
             return w * SOUND_FACTOR, "sound", set(range(pos, pos + len(term.text)))
