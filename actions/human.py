@@ -131,20 +131,6 @@ def hand_over_because(dispatcher: CollectingDispatcher, tracker: Tracker, reason
     return ActionRequestHuman.hand_over(dispatcher, tracker, reason, context)
 
 
-class ActionScreenMessage(Action):
-    """Runs before small talk and the fallback: hands angry or at-risk residents to people
-    (ending the turn, so the canned reply never comes); otherwise does nothing."""
-
-    def name(self) -> Text:
-        return "action_screen_message"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        text = tracker.latest_message.get("text") or ""
-        if text.startswith("/"):  # a button press, not the resident's own words
-            return []
-        return people_should_answer(dispatcher, tracker, text) or []
-
-
 def people_should_answer(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
                          context: dict = None, benefits: bool = True) -> Optional[List[Dict]]:
     """Complaints about staff, petitions, residents at risk or clearly angry: hand over at once.

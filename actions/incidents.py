@@ -28,6 +28,17 @@ FORM_SLOTS = ["incident_description", "incident_address", "contact_phone", "inci
 PENDING = ("抱歉，系统暂时没能提交，您的信息我还留着，这次还没有生成工单。请稍后回复“确认提交”再试，"
            "不报了就回复“取消”；着急的话也可以拨打{hotline}。")
 CONFIRM_WORDS = ("确认", "提交")
+# "不对，地址是荷花苑11幢门口": the place is what follows the lead-in.
+# What is left of "我的电话是138 0571 6688" without the number and its words: a place, if anything.
+PHONE_WORDS = re.compile(r"[0-9０-９\s\-—+＋*＊]+|联系|电话|手机|号码|号|我的|我|是|打|这个|：|:|，|,|。")
+PLACE_LEFT = re.compile(r"[\u4e00-\u9fff]{2,}")
+LEAD_IN = re.compile(r"^(地址|地点|位置|地方)(应该|应当)?(是|在|为|写)?[：:，,]?|^(是在|应该在|在)")
+# A resident who will not, or cannot, leave a phone: the report is filed without one.
+NO_PHONE = "不留"
+DECLINES_PHONE = re.compile(r"(不想|不愿意?|不方便|不能|不好|不要|没法|不)(留|给|说|提供|透露)(你们?)?(电话|号码|手机|联系方式)?|"
+                            r"不留|没有?(电话|手机)|匿名|电话(就)?(算了|不留了?|不给了?)")
+NO_PHONE_OK = ("好的，不留电话也可以提交。没有电话，工作人员就没法联系您核实情况，"
+               "处理进展请用提交后给您的工单号来查。")
 # A read-back is confirmed by the button, by anything the NLU reads as affirm, or by a short
 # typed reply that says so, whichever intent the NLU gave it ("确认提交" was once read as a
 # progress query: the form refused it, the status rule answered and the read-back came again).
@@ -56,7 +67,7 @@ def after_correction(text: str) -> str:
 def _corrected(text: str) -> str:
     """What follows the last correction word ('' when nothing does, as in a bare '不对')."""
     end = max(text.rfind(c) + len(c) for c in CORRECTION if c in text)
-    return text[end:].strip(" ，,。：:是！!")
+    return LEAD_IN.sub("", text[end:].strip(" ，,。：:是！!")).strip(" ，,。：:！!")
 
 
 def bare_correction(text: str) -> bool:
@@ -145,6 +156,10 @@ class ValidateIncidentForm(FormValidationAction):
             return {"incident_address": after_correction(text)}  # 地址写错了，应该是柳岸新村6幢
         if intent in ("deny", "ask_service", "request_human", "check_incident_status", "goodbye"):
             return {}
+        # "电话 138 0571 6688" or "确认提交" typed while the place is asked: no place in them.
+        if is_confirmation(text, intent) or any(w in text for w in CONFIRM_WORDS) or (
+                phone_in(text) and not PLACE_LEFT.search(PHONE_WORDS.sub("", text))):
+            return {}
         if tracker.get_slot("requested_slot") == "incident_address":
             return {"incident_address": text}
         return {}
@@ -155,6 +170,8 @@ class ValidateIncidentForm(FormValidationAction):
         if phone:
             return {"contact_phone": phone}
         if tracker.get_slot("requested_slot") == "contact_phone" and not text.startswith("/"):
+            if DECLINES_PHONE.search(text):
+                return {"contact_phone": NO_PHONE}
             intent = (tracker.latest_message.get("intent") or {}).get("name")
             if intent not in ("deny", "ask_service", "request_human", "check_incident_status"):
                 return {"contact_phone": text}
@@ -198,6 +215,9 @@ class ValidateIncidentForm(FormValidationAction):
     def validate_contact_phone(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if not value:
             return {"contact_phone": None}
+        if value == NO_PHONE:
+            dispatcher.utter_message(text=NO_PHONE_OK)
+            return {"contact_phone": NO_PHONE}
         phone = phone_in(value or "")
         if phone:
             return {"contact_phone": phone}
@@ -229,7 +249,7 @@ class ActionAskIncidentConfirm(Action):
                   f"类别：{c['category'] or '由指挥中心分类'}（{c['grade']}）\n"
                   f"地点：{addr}，{place}\n"
                   f"承办：{c['lead_department']}\n"
-                  f"联系电话：{mask(tracker.get_slot('contact_phone'))}\n"
+                  f"联系电话：{phone_line(tracker.get_slot('contact_phone'))}\n"
                   "没问题请点“确认提交”。要改地点或电话，直接告诉我正确的；不报了就点“取消”。"),
             buttons=CONFIRM_BUTTONS)
         return []
@@ -247,7 +267,7 @@ class ActionSubmitIncident(Action):
             res = backend.file_ticket(
                 description=tracker.get_slot("incident_description") or "",
                 address=tracker.get_slot("incident_address") or "",
-                phone=tracker.get_slot("contact_phone") or "",
+                **phone_fields(tracker.get_slot("contact_phone")),
                 channel=tracker.get_latest_input_channel() or "h5", sender=tracker.sender_id,
                 idempotency_key=key)
         except backend.BackendError:
@@ -281,11 +301,26 @@ def filed_meanwhile(key: str):
         return None
 
 
+def phone_line(phone: str) -> str:
+    return "不留（工作人员无法回电，进展用工单号查）" if phone == NO_PHONE else mask(phone)
+
+
+def phone_fields(phone: str) -> dict:
+    """The filing's phone, or none at all when the resident would not leave one."""
+    return {"phone": "", "anonymous": True} if phone == NO_PHONE else {"phone": phone or ""}
+
+
 class ActionCancelIncident(Action):
     def name(self) -> Text:
         return "action_cancel_incident"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        text = tracker.latest_message.get("text") or ""
+        if (tracker.active_loop_name == "incident_form" and tracker.get_slot("requested_slot") == "contact_phone"
+                and DECLINES_PHONE.search(text) and not text.startswith("/")):
+            # "不想留电话可以吗", read as "no": no to the phone, not to the report.
+            dispatcher.utter_message(text=NO_PHONE_OK)
+            return [SlotSet("contact_phone", NO_PHONE), FollowupAction("incident_form")]
         dispatcher.utter_message(text="好的，已取消，这次没有提交。需要时再跟我说就行。")
         return [ActiveLoop(None)] + [SlotSet(s, None) for s in FORM_SLOTS]
 

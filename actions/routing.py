@@ -3,6 +3,7 @@
 handoff triggers and the conversation) and hands the turn to the action the route belongs to,
 or asks one short question when two readings are close. A button press is a choice already
 made, and a form in progress keeps its own course: neither is routed again."""
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -10,13 +11,16 @@ from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend
-from actions.human import END_TURN, INTRO, hand_over_because
+from actions.human import END_TURN, INTRO, hand_over_because, people_should_answer
 
 # An action the router hands a turn to ends it (END_TURN): no rule covers "action_start_suggestion,
 # then action_answer_service", and without a rule the core fallback would hand the resident over.
 ROUTE_ACTION = {"service": "action_answer_service", "incident": "action_start_incident",
                 "suggestion": "action_start_suggestion", "progress": "action_incident_status"}
-HANDING_ON = {*ROUTE_ACTION.values(), "action_route_message", "action_request_human"}  # all that ask the router
+HANDING_ON = {*ROUTE_ACTION.values(), "action_route_message", "action_request_human",
+              "action_screen_message"}  # all that ask the router
+# Shorter than this (in word characters), small talk is only small talk: "好的", "谢谢你".
+SAYS_MORE = 6
 # The question for each pair of close readings (wording in bot/domain/routing.yml).
 WHICH = {frozenset({"service", "incident"}): "utter_which_service_or_incident",
          frozenset({"service", "suggestion"}): "utter_which_service_or_suggestion",
@@ -79,3 +83,23 @@ class ActionRouteMessage(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         routed = routed_elsewhere(dispatcher, tracker, self.name())
         return routed if routed is not None else [FollowupAction("action_two_stage_fallback")]
+
+
+class ActionScreenMessage(Action):
+    """Runs before small talk and the fallback: hands angry or at-risk residents to people
+    (ending the turn, so the canned reply never comes). Small talk that says more ("算了不用了，
+    我就问下天然气开户要带啥") goes where the router sends it; otherwise it does nothing."""
+
+    def name(self) -> Text:
+        return "action_screen_message"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        text = tracker.latest_message.get("text") or ""
+        if text.startswith("/"):  # a button press, not the resident's own words
+            return []
+        handed = people_should_answer(dispatcher, tracker, text)
+        if handed is not None:
+            return handed
+        if len(re.findall(r"\w", text)) < SAYS_MORE:
+            return []
+        return routed_elsewhere(dispatcher, tracker, self.name(), screened=True) or []

@@ -63,7 +63,7 @@ def test_out_of_hours_the_resident_is_told_when_and_whom_to_call(backend):
 
 def test_out_of_hours_a_resident_at_risk_gets_people_and_the_hotlines_and_nothing_canned(backend):
     """"不想活了" read as `deny` is screened before the rule's "好的。还有什么可以帮您？"."""
-    from actions.human import ActionScreenMessage
+    from actions.routing import ActionScreenMessage
     backend.on("POST", "/api/handoff/assess", {"reason": "sensitive", "self_harm": True})
     backend.on("POST", "/api/handoff", recorded("handoff_callback"))
     t = tracker("ask_for_a_person")
@@ -73,6 +73,22 @@ def test_out_of_hours_a_resident_at_risk_gets_people_and_the_hotlines_and_nothin
     assert events == [{"event": "followup", "timestamp": None, "name": "action_listen"}]
     (_, _, _, sent), = backend.asked("POST", "/api/handoff")
     assert sent["reason"] == "sensitive"
+
+
+def test_a_question_said_after_no_is_answered_not_met_with_small_talk(backend):
+    """"算了不用了，我就问下天然气开户要带啥" after asking for a person: read as `deny`, it goes
+    where the router sends it, not to "好的。还有什么可以帮您？"; a bare "不用了" stays small talk."""
+    from actions.routing import ActionScreenMessage
+    backend.on("POST", "/api/handoff/assess", {"reason": None})
+    backend.on("POST", "/api/handoff/hardship", {"hardship": False})
+    backend.on("POST", "/api/route", {"route": "service", "between": [], "reasons": [], "scores": {}})
+    t = tracker("ask_for_a_person")
+    t.latest_message = {**t.latest_message, "text": "算了不用了，我就问下天然气开户要带啥",
+                        "intent": {"name": "deny", "confidence": 0.8}}
+    _, _, events = run(ActionScreenMessage(), t)
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_answer_service"}]
+    t.latest_message = {**t.latest_message, "text": "不用了", "intent": {"name": "deny", "confidence": 0.9}}
+    assert run(ActionScreenMessage(), t)[2] == []
 
 
 def test_a_confirmed_report_is_filed_once_and_its_number_told(backend):

@@ -68,6 +68,25 @@ def test_someone_shut_in_a_lift_is_also_given_the_lift_rescue_line(talk):
     assert "119" in reply and "96333" in reply
 
 
+def test_a_resident_who_will_not_leave_a_phone_still_gets_the_report_filed(talk):
+    talk("荷花苑门口有个大坑，下雨天全是水")
+    talk("荷花苑3幢")
+    reply = text_of(talk("不想留电话可以吗"))
+    assert "已取消" not in reply and "不留电话也可以提交" in reply and "请核对" in reply
+    assert "工单号" in text_of(talk("确认提交"))
+    [t] = tickets_of(talk.sender)
+    assert t.reporter_phone is None and "荷花苑3幢" in t.address
+
+
+def test_a_phone_or_a_confirmation_typed_when_the_place_is_asked_is_no_place(talk):
+    talk("小区门口的井盖被人偷了，晚上很危险")
+    reply = text_of(talk("电话 138 0571 6688"))
+    assert "什么地方" in reply and "没找到" not in reply
+    talk("确认提交")
+    reply = text_of(talk("不对，地址是荷花苑11幢门口"))
+    assert "请核对" in reply and "地点：荷花苑11幢门口" in reply and "138****6688" in reply
+
+
 def test_bad_phone_is_asked_again(talk):
     talk("小区门口垃圾堆了好几天没人清")
     talk("桃源新村")

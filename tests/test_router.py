@@ -25,6 +25,9 @@ def route(text, sender="", **intents):
     ("居住证过期了还能补吗", {"check_incident_status": 0.7, "ask_service": 0.2}, "service"),
     ("我上周反映的路灯什么时候修好", {"report_incident": 0.6, "check_incident_status": 0.3}, "progress"),
     ("我刚才报的那个井盖怎么样了", {"report_incident": 0.6, "check_incident_status": 0.3}, "progress"),
+    ("我前天反映的路灯不亮的事有人管没有啊", {"report_incident": 0.8, "check_incident_status": 0.1}, "progress"),
+    ("我刚才报的那个事多久能处理", {"report_incident": 0.7, "check_incident_status": 0.2}, "progress"),
+    ("我上次反映过的问题又出现了，楼下又在烧烤", {"report_incident": 0.8, "check_incident_status": 0.1}, "incident"),
     # "我" said elsewhere in the sentence, or an application waited on.
     ("我的电话是13812345678，上次反映的路灯的事情怎么样了", {"check_incident_status": 0.9}, "progress"),
     ("我那个低保申请交上去一个月了，到底批下来没有", {"check_incident_status": 0.9}, "progress"),

@@ -118,6 +118,16 @@ def test_bad_phone_is_refused_and_nothing_is_filed(phone):
         assert s.query(Ticket).count() == before
 
 
+def test_a_resident_who_will_not_leave_a_phone_is_filed_without_one():
+    r = file("桃源新村门口的井盖没了", address="桃源新村3幢", phone="", anonymous=True)
+    assert r.status_code == 200 and r.json()["number"].startswith("WG")
+    with SessionLocal() as s:
+        t = s.scalars(select(Ticket).where(Ticket.number == r.json()["number"])).one()
+        assert t.reporter_phone is None and t.category is not None
+    # a number that is given is still checked
+    assert file("桃源新村门口的井盖没了", address="桃源新村3幢", phone="12345", anonymous=True).status_code == 422
+
+
 def test_other_district_and_overlong_description_are_refused():
     r = file("路灯坏了", address="上海市浦东新区世纪大道100号")
     assert r.status_code == 422 and "明湖区" in r.json()["detail"]

@@ -32,7 +32,8 @@ class LocateIn(BaseModel):
 class TicketIn(BaseModel):
     description: str = Field(..., max_length=20000)
     address: str = Field("", max_length=500)
-    phone: str = Field("", max_length=40)  # required, except for a suggestion (建议)
+    phone: str = Field("", max_length=40)  # required, except for a suggestion (建议) …
+    anonymous: bool = False  # … or a resident who would not leave one (nobody can call back)
     channel: str = Field("h5", regex="^[a-z0-9_]{1,20}$")
     kind: str = Field(DEFAULT_KIND.value, max_length=4)  # states.TicketKind
     sender: Optional[str] = Field(None, max_length=100)
@@ -81,7 +82,7 @@ def file(body: TicketIn, session=Depends(writing)):
         session, classifier(session), description=body.description, address=body.address, located=located,
         phone=vault.resolve(session, body.sender, body.phone), channel=body.channel,
         idempotency_key=body.idempotency_key, sender=body.sender,
-        lat=body.lat, lon=body.lon, kind=body.kind)
+        lat=body.lat, lon=body.lon, kind=body.kind, anonymous=body.anonymous)
     return {"created": created, **tickets.view(t, reporter=True)}
 
 

@@ -106,12 +106,13 @@ def file_ticket(session: Session, classifier: IncidentClassifier, *, description
                 located: Located, phone: str, channel: str, idempotency_key: Optional[str] = None,
                 sender: Optional[str] = None, lat: float = None, lon: float = None,
                 classify_as: Optional[str] = None, media_url: Optional[str] = None,
-                kind: str = DEFAULT_KIND.value) -> tuple:
+                kind: str = DEFAULT_KIND.value, anonymous: bool = False) -> tuple:
     """File a report; returns (ticket, created). Committed before it returns. classify_as: the
     text to classify when the caller knows more than the description (Open311's chosen service).
     kind 建议: a suggestion, answered by the department its subject belongs to (the command
     centre when unclear) within the suggestions' time limit; not graded, never merged, and the
-    phone is optional (the answer can be read in the conversation)."""
+    phone is optional (the answer can be read in the conversation). anonymous: the resident would
+    not leave a phone; the report is filed without one (its progress is read by its number)."""
     description, address = clean(description), clean(address)
     if not description:
         raise TicketError("请说明发生了什么问题。")
@@ -122,7 +123,7 @@ def file_ticket(session: Session, classifier: IncidentClassifier, *, description
     suggestion = kind == TicketKind.SUGGESTION
     if located.status == "outside" and not suggestion:
         raise TicketError(located.question)
-    phone = normalise_phone(phone) if phone or not suggestion else None
+    phone = normalise_phone(phone) if phone or not (suggestion or anonymous) else None
     if idempotency_key:
         existing = session.scalars(select(Ticket).where(Ticket.idempotency_key == idempotency_key)).first()
         if existing:

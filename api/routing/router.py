@@ -66,7 +66,8 @@ PROGRESS_WORDS = re.compile(
     r"(答复|回复|办结|处理)了(吗|没)|什么时候(能|可以|会)?(修好|处理好|解决好|答复|回复|到账|办好|下来)|"
     r"(查|问)(一下|问)?(我的)?(工单|进度|办理情况)|工单|办到哪")
 # How is it going: with "我上周报的" or a work order of this conversation, a plain question will do.
-HOW_IS_IT = re.compile(r"怎么样|咋样|如何了|怎么还|还没|有没有|到哪|了吗|了没|[吗呢?？]$")
+HOW_IS_IT = re.compile(r"怎么样|咋样|如何了|怎么还|还没|有没有|到哪|了吗|了没|[吗呢?？]$|"
+                       r"(管|修|处理|弄|办)(了)?没有?[啊呀呢吗哦]*$|有人管没|多久|什么时候|啥时候|几时")
 # "我上周报的", or with a time alone ("我的电话是……，上次反映的路灯"): one's own, said either way.
 EARLIER = "(上次|之前|前几天|前天|昨天|刚才|刚刚|上周|上个月|前段时间|早先|已经)"
 OWN_EARLIER = re.compile(rf"(我(们)?{EARLIER}?|{EARLIER})(在这里|跟你们|向你们)?"
