@@ -248,7 +248,7 @@ class ActionAskIncidentConfirm(Action):
                   f"问题：{read_back(desc)}\n"
                   f"类别：{c['category'] or '由指挥中心分类'}（{c['grade']}）\n"
                   f"地点：{addr}，{place}\n"
-                  f"承办：{c['lead_department']}\n"
+                  f"承办：{c.get('first_handler_name') or c['lead_department']}\n"
                   f"联系电话：{phone_line(tracker.get_slot('contact_phone'))}\n"
                   "没问题请点“确认提交”。要改地点或电话，直接告诉我正确的；不报了就点“取消”。"),
             buttons=CONFIRM_BUTTONS)

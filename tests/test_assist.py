@@ -47,6 +47,21 @@ def test_follow_ups_keep_the_item(text, aspect, field):
         assert field in res["text"]
 
 
+@pytest.mark.parametrize("item_name, text, aspect, field", [
+    ("最低生活保障", "要多久能批下来", "time", "承诺时限"),
+    ("老年人优待证", "要照片吗", "materials", None),
+    ("残疾人证", "那我老伴能帮我去办吗", "materials", "代为申请"),
+    # the items only hinted at (外地户口 → 户口迁入 …) are not what is asked about
+    ("最低生活保障", "我是外地户口能申请吗", "conditions", "申请条件"),
+])
+def test_follow_ups_in_residents_words_keep_the_item(item_name, text, aspect, field):
+    code = item(item_name).code
+    res = ask(text=text, context_code=code)
+    assert res["status"] == "answered" and res["service_code"] == code and res["aspect"] == aspect, res["text"]
+    if field:
+        assert field in res["text"]
+
+
 def test_follow_up_naming_something_unknown_does_not_reuse_context():
     res = ask(text="那办驾照要带什么", context_code=item("居住证申领").code)
     assert res["status"] == "unknown"

@@ -1,5 +1,6 @@
 """Reporting grid incidents and asking about them, over the REST webhook with the real model,
 action server and backend running."""
+import re
 import uuid
 from types import SimpleNamespace
 
@@ -31,10 +32,12 @@ def test_full_report_asks_only_for_what_is_missing_and_files(talk):
     reply = text_of(talk("楼下烧烤店油烟太大了，熏得不行"))
     assert "餐饮油烟扰民" in reply and "什么地方" in reply
     assert "联系电话" in text_of(talk("柳岸新村5幢"))
-    reply = text_of(talk("13857112345"))
-    assert "请核对" in reply and "柳岸新村5幢" in reply and "138****2345" in reply and "13857112345" not in reply
+    readback = text_of(talk("13857112345"))
+    assert "请核对" in readback and "柳岸新村5幢" in readback and "138****2345" in readback and "13857112345" not in readback
     reply = text_of(talk("/affirm"))
     assert "工单号" in reply and "办理时限" in reply
+    # the read-back named the unit the work order went to
+    assert "承办：" + re.search(r"承办单位：(\S+)", reply).group(1) in readback
     [t] = tickets_of(talk.sender)
     assert t.number in reply and t.grid.name == "柳岸1号网格" and t.reporter_phone == "13857112345"
     # the same confirmation delivered again files nothing new

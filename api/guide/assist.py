@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from api.guide import answers
 from api.guide.answers import ASPECT_CUES
 from api.guide.models import ServiceItem
-from api.guide.search import CatalogueIndex, decide, prepare_query
+from api.guide.search import CatalogueIndex, decide, named, prepare_query
 from api.places import directory as places
 from shared.settings import get_settings
 
@@ -18,6 +18,7 @@ from shared.settings import get_settings
 # follow-up about the item already under discussion.
 FOLLOW_UP_WORDS = set("""
 那 那个 这个 这 那么 还有 还 再 就是 嗯 啊 呀 吧 吗 呢 哦 哈 噢 额 呃 的 了 么 嘛 哪 我 我们 咱 咱们 你 你们 您 他 她 想 想问 问 问一下 请问 一下
+老伴 家人 家里人 家属 妈 爸 我妈 我爸 儿子 女儿 老婆 老公 孩子 小孩 他 她 它 本人 亲自 下来 批 办好
 要 需要 得 能 能不能 可以 可不可以 会 办 办理 去 到 弄 申请 做 拿 给 交 带 是 不是 有 没有 多少 什么 啥 怎么 怎样 如何 几 个 都 也 又 就 先 然后
 操作 搞 准备 东西 情况 问题 事 事情 一样 还是 怎么样 样
 现在 今天 大概 一般 总共 一共 最 好 行 还要 这边 那边 自己 本人 帮 帮忙 请 谢谢 麻烦 具体 详细 说说 讲讲 告诉 知道 清楚 一次 次 趟 天 钱 时候
@@ -122,6 +123,10 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
     if status == "confident":
         code = chosen[0].code
     elif status == "ambiguous" and req.context_code in {m.code for m in chosen}:
+        code = req.context_code
+    elif status == "ambiguous" and req.context_code and aspect != "general" and not any(map(named, chosen)):
+        # "我是外地户口能申请吗" after the 低保 guide: the items only hinted at (外地户口) are not
+        # what is asked about; the item under discussion is.
         code = req.context_code
     elif status == "unknown" and req.context_code and not req.service_hint and (
             req.answers_question or names_no_subject(places.strip_community_names(session, req.text))):

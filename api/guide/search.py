@@ -204,7 +204,8 @@ class CatalogueIndex(TermIndex):
                           [*it.keywords, *extra_keywords.get(it.code, [])]) for it in items])
 
 
-def _named(m: Match) -> bool:
+def named(m: Match) -> bool:
+    """Named outright (a name or an alias, as written or as it sounds), not only hinted at."""
     return m.kind in ("name", "alias") and m.how in ("text", "sound")
 
 
@@ -214,7 +215,7 @@ def decide(matches: List[Match]) -> Tuple[str, List[Match]]:
     if not top:
         return "unknown", []
     if top[0].score >= CONFIDENT and (len(top) == 1 or top[0].score - top[1].score >= MARGIN
-                                      or (_named(top[0]) and not any(_named(m) for m in top[1:]))):
+                                      or (named(top[0]) and not any(named(m) for m in top[1:]))):
         # Clearly ahead, or the only item the resident named (the others are only hinted at).
         return "confident", top[:1]
     close = [m for m in top if top[0].score - m.score < MARGIN * 2]

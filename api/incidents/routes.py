@@ -61,7 +61,9 @@ def classify(body: TextIn, session=Depends(reading)):
             "danger_words": danger_words(body.text),
             "lead_department": c.category.lead_department_name if c.category else session.scalars(
                 select(Department.name).where(Department.code == c.department_code)).first(),
-            "first_handler": c.department_code}
+            "first_handler": c.department_code,
+            # who the work order goes to when filed (a small matter: the community's grid station)
+            "first_handler_name": session.scalars(select(Department.name).where(Department.code == c.department_code)).first()}
 
 
 @router.post("/incidents/locate")
