@@ -121,9 +121,11 @@ def assess(text: str) -> dict:
     return _call("POST", "/api/handoff/assess", json={"text": text[:5000]}) or {}
 
 
-def hardship(text: str, community: Optional[str] = None) -> Optional[dict]:
-    """Hardship without risk to life: {'hardship': True, 'text', 'benefits'}; else {'hardship': False}."""
-    return _call("POST", "/api/handoff/hardship", json={"text": text[:2000], "community": community})
+def hardship(text: str, community: Optional[str] = None, with_risk: bool = False) -> Optional[dict]:
+    """Hardship without risk to life (or with one, `with_risk`): {'hardship': True, 'text', 'benefits'};
+    else {'hardship': False}."""
+    return _call("POST", "/api/handoff/hardship", json={"text": text[:2000], "community": community,
+                                                        "with_risk": with_risk})
 
 
 def file_suggestion(**payload) -> dict:

@@ -142,7 +142,12 @@ def people_should_answer(dispatcher: CollectingDispatcher, tracker: Tracker, tex
     except backend.BackendError:
         return None
     if judged.get("reason"):
-        return hand_over_because(dispatcher, tracker, judged["reason"], context, bool(judged.get("self_harm")))
+        events = hand_over_because(dispatcher, tracker, judged["reason"], context, bool(judged.get("self_harm")))
+        if judged["reason"] == "sensitive" and benefits and context is None:
+            # A person first; the hardship told with the risk still gets the benefits that answer it,
+            # for the resident to read while waiting (or until staff are back).
+            offer_benefits(dispatcher, tracker, text, with_risk=True)
+        return events
     return offer_benefits(dispatcher, tracker, text) if benefits and context is None else None
 
 
@@ -152,16 +157,19 @@ def item_button(name: str) -> dict:
     return {"title": name, "payload": f"/ask_service{entities}"}
 
 
-def offer_benefits(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> Optional[List[Dict]]:
+def offer_benefits(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
+                   with_risk: bool = False) -> Optional[List[Dict]]:
     """Hardship without risk to life (the backend decides): the two or three benefits that answer
-    it in one message, a button for each and one for a person. Returns the events, or None when
-    the message is no such hardship (or the backend cannot tell)."""
+    it in one message, a button for each and one for a person (`with_risk`: a person has it
+    already, so no such button). Returns the events, or None when the message is no such
+    hardship (or the backend cannot tell)."""
     try:
-        res = backend.hardship(text, tracker.get_slot("community"))
+        res = backend.hardship(text, tracker.get_slot("community"), with_risk=with_risk)
     except backend.BackendError:
         return None
     if not res or not res.get("hardship"):
         return None
-    dispatcher.utter_message(text=res["text"], buttons=[item_button(b["name"]) for b in res["benefits"]] + [PERSON_BUTTON])
+    dispatcher.utter_message(text=res["text"], buttons=[item_button(b["name"]) for b in res["benefits"]]
+                             + ([] if with_risk else [PERSON_BUTTON]))
     # The resident chooses next; no canned reply, form or guide that was planned follows.
     return [END_TURN]

@@ -26,6 +26,16 @@ def test_hardship_is_answered_and_the_same_hardship_with_a_risk_goes_to_a_person
     assert sensitivity.judge(risk) == "sensitive" and sensitivity.assess(risk) == "sensitive"
 
 
+# (The last pair's risk, an old man fallen and alone, tells no hardship beyond living alone.)
+@pytest.mark.parametrize("hardship, risk", PAIRS[:-1])
+def test_the_hardship_told_with_a_risk_gets_its_benefits_once_a_person_has_it(hardship, risk):
+    assert not hardship_answer(risk)["hardship"]
+    with_risk = TestClient(app, headers=SERVICE).post("/api/handoff/hardship", json={"text": risk, "with_risk": True}).json()
+    assert with_risk["hardship"] and len(with_risk["benefits"]) >= 2
+    # a risk with no hardship told gets no list
+    assert not TestClient(app, headers=SERVICE).post("/api/handoff/hardship", json={"text": "我老公喝多了就打我", "with_risk": True}).json()["hardship"]
+
+
 @pytest.mark.parametrize("text", ["低保要带什么材料", "失业金怎么领", "残疾证在哪里办", "我想给我妈办张老年卡",
                                   "我一个人带孩子去打疫苗要带什么",
                                   "我妈今年八十一了 听人家说有啥老人补贴的 咋领啊"])
@@ -94,12 +104,13 @@ def test_hardship_conversation_lists_benefits_then_a_person_on_request(talk, sta
     assert "已为您转接" in text_of(talk("/request_human"))
 
     # The same hardship with a risk to life: a person at once, with the safety lines (the
-    # emergency numbers and the psychological assistance hotline), no list.
+    # emergency numbers and the psychological assistance hotline) first; the benefits after them.
     import requests
     r = requests.post(f"{stack['rasa']}/webhooks/h5/webhook", headers=SERVICE, timeout=60,
                       json={"sender": talk.sender + "-risk", "message": PAIRS[0][1]})
     said = text_of(r.json())
-    assert "110" in said and "12356" in said and "已为您转接" in said and "最低生活保障" not in said
+    assert "110" in said and "12356" in said and "已为您转接" in said
+    assert said.index("最低生活保障") > said.index("已为您转接") > said.index("12356")
 
 
 @pytest.mark.e2e

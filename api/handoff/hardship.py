@@ -38,6 +38,8 @@ LIMIT = 3
 class HardshipRequest(BaseModel):
     text: str = Field("", max_length=2000)
     community: Optional[str] = Field(None, max_length=50)
+    # Already handed to a person for a risk: the hardship told with it still gets its benefits.
+    with_risk: bool = False
 
 
 class Benefit(BaseModel):
@@ -86,7 +88,8 @@ def where_line(session: Session, item: ServiceItem, community_name: Optional[str
 
 
 def answer(session: Session, index: CatalogueIndex, req: HardshipRequest) -> HardshipResponse:
-    if sensitivity.judge(req.text) != "hardship":
+    judged = sensitivity.judge(req.text)
+    if not (judged == "hardship" or (req.with_risk and judged == "sensitive" and sensitivity.describes_hardship(req.text))):
         return HardshipResponse(hardship=False)
     status, chosen = decide(index.search(req.text))
     if status == "confident" and chosen[0].kind in ("name", "alias"):

@@ -39,7 +39,8 @@ def assess(body: AssessIn):
 
 @router.post("/hardship", response_model=hardship.HardshipResponse)
 def hardship_answer(body: hardship.HardshipRequest, session=Depends(reading)):
-    """Hardship without risk to life: the benefits that answer it; {'hardship': false} otherwise."""
+    """Hardship without risk to life (or with one, `with_risk`, once a person has it): the
+    benefits that answer it; {'hardship': false} otherwise."""
     return hardship.answer(session, index.current(), body)
 
 
