@@ -24,6 +24,14 @@ def item(name):
         return s.scalars(select(ServiceItem).where(ServiceItem.name == name)).one()
 
 
+@pytest.mark.parametrize("text", ["老年证怎么办", "残疾证咋办", "居住证怎么申请"])
+def test_how_do_i_get_it_is_answered_with_the_whole_guide(text):
+    """一次性告知: materials, place and time limit at once, not the steps alone."""
+    res = ask(text=text)
+    assert res["status"] == "answered" and res["aspect"] == "general"
+    assert "材料" in res["text"] and "时限" in res["text"]
+
+
 def test_materials_are_told_in_one_go():
     res = ask(text="居住证要带什么材料")
     assert res["status"] == "answered" and res["aspect"] == "materials"
