@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from api.core import clock
 from api.core.errors import DomainError, Kind
 from api.core.workdays import add_working_days, deadline
+from api.incidents import subjects
 from api.incidents.categories import COMMAND_CENTRE, IncidentClassifier
 from api.incidents.models import Ticket, TicketCounter, TicketEvent
 from api.incidents.states import (  # noqa: F401  (CLOSED: part of this module's vocabulary)
@@ -175,12 +176,13 @@ def file_ticket(session: Session, classifier: IncidentClassifier, *, description
 
 def _file_suggestion(session: Session, c, *, description: str, address: str, grid_id, phone, channel: str,
                      idempotency_key, sender, at: dt.datetime) -> tuple:
-    """A 建议 goes to the department of its subject (the lead department even where the grid
-    station would handle an incident: a grid worker cannot answer a proposal)."""
+    """A 建议 goes to the department of what it proposes (subjects.py), else of its category (the
+    lead department even where the grid station would handle an incident: a grid worker cannot
+    answer a proposal)."""
     session.commit()
     with session.begin():
         number = _next_number(session, at)
-        code = c.category.lead_department_code if c.category else c.department_code
+        code = subjects.department_of(description) or (c.category.lead_department_code if c.category else c.department_code)
         dept = session.scalars(select(Department).where(Department.code == code)).one()
         t = Ticket(number=number, idempotency_key=idempotency_key, channel=channel, kind=TicketKind.SUGGESTION.value,
                    category_id=None, grade=SUGGESTION_GRADE, status=TicketStatus.ACCEPTED.value,
