@@ -29,6 +29,7 @@ PENDING = ("抱歉，系统暂时没能提交，您的信息我还留着，这�
            "不报了就回复“取消”；着急的话也可以拨打{hotline}。")
 CONFIRM_WORDS = ("确认", "提交")
 # "不对，地址是荷花苑11幢门口": the place is what follows the lead-in.
+PLACE_WORDS = re.compile(r"[幢栋苑]|单元|小区|新村|花园|[0-9一二三四五六七八九十]+号|[路街巷]|村")
 # What is left of "我的电话是138 0571 6688" without the number and its words: a place, if anything.
 PHONE_WORDS = re.compile(r"[0-9０-９\s\-—+＋*＊]+|联系|电话|手机|号码|号|我的|我|是|打|这个|：|:|，|,|。")
 PLACE_LEFT = re.compile(r"[\u4e00-\u9fff]{2,}")
@@ -162,6 +163,8 @@ class ValidateIncidentForm(FormValidationAction):
             return {}
         if tracker.get_slot("requested_slot") == "incident_address":
             return {"incident_address": text}
+        if tracker.get_slot("requested_slot") == "contact_phone" and names_a_place(text):
+            return {"incident_address": text}  # a better place told when the phone was asked
         return {}
 
     async def extract_contact_phone(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -172,6 +175,8 @@ class ValidateIncidentForm(FormValidationAction):
         if tracker.get_slot("requested_slot") == "contact_phone" and not text.startswith("/"):
             if DECLINES_PHONE.search(text):
                 return {"contact_phone": NO_PHONE}
+            if names_a_place(text):
+                return {}  # the place, improved (extract_incident_address); the phone is asked again
             intent = (tracker.latest_message.get("intent") or {}).get("name")
             if intent not in ("deny", "ask_service", "request_human", "check_incident_status"):
                 return {"contact_phone": text}
@@ -299,6 +304,11 @@ def filed_meanwhile(key: str):
         return backend.ticket_by_key(key)
     except backend.BackendError:
         return None
+
+
+def names_a_place(text: str) -> bool:
+    """"翠苑三区7幢2单元": a place, not a phone number gone wrong."""
+    return bool(PLACE_WORDS.search(text)) and not re.search(r"\d{7,}", text)
 
 
 def phone_line(phone: str) -> str:
