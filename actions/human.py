@@ -128,7 +128,12 @@ def hand_over_because(dispatcher: CollectingDispatcher, tracker: Tracker, reason
         except backend.BackendError:
             self_harm = False
     dispatcher.utter_message(text=INTRO["self_harm" if reason == "sensitive" and self_harm else reason])
-    return ActionRequestHuman.hand_over(dispatcher, tracker, reason, context)
+    events = ActionRequestHuman.hand_over(dispatcher, tracker, reason, context)
+    if reason == "sensitive" and context is None:
+        # A person first; the hardship told with the risk still gets the benefits that answer it,
+        # for the resident to read while waiting (or until staff are back).
+        offer_benefits(dispatcher, tracker, tracker.latest_message.get("text") or "", with_risk=True)
+    return events
 
 
 def people_should_answer(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
@@ -142,12 +147,7 @@ def people_should_answer(dispatcher: CollectingDispatcher, tracker: Tracker, tex
     except backend.BackendError:
         return None
     if judged.get("reason"):
-        events = hand_over_because(dispatcher, tracker, judged["reason"], context, bool(judged.get("self_harm")))
-        if judged["reason"] == "sensitive" and benefits and context is None:
-            # A person first; the hardship told with the risk still gets the benefits that answer it,
-            # for the resident to read while waiting (or until staff are back).
-            offer_benefits(dispatcher, tracker, text, with_risk=True)
-        return events
+        return hand_over_because(dispatcher, tracker, judged["reason"], context, bool(judged.get("self_harm")))
     return offer_benefits(dispatcher, tracker, text) if benefits and context is None else None
 
 

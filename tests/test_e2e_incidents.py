@@ -92,11 +92,11 @@ def test_a_phone_or_a_confirmation_typed_when_the_place_is_asked_is_no_place(tal
 
 def test_a_better_place_told_when_the_phone_is_asked_replaces_the_place(talk):
     talk("楼下垃圾桶满了好几天没人收")
-    assert "联系电话" in text_of(talk("荷花苑"))
-    reply = text_of(talk("荷花苑3幢2单元"))
+    assert "联系电话" in text_of(talk("桃源新村"))
+    reply = text_of(talk("桃源新村2幢1单元"))
     assert "号码好像不对" not in reply and "联系电话" in reply
     reply = text_of(talk("13857112345"))
-    assert "请核对" in reply and "地点：荷花苑3幢2单元" in reply
+    assert "请核对" in reply and "地点：桃源新村2幢1单元" in reply
 
 
 def test_bad_phone_is_asked_again(talk):
