@@ -34,6 +34,10 @@ PLACE_WORDS = re.compile(r"[幢栋苑]|单元|小区|新村|花园|[0-9一二三
 PHONE_WORDS = re.compile(r"[0-9０-９\s\-—+＋*＊]+|联系|电话|手机|号码|号|我的|我|是|打|这个|：|:|，|,|。")
 PLACE_LEFT = re.compile(r"[\u4e00-\u9fff]{2,}")
 LEAD_IN = re.compile(r"^(地址|地点|位置|地方)(应该|应当)?(是|在|为|写)?[：:，,]?|^(是在|应该在|在)")
+# A place the resident can tell no better: a crossing, a stop, a landmark, or no number to give.
+BEST_TOLD = re.compile(r"路口|交叉口|交汇处?|十字|丁字|公交站|车站|站台|桥[上下头边]|说不清|讲不清|不知道(几号|门牌|具体)|"
+                       r"没有?(门牌|几号|号码牌)|不清楚(几号|门牌)")
+KEPT_AS_TOLD = "好的，我按您说的地点记录，由指挥中心核实具体位置。"
 # A resident who will not, or cannot, leave a phone: the report is filed without one.
 NO_PHONE = "不留"
 DECLINES_PHONE = re.compile(r"(不想|不愿意?|不方便|不能|不好|不要|没法|不)(留|给|说|提供|透露)(你们?)?(电话|号码|手机|联系方式)?|"
@@ -155,13 +159,16 @@ class ValidateIncidentForm(FormValidationAction):
             if bare_correction(text):
                 return {}  # a bare "不对": the read-back asks what is wrong, it is not a place
             return {"incident_address": after_correction(text)}  # 地址写错了，应该是柳岸新村6幢
-        if intent in ("deny", "ask_service", "request_human", "check_incident_status", "goodbye"):
-            return {}
-        # "电话 138 0571 6688" or "确认提交" typed while the place is asked: no place in them.
+        asked = tracker.get_slot("requested_slot") == "incident_address"
+        # "电话 138 0571 6688" or "确认提交" typed while the place is asked: no place in them, and
+        # the place is asked again (an empty answer, not a turn the form refuses).
         if is_confirmation(text, intent) or any(w in text for w in CONFIRM_WORDS) or (
                 phone_in(text) and not PLACE_LEFT.search(PHONE_WORDS.sub("", text))):
+            return {"incident_address": None} if asked else {}
+        if intent in ("deny", "ask_service", "request_human", "check_incident_status", "goodbye") and not (
+                asked and BEST_TOLD.search(text)):
             return {}
-        if tracker.get_slot("requested_slot") == "incident_address":
+        if asked:
             return {"incident_address": text}
         if tracker.get_slot("requested_slot") == "contact_phone" and names_a_place(text):
             return {"incident_address": text}  # a better place told when the phone was asked
@@ -206,12 +213,17 @@ class ValidateIncidentForm(FormValidationAction):
             return {"incident_address": None}
         if where["status"] == "found":
             return {"incident_address": value, "incident_address_tries": 0}
+        if where["status"] != "outside" and BEST_TOLD.search(value):
+            # A crossing, a bus stop, "没有门牌号": as precise as the resident can be. Never guessed:
+            # the words are kept and the command centre confirms the place.
+            dispatcher.utter_message(text=KEPT_AS_TOLD)
+            return {"incident_address": value, "incident_address_tries": 0}
         if where["status"] == "outside":
             dispatcher.utter_message(text=where["question"] + f"如果问题在{backend.district()['name']}，请告诉我具体地点；不需要了可以回复“取消”。")
             return {"incident_address": None, "incident_address_tries": tries}
         if tries > MAX_ADDRESS_TRIES:
             # Never guessed: the words are kept and the command centre confirms the place.
-            dispatcher.utter_message(text="好的，我按您说的地点记录，由指挥中心核实具体位置。")
+            dispatcher.utter_message(text=KEPT_AS_TOLD)
             return {"incident_address": value, "incident_address_tries": 0}
         # What is wrong with it; the form asks for the place again next, in its own words.
         dispatcher.utter_message(text=where.get("problem") or where["question"])
@@ -331,6 +343,11 @@ class ActionCancelIncident(Action):
             # "不想留电话可以吗", read as "no": no to the phone, not to the report.
             dispatcher.utter_message(text=NO_PHONE_OK)
             return [SlotSet("contact_phone", NO_PHONE), FollowupAction("incident_form")]
+        if (tracker.active_loop_name == "incident_form" and tracker.get_slot("requested_slot") == "incident_address"
+                and BEST_TOLD.search(text) and not text.startswith("/")):
+            # "十字路口，没有门牌号", read as "no": the place as well as it can be told.
+            dispatcher.utter_message(text=KEPT_AS_TOLD)
+            return [SlotSet("incident_address", text), SlotSet("incident_address_tries", 0), FollowupAction("incident_form")]
         dispatcher.utter_message(text="好的，已取消，这次没有提交。需要时再跟我说就行。")
         return [ActiveLoop(None)] + [SlotSet(s, None) for s in FORM_SLOTS]
 

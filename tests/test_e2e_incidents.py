@@ -90,6 +90,14 @@ def test_a_phone_or_a_confirmation_typed_when_the_place_is_asked_is_no_place(tal
     assert "请核对" in reply and "地点：荷花苑11幢门口" in reply and "138****6688" in reply
 
 
+def test_a_crossing_is_taken_as_told_and_a_confirmation_asks_for_the_place_again(talk):
+    talk("望江路和江畔路那个路口的红绿灯坏了")
+    reply = text_of(talk("确认提交"))
+    assert "什么地方" in reply and "还有什么可以帮您" not in reply
+    reply = text_of(talk("就是望江路江畔路交叉口"))
+    assert "指挥中心核实" in reply and "联系电话" in reply
+
+
 def test_a_better_place_told_when_the_phone_is_asked_replaces_the_place(talk):
     talk("楼下垃圾桶满了好几天没人收")
     assert "联系电话" in text_of(talk("桃源新村"))
