@@ -28,6 +28,9 @@ def route(text, sender="", **intents):
     ("我前天反映的路灯不亮的事有人管没有啊", {"report_incident": 0.8, "check_incident_status": 0.1}, "progress"),
     ("我刚才报的那个事多久能处理", {"report_incident": 0.7, "check_incident_status": 0.2}, "progress"),
     ("我上次反映过的问题又出现了，楼下又在烧烤", {"report_incident": 0.8, "check_incident_status": 0.1}, "incident"),
+    # The centre's hours: a question, whatever the NLU made of it.
+    ("社区服务中心礼拜六开门吗", {"bot_challenge": 0.4, "ask_service": 0.2}, "service"),
+    ("你们中午休息吗 我12点多过来能办事吗", {"make_suggestion": 0.5, "ask_service": 0.3}, "service"),
     # "我" said elsewhere in the sentence, or an application waited on.
     ("我的电话是13812345678，上次反映的路灯的事情怎么样了", {"check_incident_status": 0.9}, "progress"),
     ("我那个低保申请交上去一个月了，到底批下来没有", {"check_incident_status": 0.9}, "progress"),

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
+from api.guide.assist import CENTRE_HOURS, CENTRE_WORDS
 from shared.textnorm import clean, normalise
 
 SERVICE, INCIDENT, SUGGESTION, PROGRESS = "service", "incident", "suggestion", "progress"
@@ -186,6 +187,8 @@ def decide(ev: Evidence) -> Decision:
         add(SERVICE, 0.2, "办事指南有几项相近")
     if ev.category:
         add(INCIDENT, 0.4 * min(1.0, ev.category_score), f"事项分类【{ev.category}】")
+    if CENTRE_HOURS.search(t) and CENTRE_WORDS.search(t):
+        add(SERVICE, 0.6, "问服务中心几点开门")  # "你们中午休息吗", "礼拜六开门吗": no item, a question
     if asking:
         add(SERVICE, 0.6, "咨询")
     elif ASKING.search(opening):
