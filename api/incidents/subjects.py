@@ -22,12 +22,15 @@ SUBJECTS = [
 ]
 _SUBJECTS = [(code, re.compile(p)) for code, p in SUBJECTS]
 # The verb of a proposal; its object follows, up to the end of the clause.
-PROPOSING = re.compile(r"(增设|增开|增加|多开|多设|多建|多放|多修|新建|修建|建设|建|开通|加装|安装|设立|设置|配备|改造|开设|规划|完善|改善|调整|取消|恢复)")
+TRANSPORT = "JT"
+PROPOSING = re.compile(r"(开[一两几]?[条个家班趟所]|增设|增开|增加|多开|多设|多建|多放|多修|新建|修建|建设|建|开通|加装|安装|设立|设置|配备|改造|开设|规划|完善|改善|调整|取消|恢复)")
 CLAUSE_END = re.compile(r"[，。；！？,;!?\n]")
 
 
 def _last_subject(text: str) -> Optional[str]:
     found = [(m.end(), code) for code, p in _SUBJECTS for m in p.finditer(text)]
+    if any(code == TRANSPORT for _, code in found):
+        return TRANSPORT  # a bus "直达区人民医院" names where it goes; it is still a bus
     return max(found)[1] if found else None
 
 
