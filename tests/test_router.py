@@ -86,6 +86,10 @@ def test_progress_words_are_about_this_conversations_work_order_only_if_there_is
     asked = "处理得怎么样了，有结果了吗"
     assert route(asked, sender="router-has-one", check_incident_status=0.9)["route"] == "progress"
     assert route(asked, sender="router-has-none", check_incident_status=0.9)["route"] != "progress"
+    # asked right after filing, in so many words
+    for asked in ("那这个事大概几天能弄好啊", "你们会派人来吗"):
+        assert route(asked, sender="router-has-one", report_incident=0.6)["route"] == "progress"
+        assert route(asked, sender="router-has-none", report_incident=0.6)["route"] != "progress"
 
 
 def test_close_readings_are_asked_about_not_guessed():

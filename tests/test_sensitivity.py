@@ -35,6 +35,9 @@ def test_ordinary_messages_stay_with_the_assistant():
     ("我女儿打电话给我说公司不给她交社保", None),
     ("我儿子在工地被老板打了一顿", "sensitive"),
     ("我老公喝了酒就打我", "sensitive"),
+    # passed from desk to desk by a property company is the report's matter; by us, anger
+    ("楼上卫生间漏水到我家，找物业，物业推来推去，怎么办啊", None),
+    ("你们推来推去的，到底谁管", "angry"),
 ])
 def test_patterns_and_what_they_leave_alone(text, reason):
     assert sensitivity.assess(text) == reason

@@ -69,6 +69,10 @@ PROGRESS_WORDS = re.compile(
 # How is it going: with "我上周报的" or a work order of this conversation, a plain question will do.
 HOW_IS_IT = re.compile(r"怎么样|咋样|如何了|怎么还|还没|有没有|到哪|了吗|了没|[吗呢?？]$|"
                        r"(管|修|处理|弄|办)(了)?没有?[啊呀呢吗哦]*$|有人管没|多久|什么时候|啥时候|几时")
+# Asked in the conversation that filed a work order ("那这个事大概几天能弄好啊", "你们会派人来吗"):
+# about that work order.
+AFTER_FILING = re.compile(r"(这个|那个|这|那)事.{0,6}(多久|几天|什么时候|啥时候)|(多久|几天|什么时候|啥时候).{0,6}(弄好|修好|处理|解决|能好|答复|回复|有结果)|"
+                          r"(会|能)派人(来)?|有人(来)?(处理|管|看)(吗|没|不)|多久给.{0,3}(答复|回复)")
 # "我上周报的", or with a time alone ("我的电话是……，上次反映的路灯"): one's own, said either way.
 EARLIER = "(上次|之前|前几天|前天|昨天|刚才|刚刚|上周|上个月|前段时间|早先|已经)"
 OWN_EARLIER = re.compile(rf"(我(们)?{EARLIER}?|{EARLIER})(在这里|跟你们|向你们)?"
@@ -140,6 +144,8 @@ def progress_asked(ev: Evidence) -> Optional[str]:
         return "等答复、审批或到账"
     if PROGRESS_WORDS.search(t) and (ev.has_ticket or OWN_EARLIER.search(t)):
         return "问自己反映过的事的进度"
+    if ev.has_ticket and len(t) <= 30 and AFTER_FILING.search(t):
+        return "问刚反映的事多久能办好"
     if OWN_EARLIER.search(t) and HOW_IS_IT.search(t):
         return "问自己反映过的事怎么样了"
     return None
