@@ -28,11 +28,12 @@ FORM_SLOTS = ["incident_description", "incident_address", "contact_phone", "inci
 PENDING = ("抱歉，系统暂时没能提交，您的信息我还留着，这次还没有生成工单。请稍后回复“确认提交”再试，"
            "不报了就回复“取消”；着急的话也可以拨打{hotline}。")
 CONFIRM_WORDS = ("确认", "提交")
-# "不对，地址是荷花苑11幢门口": the place is what follows the lead-in.
+# "翠苑三区7幢2单元" told when the phone is asked: a place (names_a_place).
 PLACE_WORDS = re.compile(r"[幢栋苑]|单元|小区|新村|花园|[0-9一二三四五六七八九十]+号|[路街巷]|村")
 # What is left of "我的电话是138 0571 6688" without the number and its words: a place, if anything.
 PHONE_WORDS = re.compile(r"[0-9０-９\s\-—+＋*＊]+|联系|电话|手机|号码|号|我的|我|是|打|这个|：|:|，|,|。")
 PLACE_LEFT = re.compile(r"[\u4e00-\u9fff]{2,}")
+# "不对，地址是荷花苑11幢门口": the place is what follows the lead-in.
 LEAD_IN = re.compile(r"^(地址|地点|位置|地方)(应该|应当)?(是|在|为|写)?[：:，,]?|^(是在|应该在|在)")
 # A place the resident can tell no better: a crossing, a stop, a landmark, or no number to give.
 BEST_TOLD = re.compile(r"路口|交叉口|交汇处?|十字|丁字|公交站|车站|站台|桥[上下头边]|说不清|讲不清|不知道(几号|门牌|具体)|"
