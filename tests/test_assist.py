@@ -59,6 +59,7 @@ def test_follow_ups_keep_the_item(text, aspect, field):
     ("最低生活保障", "要多久能批下来", "time", "承诺时限"),
     ("老年人优待证", "要照片吗", "materials", None),
     ("残疾人证", "那我老伴能帮我去办吗", "materials", "代为申请"),
+    ("老年人优待证", "我妈瘫在床上去不了，我能帮她办吗", "materials", None),
     # the items only hinted at (外地户口 → 户口迁入 …) are not what is asked about
     ("最低生活保障", "我是外地户口能申请吗", "conditions", "申请条件"),
 ])

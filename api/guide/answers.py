@@ -12,13 +12,15 @@ from api.places.models import Community, ServiceCentre
 
 ASPECTS = ("materials", "process", "time", "fee", "place", "online", "visits", "conditions", "general")
 
+# "我妈瘫在床上去不了，我能帮她办吗": always about the item under discussion, whatever else is said.
+PROXY_CUES = ["代办", "代领", "代替", "替我", "替他", "替她", "帮我办", "帮他办", "帮她办", "帮我去", "帮他去", "帮她去"]
 # Checked in this order: the first aspect with a cue in the question wins.
 ASPECT_CUES = [
     ("visits", ["跑几趟", "跑几次", "几趟", "跑一次", "跑几回", "要跑", "去几次", "几次现场"]),
     ("online", ["网上", "线上", "手机上", "手机办", "网办", "浙里办", "小程序", "app", "不用去", "不出门", "在家办"]),
-    # Someone else doing it for the resident: the guide's materials name what a proxy brings.
+    # Someone else doing it for the resident (PROXY_CUES): the guide's materials name what a proxy brings.
     ("materials", ["材料", "带什么", "带啥", "证件", "资料", "准备什么", "准备啥", "要带", "拿什么", "提交什么", "照片",
-                   "代办", "代领", "代替", "替我", "替他", "替她", "帮我办", "帮他办", "帮她办", "帮我去", "帮他去", "帮她去"]),
+                   *PROXY_CUES]),
     ("time", ["多久", "几天", "多长时间", "多少天", "什么时候能", "啥时候能", "时限", "多快", "拿到", "批下来", "办下来", "到账"]),
     ("fee", ["多少钱", "收费", "要钱", "费用", "花钱", "免费", "收钱", "工本费", "交钱"]),
     ("place", ["哪里", "哪儿", "在哪", "去哪", "地址", "地点", "哪个窗口", "窗口", "几点", "上班时间", "电话"]),

@@ -129,7 +129,8 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         # what is asked about; the item under discussion is.
         code = req.context_code
     elif status == "unknown" and req.context_code and not req.service_hint and (
-            req.answers_question or names_no_subject(places.strip_community_names(session, req.text))):
+            req.answers_question or names_no_subject(places.strip_community_names(session, req.text))
+            or any(c in req.text for c in answers.PROXY_CUES)):
         code = req.context_code
     if code is None and status == "ambiguous":
         text = (f"您是想问【{chosen[0].name}】吗？是的话请点一下：" if len(chosen) == 1

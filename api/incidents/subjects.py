@@ -1,7 +1,8 @@
 """What a suggestion (建议) is about, and so which department answers it. The incident
 categories name problems ("医疗服务纠纷"), not the things residents propose: "建议多开几班去青山卫生院的
 公交" names a clinic, but asks for buses. A proposal's object is the last thing named in the
-clause after its verb (Chinese puts the head of a phrase last: 去卫生院的公交 is a bus)."""
+clause after its verb (Chinese puts the head of a phrase last: 去卫生院的公交 is a bus), and a
+bus or a road named there decides, wherever it goes ("开一条公交直达区人民医院")."""
 import re
 from typing import Optional
 
