@@ -71,6 +71,11 @@ def test_follow_ups_in_residents_words_keep_the_item(item_name, text, aspect, fi
         assert field in res["text"]
 
 
+def test_a_new_question_hinting_at_other_items_is_not_taken_for_a_follow_up():
+    res = ask(text="办户口要什么材料", context_code=item("居住证申领").code)
+    assert res["status"] == "ambiguous" and "居住证申领" not in [c["name"] for c in res["candidates"]]
+
+
 def test_follow_up_naming_something_unknown_does_not_reuse_context():
     res = ask(text="那办驾照要带什么", context_code=item("居住证申领").code)
     assert res["status"] == "unknown"

@@ -124,9 +124,10 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         code = chosen[0].code
     elif status == "ambiguous" and req.context_code in {m.code for m in chosen}:
         code = req.context_code
-    elif status == "ambiguous" and req.context_code and aspect != "general" and not any(map(named, chosen)):
-        # "我是外地户口能申请吗" after the 低保 guide: the items only hinted at (外地户口) are not
-        # what is asked about; the item under discussion is.
+    elif status == "ambiguous" and req.context_code and aspect == "conditions" and not any(map(named, chosen)):
+        # "我是外地户口能申请吗" after the 低保 guide: who may apply is told by the resident's own
+        # circumstances, which only hint at other items (外地户口); the item under discussion is
+        # asked about. "办户口要什么材料" asks about something else.
         code = req.context_code
     elif status == "unknown" and req.context_code and not req.service_hint and (
             req.answers_question or names_no_subject(places.strip_community_names(session, req.text))
