@@ -93,6 +93,11 @@ CENTRE_HOURS = re.compile(
 CENTRE_WORDS = re.compile(r"社区|街道|服务中心|大厅|窗口|你们|政务|便民|办事|居委")
 
 
+def asks_centre_hours(text: str) -> bool:
+    """When the centres are open, asked of the centres (not of a hospital or a museum)."""
+    return bool(CENTRE_HOURS.search(text) and CENTRE_WORDS.search(text))
+
+
 def centre_hours(session: Session, req: AnswerRequest) -> AnswerResponse:
     """The opening hours of the resident's community centre and street centre; without a
     community, the district centre's, and the question which community."""
@@ -140,8 +145,7 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
                               candidates=[Candidate(code=m.code, name=m.name, score=round(m.score, 3)) for m in chosen])
     item = session.scalars(select(ServiceItem).where(ServiceItem.code == code)).first() if code else None
     # Hours asked with no item, or the community told after that question (no item under discussion).
-    if item is None and ((CENTRE_HOURS.search(req.text) and CENTRE_WORDS.search(req.text))
-                         or (req.answers_question and not req.context_code)):
+    if item is None and (asks_centre_hours(req.text) or (req.answers_question and not req.context_code)):
         return centre_hours(session, req)
     if item is None:
         return AnswerResponse(status="unknown", aspect=aspect, text=unknown_text())

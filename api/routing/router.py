@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from api.guide.assist import CENTRE_HOURS, CENTRE_WORDS
+from api.guide.assist import asks_centre_hours
 from shared.textnorm import clean, normalise
 
 SERVICE, INCIDENT, SUGGESTION, PROGRESS = "service", "incident", "suggestion", "progress"
@@ -193,7 +193,7 @@ def decide(ev: Evidence) -> Decision:
         add(SERVICE, 0.2, "办事指南有几项相近")
     if ev.category:
         add(INCIDENT, 0.4 * min(1.0, ev.category_score), f"事项分类【{ev.category}】")
-    if CENTRE_HOURS.search(t) and CENTRE_WORDS.search(t):
+    if asks_centre_hours(t):
         add(SERVICE, 0.6, "问服务中心几点开门")  # "你们中午休息吗", "礼拜六开门吗": no item, a question
     if asking:
         add(SERVICE, 0.6, "咨询")
