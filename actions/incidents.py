@@ -13,8 +13,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import backend
 from actions.human import hand_over_because, people_should_answer
-from actions.routing import ending_turn, routed_elsewhere
-from actions.service import first_entity, resident_text, utter_answer
+from actions.routing import ending_turn, request_and_question, routed_elsewhere
+from actions.service import answer_first, first_entity, resident_text, utter_answer
 from shared.patterns import PHONE_FORMAT_HELP, TICKET_EXAMPLE, mask, phone_in, ticket_number_in
 from shared.textnorm import normalise
 
@@ -113,7 +113,7 @@ class ActionStartIncident(Action):
         routed = routed_elsewhere(dispatcher, tracker, self.name(), screened=True)
         if routed is not None:
             return routed
-        text = resident_text(tracker)
+        text, question = request_and_question(tracker, resident_text(tracker))
         events = [SlotSet("incident_description", text[:MAX_DESCRIPTION]), SlotSet("incident_draft", uuid.uuid4().hex),
                   SlotSet("incident_confirm", None), SlotSet("incident_pending", None), SlotSet("incident_address", None),
                   SlotSet("incident_address_tries", 0)]
@@ -136,6 +136,7 @@ class ActionStartIncident(Action):
             dispatcher.utter_message(text=EMERGENCY)
             if LIFT.search(text):
                 dispatcher.utter_message(text=LIFT_RESCUE)
+        events += answer_first(dispatcher, tracker, question)
         what = c["category"] or "您反映的问题"
         dispatcher.utter_message(text=f"收到，我来帮您登记【{what}】。")
         if where["status"] == "found":

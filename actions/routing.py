@@ -4,7 +4,7 @@ handoff triggers and the conversation) and hands the turn to the action the rout
 or asks one short question when two readings are close. A button press is a choice already
 made, and a form in progress keeps its own course: neither is routed again."""
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction
@@ -27,18 +27,46 @@ WHICH = {frozenset({"service", "incident"}): "utter_which_service_or_incident",
          frozenset({"incident", "suggestion"}): "utter_which_incident_or_suggestion"}
 
 
+# The latest decision for each conversation, by its message: an action handed the turn reads
+# the decision its predecessor asked for (two requests in one message) without asking again.
+_decided: Dict[str, Tuple[tuple, dict]] = {}
+REMEMBERED = 1000
+
+
+def _message_key(tracker: Tracker) -> tuple:
+    user = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
+    return user.get("timestamp"), tracker.latest_message.get("text")
+
+
 def decision(tracker: Tracker) -> Optional[dict]:
     """The backend's routing of the latest typed message, or None (a button press, a form in
     progress, or the backend out of reach: then the NLU's reading stands)."""
     text = tracker.latest_message.get("text") or ""
     if not text.strip() or text.startswith("/") or tracker.active_loop_name:
         return None
+    key = _message_key(tracker)
+    known = _decided.get(tracker.sender_id)
+    if known and known[0] == key:
+        return known[1]
     ranking = {r["name"]: r["confidence"] for r in tracker.latest_message.get("intent_ranking") or []
                if r.get("name")}
     try:
-        return backend.route(text=text, intents=ranking, sender=tracker.sender_id)
+        made = backend.route(text=text, intents=ranking, sender=tracker.sender_id)
     except backend.BackendError:
         return None
+    if len(_decided) >= REMEMBERED:
+        _decided.clear()
+    _decided[tracker.sender_id] = (key, made)
+    return made
+
+
+def request_and_question(tracker: Tracker, text: str) -> Tuple[str, Optional[str]]:
+    """What a report or a suggestion is about, and a question asked in the same message to
+    answer first ("问一下老年证怎么办，还有我家楼下路灯坏了"); else the whole text and None."""
+    d = decision(tracker)
+    if d and d.get("question") and d.get("request"):
+        return d["request"], d["question"]
+    return text, None
 
 
 def routed_elsewhere(dispatcher: CollectingDispatcher, tracker: Tracker, here: str,

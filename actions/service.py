@@ -1,6 +1,6 @@
 """Answer service-guide questions; keep the item and community for follow-ups."""
 import json
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -70,6 +70,27 @@ def utter_answer(dispatcher: CollectingDispatcher, res: dict) -> List[Dict]:
     if res.get("service_code") or res["status"] in ("answered", "need_community"):
         return [SlotSet("service_code", res.get("service_code"))]
     return []
+
+
+TWO_REQUESTS = "您一次说了两件事，我先回答您问的，再接着办另一件。"
+
+
+def answer_first(dispatcher: CollectingDispatcher, tracker: Tracker, question: Optional[str]) -> List[Dict]:
+    """The guide answer to a question asked along with a report or a suggestion, before that is
+    taken up; nothing when there is no question or no clear answer (the other request goes on)."""
+    if not question:
+        return []
+    voice = tracker.get_latest_input_channel() in VOICE_CHANNELS
+    try:
+        res = backend.service_answer(text=question[:2000], community=tracker.get_slot("community"),
+                                     channel="voice" if voice else "text")
+    except backend.BackendError:
+        return []
+    if res["status"] not in ("answered", "need_community"):
+        return []
+    dispatcher.utter_message(text=TWO_REQUESTS)
+    # No follow-up buttons: the other request's questions come next, and a press would cut in.
+    return [SlotSet("aspect", res["aspect"])] + utter_answer(dispatcher, {**res, "follow_ups": []})
 
 
 class ActionAnswerService(Action):

@@ -16,8 +16,8 @@ from rasa_sdk.types import DomainDict
 from actions import backend
 from actions.human import people_should_answer
 from actions.incidents import filed_meanwhile
-from actions.routing import routed_elsewhere
-from actions.service import resident_text
+from actions.routing import request_and_question, routed_elsewhere
+from actions.service import answer_first, resident_text
 from shared.patterns import phone_in
 
 SLOTS = ["suggestion_text", "suggestion_draft", "requested_slot"]
@@ -60,7 +60,9 @@ class ActionStartSuggestion(Action):
         routed = routed_elsewhere(dispatcher, tracker, self.name(), screened=True)
         if routed is not None:
             return routed
+        text, question = request_and_question(tracker, text)
         events = [SlotSet("suggestion_draft", uuid.uuid4().hex), SlotSet("suggestion_text", None)]
+        events += answer_first(dispatcher, tracker, question)
         if says_what(text):
             events.append(SlotSet("suggestion_text", text[:1000]))
         # Started by the rule after make_suggestion, or handed on by another action: the form next.

@@ -21,10 +21,11 @@ def text_of(messages):
 
 
 def tickets_of(sender):
-    """The sender's work orders as plain records (number, grade, address, phone, grid)."""
+    """The sender's work orders as plain records (number, grade, address, phone, grid, description)."""
     with SessionLocal() as s:
         rows = s.scalars(select(Ticket).where(Ticket.reporter_ref == reporter_ref(sender))).all()
         return [SimpleNamespace(number=t.number, grade=t.grade, address=t.address, reporter_phone=t.reporter_phone,
+                                description=t.description,
                                 grid=SimpleNamespace(name=t.grid.name if t.grid else None)) for t in rows]
 
 

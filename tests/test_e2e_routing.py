@@ -1,7 +1,8 @@
 """The router end to end (issue #11): the three processes running, the real model, the h5
 webhook. What a resident notices: a question about an expiring card is answered, not looked up
 as a report; a letter about unpaid wages starts a report; a complaint about a department's
-handling reaches a person; a progress query needs something to be about."""
+handling reaches a person; a progress query needs something to be about; a question asked
+along with a report is answered before the report is taken."""
 import pytest
 
 from tests.test_e2e_incidents import text_of, tickets_of
@@ -54,3 +55,14 @@ def test_progress_words_without_a_report_say_so_and_with_one_tell_its_progress(t
 def test_a_complaint_about_a_departments_handling_reaches_a_person(talk):
     reply = text_of(talk("投诉区住建局对我们小区的违建问题推诿拖延"))
     assert "工作人员" in reply and REPORT_STARTED not in reply
+
+
+def test_a_question_asked_with_a_report_is_answered_first_and_the_report_filed_in_its_own_words(talk):
+    reply = text_of(talk("问一下老年证怎么办，还有我家楼下路灯坏了"))
+    assert "老年人优待证" in reply and "要带的材料" in reply and "我来帮您登记【路灯不亮】" in reply
+    assert reply.index("要带的材料") < reply.index(REPORT_STARTED)  # the question first, then the report's form
+    talk("柳岸新村5幢")
+    talk("13857112345")
+    assert "已提交" in text_of(talk("/affirm"))
+    [ticket] = tickets_of(talk.sender)
+    assert ticket.description == "我家楼下路灯坏了"

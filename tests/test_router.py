@@ -133,3 +133,43 @@ def test_what_real_letters_teach_never_makes_a_request_of_chitchat(text, intent)
                            learnt="incident", learnt_margin=2.0))
     assert made.route == "other"
     assert not any("真实来信" in r for r in made.reasons)
+
+
+@pytest.mark.parametrize("text, intents, expected, question, rest", [
+    # A question and a report, in either order, joined by a word or a full stop.
+    ("问一下老年证怎么办，还有我家楼下路灯坏了", {"report_incident": 0.7, "ask_service": 0.3},
+     "incident", "问一下老年证怎么办", "我家楼下路灯坏了"),
+    ("我家楼下路灯坏了好几天了，另外想问下居住证怎么办", {"ask_service": 0.6, "report_incident": 0.3},
+     "incident", "想问下居住证怎么办", "我家楼下路灯坏了好几天了"),
+    ("居住证怎么办理？我们小区门口垃圾好几天没人清了", {"ask_service": 0.8},
+     "incident", "居住证怎么办理", "我们小区门口垃圾好几天没人清了"),
+    ("下水道堵了，污水冒到路上了。另外低保怎么申请", {"report_incident": 0.8},
+     "incident", "低保怎么申请", "下水道堵了，污水冒到路上了"),
+    # A suggestion and a question.
+    ("建议小区多装几个充电桩。顺便问下残疾证怎么办", {"make_suggestion": 0.8},
+     "suggestion", "问下残疾证怎么办", "建议小区多装几个充电桩"),
+])
+def test_a_question_asked_with_a_report_is_kept_to_answer_first(text, intents, expected, question, rest):
+    made = route(text, **intents)
+    assert (made["route"], made["question"], made["request"]) == (expected, question, rest)
+
+
+@pytest.mark.parametrize("text, intents", [
+    # One request said in two sentences: the second half names no item, or the first no problem.
+    ("社保卡坏了，怎么补办", {"ask_service": 0.6, "report_incident": 0.3}),
+    ("身份证丢了怎么补？在哪里办", {"ask_service": 0.9}),
+    ("路灯坏了。请问找谁修？", {"report_incident": 0.6, "ask_service": 0.3}),
+    ("我要投诉楼下饭店油烟扰民，请问怎么处理", {"report_incident": 0.7}),
+    # Two questions are no question and a report.
+    ("老年证怎么办，还有高龄补贴怎么领", {"ask_service": 0.9}),
+])
+def test_one_request_in_two_sentences_is_not_split(text, intents):
+    made = route(text, **intents)
+    assert made["question"] is None and made["request"] is None
+
+
+def test_a_letter_is_read_whole_though_it_asks_on_the_way():
+    letter = ("反映翠苑二区3幢旁边路灯不亮的问题。翠苑二区3幢东侧的路灯已经坏了一个多月，晚上一片漆黑，老人孩子出门很不方便，"
+              "上周还有人在那里摔倒。我们找过物业，物业说不归他们管。另外想问一下老年证怎么办理？请尽快派人来修。")
+    made = route(letter, report_incident=0.8)
+    assert made["route"] == "incident" and made["question"] is None

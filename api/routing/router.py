@@ -118,10 +118,13 @@ class Decision:
     reasons: List[str]
     between: Tuple[str, ...] = ()     # the two readings a clarifying question asks about
     handoff_reason: Optional[str] = None  # for PERSON: api/handoff/states.Reason's code
+    # Two requests in one message: the part the route is about, and a question to answer first.
+    request: Optional[str] = None
+    question: Optional[str] = None
 
     def as_dict(self) -> dict:
         return {"route": self.route, "between": list(self.between), "reasons": self.reasons,
-                "handoff_reason": self.handoff_reason,
+                "handoff_reason": self.handoff_reason, "request": self.request, "question": self.question,
                 "scores": {k: round(v, 3) for k, v in self.scores.items()}}
 
 
@@ -233,3 +236,50 @@ def decide(ev: Evidence) -> Decision:
             and {best, second} <= {SERVICE, INCIDENT, SUGGESTION}):
         return Decision(CLARIFY, scores, reasons + ["two readings are close"], between=(best, second))
     return Decision(best, scores, reasons)
+
+
+# Two requests in one chat message ("问一下老年证怎么办，还有我家楼下路灯坏了"), joined by a word
+# or a full stop. Each half is read on its own evidence; a letter is read whole.
+JOINS = re.compile(r"[，,、。；;！!？?\s]*(还有(一件事|件事|个事|一个事|一个问题|个问题|就是)?|另外|此外|顺便|同时|再(请)?问(一下|下)?|对了)[，,：:\s]*"
+                   r"|[。；;！!？?\n]+\s*")
+MIN_PART = 4   # word characters in each half
+MAX_SPLITS = 3
+
+
+def halves(text: str) -> List[Tuple[str, str]]:
+    """Where a chat message may hold two requests: (before, after) at each join, first ones first."""
+    t = clean(text or "")
+    if len(t) > LETTER:
+        return []
+    out = []
+    for m in JOINS.finditer(t):
+        a, b = t[:m.start()], t[m.end():]
+        if len(re.findall(r"\w", a)) >= MIN_PART and len(re.findall(r"\w", b)) >= MIN_PART:
+            out.append((a, b))
+    return out[:MAX_SPLITS]
+
+
+WANTS_TO = re.compile(r"(想|要|准备|打算)(办|申请|领|补|换|开)")
+
+
+def asks_about_an_item(ev: Evidence) -> bool:
+    """A question about a named catalogue item, with no problem told in it ("问一下老年证怎么办")."""
+    t = _prepare(ev.text)
+    return (ev.guide == "confident" and not ev.guide_partial and not REPORTING.search(t) and not PROBLEM.search(t)
+            and bool(ASKING_OUTRIGHT.search(t) or ASKING.search(t) or QUESTION_END.search(t) or WANTS_TO.search(t)))
+
+
+def two_requests(one: Tuple[Evidence, Decision], other: Tuple[Evidence, Decision]) -> Optional[Decision]:
+    """A question about a catalogue item, and a report or a suggestion, in the halves of one
+    message: the decision for the report or suggestion, carrying the question to answer first.
+    The halves are read without the NLU (it read the whole), so the question must name an item
+    and ask; the other half is a report or a suggestion on its own evidence (a report the
+    router would ask about, if the classifier names its category).
+    """
+    for (qe, _), (oe, od) in ((one, other), (other, one)):
+        if (asks_about_an_item(qe) and not asks_about_an_item(oe)
+                and (od.route in (INCIDENT, SUGGESTION) or (od.route == CLARIFY and oe.category))):
+            return Decision(SUGGESTION if od.route == SUGGESTION else INCIDENT, od.scores,
+                            od.reasons + [f"另问办事指南【{qe.guide_item}】"],
+                            request=oe.text, question=qe.text)
+    return None

@@ -27,9 +27,25 @@ class RouteIn(BaseModel):
         return {k[:64]: max(0.0, min(1.0, float(p))) for k, p in v.items()}
 
 
+def decide(session, body: RouteIn) -> decision.Decision:
+    """The message's route; a chat message holding a question and a report (or a suggestion)
+    is routed to the report, with the question to answer first."""
+    catalogue = index.current()
+    made = decision.decide(gather(session, catalogue, body.text, body.intents, body.sender))
+    if made.route not in (decision.SERVICE, decision.INCIDENT, decision.SUGGESTION, decision.CLARIFY):
+        return made
+    for a, b in decision.halves(body.text):
+        # The NLU read the whole message: each half stands on its own words.
+        read = [(ev, decision.decide(ev)) for ev in (gather(session, catalogue, part, {}, body.sender) for part in (a, b))]
+        both = decision.two_requests(*read)
+        if both:
+            return both
+    return made
+
+
 @router.post("/route")
 def route(body: RouteIn, session=Depends(reading)):
-    made = decision.decide(gather(session, index.current(), body.text, body.intents, body.sender)).as_dict()
+    made = decide(session, body).as_dict()
     try:  # kept for the admins' review inbox; the resident's answer never waits on it failing
         with WriteSession() as w:
             record(w, body.sender, body.text, body.intents, made)
