@@ -71,6 +71,15 @@ def test_follow_ups_in_residents_words_keep_the_item(item_name, text, aspect, fi
         assert field in res["text"]
 
 
+@pytest.mark.parametrize("item_name, text, meant", [
+    ("居住证申领", "快到期了咋办", "居住证签注"),
+    ("结婚登记", "要是以后弄丢了怎么办", "补领婚姻登记证"),
+])
+def test_a_follow_up_telling_what_happened_to_the_document_finds_the_item_for_it(item_name, text, meant):
+    res = ask(text=text, context_code=item(item_name).code)
+    assert res["status"] == "answered" and res["service_name"] == meant, res["text"]
+
+
 def test_a_new_question_hinting_at_other_items_is_not_taken_for_a_follow_up():
     res = ask(text="办户口要什么材料", context_code=item("居住证申领").code)
     assert res["status"] == "ambiguous" and "居住证申领" not in [c["name"] for c in res["candidates"]]

@@ -54,6 +54,9 @@ def resolve(index, text):
     ("我有高血压糖尿病 常年吃药 听说可以办个啥门诊能多报点", "门诊慢特病认定"),
     ("老年人免费体检在哪里做", "65岁及以上老年人免费健康体检"),
     ("我明年就到年龄了，退休要办什么手续", "企业职工退休申请（基本养老金申领）"),
+    # what happened to a document, told apart from it, says which item is meant
+    ("结婚证搬家的时候弄丢了 要补一个", "补领婚姻登记证"),
+    ("户口本被老鼠咬坏了", "户口簿补领换领"),
 ])
 def test_resolves(index, text, expected):
     decision, names = resolve(index, text)

@@ -124,6 +124,9 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         hint_status, hint_chosen = decide(index.search(req.service_hint))
         if hint_status == "confident" or status == "unknown":
             status, chosen = hint_status, hint_chosen
+    if status == "unknown" and req.context_code and not req.service_hint:
+        # "快到期了咋办" after the 居住证 guide asks about 居住证签注.
+        status, chosen = index.said_of(req.context_code, req.text) or (status, chosen)
     code = None
     if status == "confident":
         code = chosen[0].code

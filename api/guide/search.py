@@ -33,6 +33,11 @@ SUBSUMED_FACTOR = 0.4    # a match inside another item's longer match
 CONFIDENT = 0.7          # top score needed to answer without asking
 MARGIN = 0.15            # ... and its lead over the runner-up
 CANDIDATE = 0.5          # lowest score worth offering as a choice
+# What happened to a card or a certificate says which item is meant (补领, 换领, 签注). Residents
+# tell it apart from the document ("结婚证搬家的时候弄丢了"); it is read as if told next to it.
+STATE = re.compile(r"(弄|搞|给|被)?(丢|遗失|掉)了|找不到了|(快|要|已经|马上)?(到期|过期)了?|(磨|折|弄)?坏了|损坏了?")
+DOCUMENT = re.compile(r"..*(证|卡|本|簿|照)$")   # a name or an alias that is a document
+APART = 16               # at most this many characters between a document and its state
 
 
 def _syllables(text: str) -> List[str]:
@@ -151,9 +156,37 @@ class TermIndex:
                     # further apart they may be about other things ("老人有什么补贴").
                     t.in_order = re.compile(f".{{0,{GAP}}}".join(map(re.escape, t.words)))
             self.items[e.code] = (e.name, [t for t in terms if t.text])
+        # Each item's documents, longest first (身份证 before 证).
+        self.documents: Dict[str, List[str]] = {
+            code: sorted({t.text for t in terms if t.kind in ("name", "alias") and DOCUMENT.match(t.text)}, key=len, reverse=True)
+            for code, (_, terms) in self.items.items()}
+        self._all_documents = sorted({d for ds in self.documents.values() for d in ds}, key=len, reverse=True)
+
+    def state_beside_document(self, q: str) -> str:
+        """The query with a document's state moved next to it: "结婚证搬家的时候弄丢了要补一个" →
+        "结婚证弄丢了搬家的时候要补一个"."""
+        state = STATE.search(q)
+        if not state:
+            return q
+        for d in self._all_documents:
+            end = q.find(d) + len(d)
+            if len(d) <= end < state.start() <= end + APART:
+                return q[:end] + state.group() + q[end:state.start()] + q[state.end():]
+        return q
+
+    def said_of(self, code: str, text: str) -> Optional[Tuple[str, List[Match]]]:
+        """A follow-up that tells a state and names nothing ("快到期了咋办"), read as said of the
+        item under discussion's document: the confident decision, if that gives one."""
+        if not STATE.search(prepare_query(text)) or not self.documents.get(code):
+            return None
+        docs = self.documents[code]
+        # Its document as plainly named: the one inside most of its names (结婚证, not 扯证).
+        doc = max(docs, key=lambda d: (sum(d in o for o in docs), -len(d), d))
+        status, chosen = decide(self.search(doc + text))
+        return (status, chosen) if status == "confident" else None
 
     def search(self, text: str, limit: int = 5) -> List[Match]:
-        q = prepare_query(text)
+        q = self.state_beside_document(prepare_query(text))
         if not q:
             return []
         q_syl = _syllables(q)

@@ -231,6 +231,13 @@ class Classified:
     emergency: bool
     department_code: str  # who gets the work order first
 
+    @property
+    def mediation(self) -> bool:
+        """A dispute the community's mediators take with the resident; not once it is graver than
+        its kind usually is (a boss who fled owing twenty workers: labour inspection, filed now)."""
+        return bool(self.category and self.category.mediation
+                    and GRADES.index(self.grade) <= GRADES.index(self.category.default_grade))
+
 
 def danger_words(text: str) -> List[str]:
     """The danger words said as happening, not as feared."""

@@ -57,7 +57,7 @@ def classify(body: TextIn, session=Depends(reading)):
     return {"category": c.category.name if c.category else None,
             "category_code": c.category.code if c.category else None,
             "grade": c.grade, "confidence": c.confidence, "emergency": c.emergency,
-            "mediation": bool(c.category and c.category.mediation),
+            "mediation": c.mediation,
             "danger_words": danger_words(body.text),
             "lead_department": c.category.lead_department_name if c.category else session.scalars(
                 select(Department.name).where(Department.code == c.department_code)).first(),
