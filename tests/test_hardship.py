@@ -73,6 +73,15 @@ def test_the_list_follows_the_hardship_described(text, specific):
     assert res["hardship"] and specific in [b["name"] for b in res["benefits"]]
 
 
+def test_odd_jobs_and_a_bedridden_husband_put_the_safety_net_first():
+    """Two kinds of hardship each ask for their own items; 低保 answers any hardship, and odd
+    jobs are no insured work that 失业保险金 could replace."""
+    text = "老公瘫在床上，我打零工养活一家，实在撑不下去了"
+    res = TestClient(app, headers=SERVICE).post("/api/handoff/hardship", json={"text": text, "with_risk": True}).json()
+    names = [b["name"] for b in res["benefits"]]
+    assert names[0] == "最低生活保障" and "失业保险金申领" not in names
+
+
 def test_the_residents_community_names_the_centre_to_apply_at():
     res = hardship_answer(ISSUE, community="柳岸社区")
     assert res["benefits"][0]["where"].startswith("到柳岸社区党群服务中心")

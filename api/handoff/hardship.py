@@ -32,6 +32,8 @@ ASKS = {
 GENERAL = ["最低生活保障", "临时救助", "特困人员救助供养"]  # hardship the groups do not name
 RANK_WEIGHT = (1.0, 0.8, 0.6)
 WORDS_WEIGHT = 0.5  # the resident's own words: a hint, the hardship itself leads
+# Any hardship may ask for the safety net (低保 …): it breaks ties between the groups' own items.
+GENERAL_WEIGHT = 0.3
 LIMIT = 3
 
 
@@ -64,6 +66,10 @@ def ranked(index: CatalogueIndex, text: str) -> List[str]:
             status, chosen = decide(index.search(name, limit=1))
             if status == "confident":
                 score[chosen[0].code] += weight
+    for weight, name in zip(RANK_WEIGHT, GENERAL):
+        status, chosen = decide(index.search(name, limit=1))
+        if status == "confident":
+            score[chosen[0].code] += GENERAL_WEIGHT * weight
     for m in index.search(text, limit=8):
         if m.score >= CANDIDATE and m.code in score:
             score[m.code] += WORDS_WEIGHT * m.score
