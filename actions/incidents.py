@@ -36,8 +36,10 @@ PLACE_LEFT = re.compile(r"[\u4e00-\u9fff]{2,}")
 # "不对，地址是荷花苑11幢门口": the place is what follows the lead-in.
 LEAD_IN = re.compile(r"^(地址|地点|位置|地方)(应该|应当)?(是|在|为|写)?[：:，,]?|^(是在|应该在|在)")
 # A place the resident can tell no better: a crossing, a stop, a landmark, or no number to give.
-BEST_TOLD = re.compile(r"路口|交叉口|交汇处?|十字|丁字|公交站|车站|站台|桥[上下头边]|说不清|讲不清|不知道(几号|门牌|具体)|"
-                       r"没有?(门牌|几号|号码牌)|不清楚(几号|门牌)")
+BEST_TOLD = re.compile(r"路口|交叉口|交汇处?|十字|丁字|公交站|车站|站台|地铁站|桥[上下头边]|说不清|讲不清|不知道(几号|门牌|具体)|"
+                       r"没有?(门牌|几号|号码牌)|不清楚(几号|门牌)|"
+                       # a landmark with no house number (湖滨公园): the command centre knows it
+                       r"公园|广场|菜场|菜市场|农贸市场|停车场|绿道|(河|江|湖)边|(小学|中学|幼儿园|医院|卫生院|超市|商场)(门口|旁边|附近|里面?|对面)")
 KEPT_AS_TOLD = "好的，我按您说的地点记录，由指挥中心核实具体位置。"
 # A resident who will not, or cannot, leave a phone: the report is filed without one.
 NO_PHONE = "不留"

@@ -220,3 +220,20 @@ def test_a_place_that_finds_no_grid_is_said_once_and_the_form_asks_again(backend
     got = ValidateIncidentForm().validate_incident_address(place, d, tracker("ask_for_a_person"), {})
     assert got == {"incident_address": None, "incident_address_tries": 1}
     assert [m["text"] for m in d.messages] == [said]
+
+
+@pytest.mark.parametrize("place", ["湖滨公园", "望江路和江畔路那个路口", "人民医院门口"])
+def test_a_landmark_or_a_crossing_outside_the_gazetteer_is_kept_as_told_at_once(backend, place):
+    """No house number to give: asking again would get the same words. The command centre confirms it."""
+    from fastapi.testclient import TestClient
+
+    from actions.incidents import KEPT_AS_TOLD, ValidateIncidentForm
+    from api.main import app
+    from tests.conftest import SERVICE
+    located = TestClient(app, headers=SERVICE).post("/api/incidents/locate", json={"text": place}).json()
+    assert located["status"] != "found"
+    backend.on("POST", "/api/incidents/locate", located)
+    d = CollectingDispatcher()
+    got = ValidateIncidentForm().validate_incident_address(place, d, tracker("ask_for_a_person"), {})
+    assert got == {"incident_address": place, "incident_address_tries": 0}
+    assert [m["text"] for m in d.messages] == [KEPT_AS_TOLD]
