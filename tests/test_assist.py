@@ -146,3 +146,11 @@ def test_follow_up_detection(text, expected):
 def test_bad_requests_are_rejected_politely():
     assert client.post("/api/assist/service-answer", json={"text": "居" * 3000}).status_code == 422
     assert client.post("/api/assist/service-answer", json={"text": "x", "channel": "fax"}).status_code == 422
+
+
+@pytest.mark.parametrize("text, aspect", [
+    ("老人免费体检在哪做", "place"),     # 免费 is part of what is named, not a question about the fee
+    ("老年证办理免费吗", "fee"),
+])
+def test_free_in_an_items_name_is_no_question_about_the_fee(text, aspect):
+    assert ask(text=text, community="柳岸社区")["aspect"] == aspect
