@@ -143,6 +143,9 @@ class ActionStartIncident(Action):
         dispatcher.utter_message(text=f"收到，我来帮您登记【{what}】。")
         if where["status"] == "found":
             events.append(SlotSet("incident_address", where.get("place") or text[:200]))  # the address as written
+        elif where["status"] != "outside" and told_best(text, where.get("place")):
+            dispatcher.utter_message(text=KEPT_AS_TOLD)
+            events.append(SlotSet("incident_address", where["place"]))
         if phone:
             events.append(SlotSet("contact_phone", phone))
         # Started by a rule after report_incident, or by another action for a report the NLU
@@ -320,6 +323,15 @@ def filed_meanwhile(key: str):
         return backend.ticket_by_key(key)
     except backend.BackendError:
         return None
+
+
+def told_best(text: str, place: str) -> bool:
+    """Is the place found in a report (湖滨公园里面, 望江路和江畔路 + 那个路口) a landmark or a
+    crossing, as precise as the resident can be? Then it is not asked for again."""
+    at = text.find(place or "\0")
+    told = BEST_TOLD.search(text[at:at + len(place) + 6]) if at >= 0 else None
+    # … and names which one: "路口" or "公园" alone does not.
+    return bool(told) and len(re.sub(r"\W", "", place.replace(told.group(), ""))) >= 2
 
 
 def names_a_place(text: str) -> bool:

@@ -92,11 +92,19 @@ def test_a_phone_or_a_confirmation_typed_when_the_place_is_asked_is_no_place(tal
 
 
 def test_a_crossing_is_taken_as_told_and_a_confirmation_asks_for_the_place_again(talk):
-    talk("望江路和江畔路那个路口的红绿灯坏了")
+    talk("路口的红绿灯坏了，一直闪黄灯")
     reply = text_of(talk("确认提交"))
     assert "什么地方" in reply and "还有什么可以帮您" not in reply
     reply = text_of(talk("就是望江路江畔路交叉口"))
     assert "指挥中心核实" in reply and "联系电话" in reply
+
+
+@pytest.mark.parametrize("text, place", [("望江路和江畔路那个路口的红绿灯坏了", "望江路和江畔路"),
+                                         ("湖滨公园里面的路灯坏了一排", "湖滨公园里面")])
+def test_a_crossing_or_a_landmark_in_the_first_message_is_not_asked_for_again(talk, text, place):
+    reply = text_of(talk(text))
+    assert "指挥中心核实" in reply and "联系电话" in reply and "什么地方" not in reply
+    assert f"地点：{place}" in text_of(talk("13857112345"))
 
 
 def test_a_better_place_told_when_the_phone_is_asked_replaces_the_place(talk):
