@@ -4,7 +4,7 @@ The backend classifies, locates, files and keeps the work order; these actions o
 what is missing, read it back, and pass it on."""
 import re
 import uuid
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
@@ -144,8 +144,8 @@ class ActionStartIncident(Action):
         if where["status"] == "found":
             events.append(SlotSet("incident_address", where.get("place") or text[:200]))  # the address as written
         elif where["status"] != "outside" and told_best(text, where.get("place")):
-            dispatcher.utter_message(text=KEPT_AS_TOLD)
-            events.append(SlotSet("incident_address", where["place"]))
+            # The form's validation keeps it as told, and says so.
+            events.append(SlotSet("incident_address", told_best(text, where["place"])))
         if phone:
             events.append(SlotSet("contact_phone", phone))
         # Started by a rule after report_incident, or by another action for a report the NLU
@@ -325,13 +325,15 @@ def filed_meanwhile(key: str):
         return None
 
 
-def told_best(text: str, place: str) -> bool:
-    """Is the place found in a report (湖滨公园里面, 望江路和江畔路 + 那个路口) a landmark or a
-    crossing, as precise as the resident can be? Then it is not asked for again."""
+def told_best(text: str, place: str) -> Optional[str]:
+    """The place found in a report, when it is a landmark or a crossing named as precisely as a
+    resident can ("湖滨公园里面", "望江路和江畔路那个路口"): it is not asked for again."""
     at = text.find(place or "\0")
-    told = BEST_TOLD.search(text[at:at + len(place) + 6]) if at >= 0 else None
+    told = BEST_TOLD.search(text, at, at + len(place) + 6) if at >= 0 else None
     # … and names which one: "路口" or "公园" alone does not.
-    return bool(told) and len(re.sub(r"\W", "", place.replace(told.group(), ""))) >= 2
+    if told and len(re.sub(r"\W", "", place.replace(told.group(), ""))) >= 2:
+        return text[at:max(at + len(place), told.end())]
+    return None
 
 
 def names_a_place(text: str) -> bool:
