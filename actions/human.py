@@ -116,18 +116,23 @@ INTRO = {
     # assistance hotline (12356, one number nationwide since 2025) besides the emergency numbers.
     "self_harm": "听您这么说，我很担心您。您不是一个人，我马上请工作人员来帮您。如果有危险，请立即拨打110或120；"
                  "想找人说说心里话，可以拨打心理援助热线12356。",
+    # Beaten at home: somewhere safe and 110 first, and the women's rights line (全国妇联 12338).
+    "violence": "听您这么说，我很担心您的安全。如果正在挨打或者不敢回家，请先到安全的地方，马上拨打110；"
+                "也可以拨打妇女维权热线12338。我马上请工作人员来帮您。",
 }
 
 
 def hand_over_because(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
-                      context: dict = None, self_harm: Optional[bool] = None) -> List[Dict]:
-    """self_harm: whether the message speaks of ending one's life (None: ask the backend)."""
-    if reason == "sensitive" and self_harm is None:
+                      context: dict = None, judged: Optional[dict] = None) -> List[Dict]:
+    """judged: the backend's assessment of the message (self_harm, violence: which safety lines
+    to give; None: ask the backend)."""
+    if reason == "sensitive" and judged is None:
         try:
-            self_harm = bool(backend.assess(tracker.latest_message.get("text") or "").get("self_harm"))
+            judged = backend.assess(tracker.latest_message.get("text") or "")
         except backend.BackendError:
-            self_harm = False
-    dispatcher.utter_message(text=INTRO["self_harm" if reason == "sensitive" and self_harm else reason])
+            judged = {}
+    risk = next((k for k in ("self_harm", "violence") if (judged or {}).get(k)), None)
+    dispatcher.utter_message(text=INTRO[risk if reason == "sensitive" and risk else reason])
     events = ActionRequestHuman.hand_over(dispatcher, tracker, reason, context)
     if reason == "sensitive" and context is None:
         # A person first; the hardship told with the risk still gets the benefits that answer it,
@@ -147,7 +152,7 @@ def people_should_answer(dispatcher: CollectingDispatcher, tracker: Tracker, tex
     except backend.BackendError:
         return None
     if judged.get("reason"):
-        return hand_over_because(dispatcher, tracker, judged["reason"], context, bool(judged.get("self_harm")))
+        return hand_over_because(dispatcher, tracker, judged["reason"], context, judged)
     return offer_benefits(dispatcher, tracker, text) if benefits and context is None else None
 
 

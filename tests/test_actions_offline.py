@@ -75,6 +75,18 @@ def test_out_of_hours_a_resident_at_risk_gets_people_and_the_hotlines_and_nothin
     assert sent["reason"] == "sensitive"
 
 
+def test_a_resident_beaten_at_home_is_told_to_get_safe_and_call_110_and_12338(backend):
+    from actions.routing import ActionScreenMessage
+    backend.on("POST", "/api/handoff/assess", {"reason": "sensitive", "self_harm": False, "violence": True})
+    backend.on("POST", "/api/handoff", recorded("handoff_waiting"))
+    backend.on("POST", "/api/handoff/hardship", {"hardship": False})
+    t = tracker("ask_for_a_person")
+    t.latest_message = {**t.latest_message, "text": "我男人喝了酒就打我 今天又打了 我躲在楼道里不敢回去",
+                        "intent": {"name": "report_incident", "confidence": 0.6}}
+    text, _, _ = run(ActionScreenMessage(), t)
+    assert "安全的地方" in text and "110" in text and "12338" in text and "12356" not in text
+
+
 def test_a_question_said_after_no_is_answered_not_met_with_small_talk(backend):
     """"算了不用了，我就问下天然气开户要带啥" after asking for a person: read as `deny`, it goes
     where the router sends it, not to "好的。还有什么可以帮您？"; a bare "不用了" stays small talk."""

@@ -217,20 +217,23 @@ def test_resident_page_receives_staff_replies_once():
     assert TestClient(app).post("/api/chat/updates", json={"sender": sender}).json()["messages"] == []
 
 
-@pytest.mark.parametrize("text, reason, self_harm", [
-    ("我要投诉你们窗口的工作人员，态度太差了", "sensitive", False),
-    ("我想去信访", "sensitive", False),
-    ("我真的不想活了", "sensitive", True),
-    ("你好，我老公喝了酒又打我", "sensitive", False),
-    ("你们这什么破系统，问了半天都说不清", "angry", False),
-    ("到底有没有人管！！！", "angry", False),
-    ("居住证要带什么材料", None, False),
-    ("谢谢你！", None, False),
+@pytest.mark.parametrize("text, reason, self_harm, violence", [
+    ("我要投诉你们窗口的工作人员，态度太差了", "sensitive", False, False),
+    ("我想去信访", "sensitive", False, False),
+    ("我真的不想活了", "sensitive", True, False),
+    ("我真的撑不下去了 药都攒好了 对不起我的孩子", "sensitive", True, False),
+    ("你好，我老公喝了酒又打我", "sensitive", False, True),
+    ("我男人喝了酒就打我 今天又打了 我躲在楼道里不敢回去", "sensitive", False, True),
+    ("你们这什么破系统，问了半天都说不清", "angry", False, False),
+    ("到底有没有人管！！！", "angry", False, False),
+    ("居住证要带什么材料", None, False, False),
+    ("谢谢你！", None, False, False),
 ])
-def test_messages_people_should_answer(text, reason, self_harm):
-    """self_harm: the resident is also given the psychological assistance hotline."""
+def test_messages_people_should_answer(text, reason, self_harm, violence):
+    """self_harm: the resident is also given the psychological assistance hotline; violence:
+    somewhere safe, 110 and the women's rights line."""
     judged = TestClient(app, headers=SERVICE).post("/api/handoff/assess", json={"text": text}).json()
-    assert judged == {"reason": reason, "self_harm": self_harm}
+    assert judged == {"reason": reason, "self_harm": self_harm, "violence": violence}
 
 
 def test_canned_replies_come_from_the_item_the_resident_asked_about():

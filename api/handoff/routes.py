@@ -33,8 +33,10 @@ class CallbackPhoneIn(BaseModel):
 
 @router.post("/assess")
 def assess(body: AssessIn):
-    """Should people take this message? {'reason': 'sensitive' | 'angry' | None, 'self_harm': bool}"""
-    return {"reason": sensitivity.assess(body.text), "self_harm": sensitivity.self_harm(body.text)}
+    """Should people take this message? {'reason': 'sensitive' | 'angry' | None, 'self_harm': bool,
+    'violence': bool} (the last two: which safety lines the resident is given)."""
+    return {"reason": sensitivity.assess(body.text), "self_harm": sensitivity.self_harm(body.text),
+            "violence": sensitivity.violence_at_home(body.text)}
 
 
 @router.post("/hardship", response_model=hardship.HardshipResponse)

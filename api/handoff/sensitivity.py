@@ -33,18 +33,25 @@ STAFF = "(工作人员|窗口|办事员|柜台|你们的人|你们社区|你们�
 SELF_HARM = [
     r"不想活", r"活不下去", r"活着(没|有什么)意思", r"不如死了", r"想死", r"自杀", r"(?<![减年])轻生(?![产活])", r"寻短见", r"想不开",
     r"一了百了", r"(跳楼|跳河|割腕|喝农药|吃安眠药|烧炭)", r"结束(自己的)?生命",
+    # saying goodbye, or the means put by: "药都攒好了 对不起我的孩子"
+    r"药(都|已经)?(攒|存|囤|备)(好|够)了", r"(攒|存|囤)(了|好|够)(一些|好多|很多|一瓶)?(安眠)?药", r"(活|撑)不下去.{0,12}对不起",
+    r"遗书", r"后事(都)?(交代|安排)好",
+]
+# Violence at home: the safety line is 110, and the women's rights line 12338.
+VIOLENCE_AT_HOME = [
+    r"(?<!反)家暴", r"(老公|丈夫|男人|老头子|老婆|妻子|儿子|女儿|媳妇|女婿|家里人|男朋友|对象|前夫|婆婆|公公|他|她|爸|妈|继父|后妈)"
+                    r".{0,8}(打|揍|抽|踢|虐待)(我|人|老人|孩子)(?!电话|手机|微信)",
+    r"拿.{0,3}(皮带|棍子|棒子|刀|衣架|凳子|酒瓶).{0,4}(打|抽|砍|捅)",
 ]
 # Residents at risk: self-harm, violence at home, threats, nobody caring for the frail. Heard
 # in a chat line or in the last sentence of a two-page letter alike.
-RISK = SELF_HARM + [
-    r"(?<!反)家暴", r"(老公|丈夫|老婆|妻子|儿子|女儿|媳妇|女婿|家里人|男朋友|对象|他|她|爸|妈|继父|后妈).{0,6}(打|揍|抽|踢|虐待)(我|人|老人|孩子)(?!电话|手机|微信)",
+RISK = SELF_HARM + VIOLENCE_AT_HOME + [
     # "被打了", "被他打得…", not "楼板被打穿"
     r"被(人|他|她|他们|老公|丈夫|老板|包工头|工头|保安|邻居|房东|同学|几个人|一群人)?(打|揍)(了|伤|得|成|一顿|耳光|骨折|住院|[，。！!,.\s]|$)", r"被(虐待|关起来|锁在家)", r"虐待",
     r"(威胁|恐吓)(我|要)", r"要(杀|砍|弄死)(了)?我",
     r"(独居|孤寡|空巢|一个人住).{0,12}(没人管|没人照顾|没人问|好几天|联系不上|摔|病了|饿)",
     r"(没人管|没人照顾)(我|他|她|老人|孩子|了)", r"(孩子|小孩|娃).{0,8}(没人管|饿|一个人在家好几天)",
     r"(爸妈|父母|大人|家长).{0,4}(好几天|几天|好久)(都)?没(回来|回家|露面)",
-    r"拿.{0,3}(皮带|棍子|棒子|刀|衣架|凳子|酒瓶).{0,4}(打|抽|砍|捅)",
     r"(老人|老太太|老头|大爷|大妈|奶奶|爷爷).{0,8}(好几天没见|联系不上|没人管|饿)",
 ]
 # Complaints about staff conduct and integrity.
@@ -297,12 +304,19 @@ def judge(text: str) -> Optional[str]:
 
 
 _SELF_HARM = [re.compile(p) for p in SELF_HARM]
+_VIOLENCE_AT_HOME = [re.compile(p) for p in VIOLENCE_AT_HOME]
 
 
 def self_harm(text: str) -> bool:
     """Whether the text speaks of ending one's life."""
     t = _prepare(text or "")
     return any(p.search(t) for p in _SELF_HARM)
+
+
+def violence_at_home(text: str) -> bool:
+    """Whether the text tells of being beaten at home."""
+    t = NEGATED.sub("", _prepare(text or ""))
+    return any(p.search(t) for p in _VIOLENCE_AT_HOME)
 
 
 def assess(text: str) -> Optional[str]:
