@@ -112,6 +112,13 @@ def handoff_triggers():
     examples = held_out()
     show("Handoff triggers, held-out, patterns only", score(examples, sensitivity.by_pattern))
     show("Handoff triggers, held-out, patterns + classifier", score(examples, sensitivity.assess), details=True)
+    # As the assistant judges: a question about a catalogue item needs the classifier to be sure.
+    _fresh_database()
+    from api.guide import index
+    from api.guide.search import asks_about_item
+    catalogue = index.current()
+    show("Handoff triggers, held-out, with the catalogue",
+         score(examples, lambda t: sensitivity.assess(t, asks_about_item(catalogue, t))), details=True)
     start = time.perf_counter()
     for text, _ in examples:
         sensitivity.assess(text)

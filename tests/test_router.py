@@ -47,6 +47,13 @@ def route(text, sender="", **intents):
     # Asking where to complain is a question; complaining is a report.
     ("投诉电话是多少", {"report_incident": 0.6, "ask_service": 0.35}, "service"),
     ("我要投诉楼下饭店油烟扰民", {"ask_service": 0.5, "report_incident": 0.45}, "incident"),
+    # Questions as elderly residents ask them (伐 is Wu's 吗), read as reports by the NLU and by
+    # the reader that learnt letters.
+    ("我没单位的 自己跑外卖 社保能自己交伐", {"report_incident": 1.0}, "service"),
+    ("去年在上海看病没刷医保卡 全是自己掏的 发票都在 回来还能报伐", {"greet": 0.5, "ask_service": 0.05}, "service"),
+    ("家里装修敲下来好多碎砖头 这些垃圾堆哪里 谁来拉 要钱伐", {"ask_service": 1.0}, "service"),
+    ("厂里把我裁了 是先要去登记失业 还是直接领失业金 两个都咋弄", {"ask_service": 1.0}, "service"),
+    ("她一个人吃饭也不方便 社区食堂能送饭伐", {"make_suggestion": 1.0}, "service"),
     # Progress words alone, with no work order and no "我反映的": a report that goes on.
     ("路灯坏了一个月了怎么还没人修", {"check_incident_status": 0.7, "report_incident": 0.25}, "incident"),
 ])

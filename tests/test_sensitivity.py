@@ -121,3 +121,29 @@ def test_a_long_message_is_judged_in_short_windows_that_cover_it():
     pieces = sensitivity.windows(sensitivity._prepare(ROAD))
     assert len(pieces) > 10 and all(len(p) <= 100 for p in pieces)
     assert "".join(p for p in sensitivity.sentences(sensitivity._prepare(ROAD))) == sensitivity._prepare(ROAD).replace("\n", "")
+
+
+@pytest.mark.parametrize("text", [
+    "我跟他过不下去了 两个人都同意离 要带点啥去办 是不是还要等一个月",
+    "当年结婚证早不晓得塞哪去了 现在办房贷要用 我们是在安徽老家领的证 在这边能补伐",
+    "我妈今年养老金要认证了 她住养老院躺床上出不来 咋弄 不认证是不是钱就停了",
+    "我把楼下的房子租给外地人了 听说要去备案 不备案会罚款伐",
+])
+def test_a_question_about_a_named_item_in_troubled_words_is_answered_not_handed_over(text):
+    """The classifier alone, not sure, hears trouble in "过不下去", "躺床上", "罚款"; the resident
+    asks about an item the catalogue has, and gets its guide."""
+    from fastapi.testclient import TestClient
+
+    from api.main import app
+    from tests.conftest import SERVICE
+    judged = TestClient(app, headers=SERVICE).post("/api/handoff/assess", json={"text": text}).json()
+    assert judged["reason"] is None
+
+
+def test_a_risk_said_with_a_question_about_an_item_still_goes_to_a_person():
+    from fastapi.testclient import TestClient
+
+    from api.main import app
+    from tests.conftest import SERVICE
+    for text in ("我老公天天打我 离婚要带啥材料", "我不想活了 低保怎么申请"):
+        assert TestClient(app, headers=SERVICE).post("/api/handoff/assess", json={"text": text}).json()["reason"] == "sensitive"

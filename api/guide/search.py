@@ -242,6 +242,22 @@ def named(m: Match) -> bool:
     return m.kind in ("name", "alias") and m.how in ("text", "sound")
 
 
+# A question, as residents ask one: a question word, or a question particle at the end (伐 is Wu's 吗).
+QUESTION = re.compile(r"[吗呢么伐不没?？][啊呀哦]?\s*$|怎么|咋|如何|怎样|哪里|哪儿|在哪|去哪|什么|啥|多少|多久|(要|得)几天|"
+                      r"能不能|可不可以|是不是|要不要|有没有|[能可会要].{0,8}[吗伐][\s，,。？?]")
+
+
+def asks_about_item(index: "TermIndex", text: str) -> bool:
+    """A question about an item the catalogue clearly finds ("两个人都同意离 要带点啥去办",
+    "结婚证在这边能补伐")."""
+    status, _ = decide(index.search(text))
+    return status == "confident" and asks(text)
+
+
+def asks(text: str) -> bool:
+    return bool(QUESTION.search(prepare_query(text)))
+
+
 def decide(matches: List[Match]) -> Tuple[str, List[Match]]:
     """'confident' (one item), 'ambiguous' (ask which) or 'unknown' (say so honestly)."""
     top = [m for m in matches if m.score >= CANDIDATE]

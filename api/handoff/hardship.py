@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.guide.answers import LEVEL_NAME
 from api.guide.models import ServiceItem
-from api.guide.search import CANDIDATE, CatalogueIndex, decide
+from api.guide.search import CANDIDATE, CatalogueIndex, asks_about_item, decide
 from api.handoff import sensitivity
 from api.places import directory as places
 
@@ -94,7 +94,7 @@ def where_line(session: Session, item: ServiceItem, community_name: Optional[str
 
 
 def answer(session: Session, index: CatalogueIndex, req: HardshipRequest) -> HardshipResponse:
-    judged = sensitivity.judge(req.text)
+    judged = sensitivity.judge(req.text, asks_about_item(index, req.text))
     if not (judged == "hardship" or (req.with_risk and judged == "sensitive" and sensitivity.describes_hardship(req.text))):
         return HardshipResponse(hardship=False)
     status, chosen = decide(index.search(req.text))

@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 from api.core.deps import reading, require_service_token, writing
 from api.guide import index
+from api.guide.search import asks_about_item
 from api.handoff import cases, hardship, relay, sensitivity
 from api.handoff.states import Author, Reason
 
@@ -35,7 +36,8 @@ class CallbackPhoneIn(BaseModel):
 def assess(body: AssessIn):
     """Should people take this message? {'reason': 'sensitive' | 'angry' | None, 'self_harm': bool,
     'violence': bool} (the last two: which safety lines the resident is given)."""
-    return {"reason": sensitivity.assess(body.text), "self_harm": sensitivity.self_harm(body.text),
+    asks_item = asks_about_item(index.current(), body.text)
+    return {"reason": sensitivity.assess(body.text, asks_item), "self_harm": sensitivity.self_harm(body.text),
             "violence": sensitivity.violence_at_home(body.text)}
 
 

@@ -47,7 +47,7 @@ VIOLENCE_AT_HOME = [
 # in a chat line or in the last sentence of a two-page letter alike.
 RISK = SELF_HARM + VIOLENCE_AT_HOME + [
     # "被打了", "被他打得…", not "楼板被打穿"
-    r"被(人|他|她|他们|老公|丈夫|老板|包工头|工头|保安|邻居|房东|同学|几个人|一群人)?(打|揍)(了|伤|得|成|一顿|耳光|骨折|住院|[，。！!,.\s]|$)", r"被(虐待|关起来|锁在家)", r"虐待",
+    r"被(人|他|她|他们|老公|丈夫|老板|包工头|工头|保安|邻居|房东|同学|几个人|一群人)?(打|揍)(了|伤|得|成|一顿|耳光|骨折|住院|[，。！!,.\s]|$)", r"被(虐待|关起来|锁在家)", r"锁在(屋|家|房间|房子)里", r"虐待",
     r"(威胁|恐吓)(我|要)", r"要(杀|砍|弄死)(了)?我",
     r"(独居|孤寡|空巢|一个人住).{0,12}(没人管|没人照顾|没人问|好几天|联系不上|摔|病了|饿)",
     r"(没人管|没人照顾)(我|他|她|老人|孩子|了)", r"(孩子|小孩|娃).{0,8}(没人管|饿|一个人在家好几天)",
@@ -133,6 +133,8 @@ _HARDSHIP = {group: re.compile(p) for group, p in HARDSHIP.items()}
 # The classifier speaks only when fairly sure: a wrong handoff costs a resident a wait for a
 # person, a missed one can cost much more, hence the lower bar for "sensitive".
 THRESHOLDS = {"sensitive": 0.5, "angry": 0.6}
+# A question about a named catalogue item is sensitive by the classifier alone only this surely.
+SURE_WHEN_ASKING = 0.85
 # Texts longer than this are judged window by window (the training examples are chat lines).
 WINDOW = 100
 # In a long message the letters model must give a window's label at least this much (see Classifier).
@@ -245,6 +247,14 @@ class Classifier:
         return "sensitive" if any(self._label(c) == "sensitive" and r[classes.index("sensitive")] >= LETTER_AGREES
                                   for c, r in zip(chat, letters)) else None
 
+    def sensitive_share(self, text: str) -> float:
+        """How sure the classifier is that a chat line is sensitive (a letter: 1.0, it is judged
+        window by window)."""
+        t = _prepare(text)
+        if len(t) > WINDOW:
+            return 1.0
+        return float(self.pipeline.predict_proba([t])[0][list(self.pipeline.classes_).index("sensitive")])
+
     def _label(self, row) -> Optional[str]:
         label = self.pipeline.classes_[row.argmax()]
         return label if label in THRESHOLDS and row.max() >= THRESHOLDS[label] else None
@@ -291,16 +301,22 @@ def classifier() -> Classifier:
     return Classifier(texts, labels, load_letters())
 
 
-def judge(text: str) -> Optional[str]:
+def judge(text: str, asks_item: bool = False) -> Optional[str]:
     """'sensitive', 'angry', 'hardship' or None. A risk to life, a complaint or anger goes to a
-    person first; hardship only when nothing of that is there."""
+    person first; hardship only when nothing of that is there. asks_item: the message asks about
+    a catalogue item (api.guide.search.asks_about_item)."""
     if not text or not text.strip():
         return None
     found = by_pattern(text)
     # "?" or "嗯" carries too little for the classifier to judge.
     if found or len(re.findall(r"\w", _prepare(text))) < 2:
         return found
-    return classifier().predict(text) or ("hardship" if describes_hardship(text) else None)
+    found = classifier().predict(text)
+    if found == "sensitive" and asks_item and classifier().sensitive_share(text) < SURE_WHEN_ASKING:
+        # "我跟他过不下去了 两个人都同意离 要带点啥去办": a question about an item, in words that
+        # sound like trouble; the patterns heard no risk, and the classifier is not sure of one.
+        found = None
+    return found or ("hardship" if describes_hardship(text) else None)
 
 
 _SELF_HARM = [re.compile(p) for p in SELF_HARM]
@@ -319,7 +335,7 @@ def violence_at_home(text: str) -> bool:
     return any(p.search(t) for p in _VIOLENCE_AT_HOME)
 
 
-def assess(text: str) -> Optional[str]:
+def assess(text: str, asks_item: bool = False) -> Optional[str]:
     """'sensitive', 'angry' or None: whether people should take the message at once."""
-    found = judge(text)
+    found = judge(text, asks_item)
     return found if found in THRESHOLDS else None

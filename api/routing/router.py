@@ -32,15 +32,16 @@ NLU_WEIGHT = 0.6
 LEARNT_MARGIN = 0.6
 LEARNT_WEIGHT = 1.0
 LEARNT_NEEDS_REQUEST = 0.3
+LEARNT_AGAINST_A_QUESTION = 0.5
 
 # How residents ask: in so many words (咨询, 请问, 怎么办理) or by what they ask about (材料, 在哪办).
 ASKING_OUTRIGHT = re.compile(r"咨询|请问|想问|问一下|问问|怎么办理|如何办理|办理流程|(需要|要)(带|准备|提供)?(什么|哪些|啥)(材料|证件|资料|手续)|"
                              r"(电话|热线|号码)(是)?(多少|什么)|几点(上班|下班|开门)|上班时间|在哪(里|儿)?[吗呢啊？?]?$")
 ASKING = re.compile(
     r"怎么(办|弄|申请|领|补|换|开|交|缴|转|查|报销|认定|登记|续|提取|注册|预约|操作)|如何(办|申请|领|补|换|开|交|缴|转|查|报销|认定|登记|续|提取|享受)|"
-    r"怎样(办|申请|领|补|换|才能)|材料|手续|流程|"
+    r"怎样(办|申请|领|补|换|才能)|咋(办|弄|搞|整|申请|领|补|换|开|交|缴|报)|(啥|什么)(补助|补贴|政策|待遇)|材料|手续|流程|"
     r"在哪(里|儿)?(办|申请|领|补|换|交|缴|开)|去哪(里|儿)?(办|申请|领|补|换|交|缴|开)|哪里(可以|能)?(办|申请|领|补|换)|"
-    r"(能|可以|可否|能否|是否)(办|办理|申请|领取?|享受|补办|转|报销|参保|落户|入学|登记|续保|缴)|(办理|申请|补办|领取)(条件|标准|时间|地点)|"
+    r"(能|可以|可否|能否|是否)(办|办理|申请|领取?|享受|补办|转|报销|参保|落户|入学|登记|续保|缴)|(能|可以)(报|补|领|拿|交|提|换)(吗|伐|不|么)|(办理|申请|补办|领取)(条件|标准|时间|地点)|"
     r"政策|规定|条件|标准是|有没有补贴|补贴(多少|怎么)|多少钱|(收|交)多少|多久(能|可以)?(办|拿|下来)|"
     r"怎么(收费|计算|算)|(是否|是不是|算不算)(属于|符合|可以)")
 # How the board's letters report: 投诉, 举报, 反映……问题, 请求整治.
@@ -91,7 +92,8 @@ AGAINST_DEPARTMENT = re.compile(
 # and problem words are looked for there (the classifier and the catalogue still read it all).
 LETTER = 120
 HEAD = 100
-QUESTION_END = re.compile(r"[吗呢么?？]\s*$|(吗|呢|么)[，,。.!！]")
+# (伐 is Wu's 吗: "社保能自己交伐")
+QUESTION_END = re.compile(r"[吗呢么伐?？]\s*$|(吗|呢|么|伐)[，,。.!！\s]")
 
 
 @dataclass
@@ -216,7 +218,12 @@ def decide(ev: Evidence) -> Decision:
     request = sum(p for intent, p in ev.intents.items() if intent in INTENT_ROUTE)
     if ev.learnt in (SERVICE, INCIDENT, SUGGESTION) and ev.learnt_margin >= LEARNT_MARGIN and (
             request >= LEARNT_NEEDS_REQUEST or any(evidence.values())):
-        add(ev.learnt, LEARNT_WEIGHT * min(1.0, ev.learnt_margin), "像真实来信里的这一类")
+        # It learnt letters: a chat question about catalogue items ("失业金两个都咋弄") it reads
+        # as a letter's complaint; there it counts half against the question.
+        asks_catalogue = ev.guide in ("confident", "ambiguous") and bool(
+            asking or ASKING.search(opening) or QUESTION_END.search(t)) and not REPORTING.search(opening)
+        weight = LEARNT_WEIGHT * (LEARNT_AGAINST_A_QUESTION if asks_catalogue and ev.learnt != SERVICE else 1.0)
+        add(ev.learnt, weight * min(1.0, ev.learnt_margin), "像真实来信里的这一类")
     ranked = sorted(ROUTES, key=scores.get, reverse=True)
     best, second = ranked[0], ranked[1]
     # A letter that reports a problem and tells of hardship on the way wants the problem dealt with.
