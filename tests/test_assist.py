@@ -154,3 +154,17 @@ def test_bad_requests_are_rejected_politely():
 ])
 def test_free_in_an_items_name_is_no_question_about_the_fee(text, aspect):
     assert ask(text=text, community="柳岸社区")["aspect"] == aspect
+
+
+@pytest.mark.parametrize("text", ["电瓶车上牌要收钱吗 要带发票伐", "护照在哪里办 要多久能拿到",
+                                  "今年的城乡医保在哪里交 手机上能交伐"])
+def test_two_things_asked_at_once_get_the_whole_guide(text):
+    res = ask(text=text)
+    assert res["status"] == "answered" and res["aspect"] == "general"
+    assert "多久办好" in res["text"] and "收费" in res["text"]
+
+
+def test_how_much_a_benefit_pays_is_its_standard_not_its_fee():
+    res = ask(text="我妈九十一了 高龄补贴咋领 一个月多少钱")
+    assert res["service_name"] == "高龄津贴" and "每人每月300元" in res["text"] and "收费：不收费" not in res["text"]
+    assert ask(text="老年证要钱吗")["aspect"] == "fee"

@@ -34,13 +34,29 @@ LEVEL_NAME = {"community": "社区党群服务中心", "street": "街道便民�
 
 
 def detect_aspect(text: str, hint: Optional[str] = None) -> str:
+    """What the question asks about. Two things at once ("在哪里交 手机上能交伐", "要收钱吗 要带
+    发票伐") get the whole guide, which tells them all."""
     if hint in ASPECTS and hint != "general":
         return hint
     t = (text or "").lower()
-    for aspect, cues in ASPECT_CUES:
-        if any(c in t for c in cues):
-            return aspect
-    return hint if hint in ASPECTS else "general"
+    asked = [aspect for aspect, cues in ASPECT_CUES if any(c in t for c in cues)]
+    if len(asked) > 1:
+        # "网上能办吗" asks whether it can be done online; "能办吗" alone asks who may.
+        asked = [a for a in asked if a != "conditions" or any(c in t for c in STRONG_CONDITIONS)] or asked
+    if len(asked) == 1:
+        return asked[0]
+    return "general" if asked or hint not in ASPECTS else hint
+
+
+STRONG_CONDITIONS = ("条件", "资格", "符合", "谁能", "够不够", "要求")
+# A free item whose conditions state sums of money pays them (高龄津贴 每月100元): asked "多少钱",
+# the resident wants to know how much, which the conditions tell.
+HOW_MUCH = re.compile(r"多少钱|几块钱|多少块|给多少|发多少|领多少|补多少|一个月多少|每月多少|有多少")
+
+
+def asks_how_much_it_pays(s: ServiceItem, text: str) -> bool:
+    return (s.fee.startswith("不收费") and any("元" in c for c in s.conditions)
+            and bool(HOW_MUCH.search(text or "")))
 
 
 def _days(n: Optional[int]) -> str:

@@ -152,6 +152,8 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         return centre_hours(session, req)
     if item is None:
         return AnswerResponse(status="unknown", aspect=aspect, text=unknown_text())
+    if aspect in ("fee", "general") and answers.asks_how_much_it_pays(item, req.text):
+        aspect = "conditions"
     community = places.find_community(session, req.community or "")
     centre = places.centre_for(session, item.handled_at, community)
     base = dict(aspect=aspect, service_code=item.code, service_name=item.name,
