@@ -183,6 +183,16 @@ class ActionAnswerService(Action):
             found = backend.community(hint)
         except backend.BackendError:
             pass
+        if found and tracker.get_slot("service_code"):
+            # "我们是桃源社区的" after a guide that said where only by the kind of centre: where
+            # the item under discussion is done, for that community.
+            try:
+                res = backend.service_answer(text=text[:2000], aspect_hint="place", community=found["name"],
+                                             context_code=tracker.get_slot("service_code"), answers_question=True)
+            except backend.BackendError:
+                res = None
+            if res and res["status"] == "answered":
+                return [SlotSet("community", found["name"]), SlotSet("aspect", "place")] + utter_answer(dispatcher, res)
         if found:
             # "地址：" and "电话：" lines become a map link and a tap-to-call link on the chat page.
             dispatcher.utter_message(text=f"好的，记下了：您住在{found['street']}{found['name']}。"

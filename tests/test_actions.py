@@ -158,3 +158,14 @@ def test_a_complaint_about_staff_goes_to_people_not_the_bot():
     assert "工作人员亲自处理" in d.messages[0]["text"] and "文昌社区党群服务中心" in d.messages[1]["text"]
     with SessionLocal() as s:
         assert s.query(HandoffCase).filter_by(sender="s-complaint").one().reason == "sensitive"
+
+
+def test_a_bare_community_after_a_guide_gets_where_that_item_is_done():
+    """The whole guide said "在社区党群服务中心办理。告诉我您住在哪个社区"; the answer is the
+    community alone, and the item is not forgotten."""
+    from actions.service import ActionAnswerService
+    msgs, slots = run(ActionAnswerService(), tracker("我们是青山街道桃源社区的", intent="inform",
+                                                     slots={"service_code": "MZ-20-0007"}))
+    text = "\n".join(m["text"] for m in msgs)
+    assert "【老年人优待证】" in text and "桃源社区党群服务中心" in text and "请问要办什么事" not in text
+    assert slots["community"] == "桃源社区"
