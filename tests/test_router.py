@@ -27,6 +27,7 @@ def route(text, sender="", **intents):
     ("我刚才报的那个井盖怎么样了", {"report_incident": 0.6, "check_incident_status": 0.3}, "progress"),
     ("我前天反映的路灯不亮的事有人管没有啊", {"report_incident": 0.8, "check_incident_status": 0.1}, "progress"),
     ("我刚才报的那个事多久能处理", {"report_incident": 0.7, "check_incident_status": 0.2}, "progress"),
+    ("我上个礼拜反映的那个楼上漏水的事 到现在也没人来 咋回事", {"report_incident": 0.8}, "progress"),
     ("我上次反映过的问题又出现了，楼下又在烧烤", {"report_incident": 0.8, "check_incident_status": 0.1}, "incident"),
     # The centre's hours: a question, whatever the NLU made of it.
     ("社区服务中心礼拜六开门吗", {"bot_challenge": 0.4, "ask_service": 0.2}, "service"),

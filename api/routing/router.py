@@ -68,14 +68,14 @@ PROGRESS_WORDS = re.compile(
     r"(答复|回复|办结|处理)了(吗|没)|什么时候(能|可以|会)?(修好|处理好|解决好|答复|回复|到账|办好|下来)|"
     r"(查|问)(一下|问)?(我的)?(工单|进度|办理情况)|工单|办到哪")
 # How is it going: with "我上周报的" or a work order of this conversation, a plain question will do.
-HOW_IS_IT = re.compile(r"怎么样|咋样|如何了|怎么还|还没|有没有|到哪|了吗|了没|[吗呢?？]$|"
+HOW_IS_IT = re.compile(r"怎么样|咋样|如何了|怎么还|还没|有没有|到哪|了吗|了没|[吗呢伐?？]$|(咋|怎么)回事|没人(来|管|理)|"
                        r"(管|修|处理|弄|办)(了)?没有?[啊呀呢吗哦]*$|有人管没|多久|什么时候|啥时候|几时")
 # Asked in the conversation that filed a work order ("那这个事大概几天能弄好啊", "你们会派人来吗"):
 # about that work order.
 AFTER_FILING = re.compile(r"(这个|那个|这|那)事.{0,6}(多久|几天|什么时候|啥时候)|(多久|几天|什么时候|啥时候).{0,6}(弄好|修好|处理|解决|能好|答复|回复|有结果)|"
                           r"(会|能)派人(来)?|有人(来)?(处理|管|看)(吗|没|不)|多久给.{0,3}(答复|回复)")
 # "我上周报的", or with a time alone ("我的电话是……，上次反映的路灯"): one's own, said either way.
-EARLIER = "(上次|之前|前几天|前天|昨天|刚才|刚刚|上周|上个月|前段时间|早先|已经)"
+EARLIER = "(上次|之前|前几天|前些天|前天|大前天|昨天|刚才|刚刚|上周|上个?礼拜|上个?星期|上个月|前段时间|前阵子|早先|已经)"
 OWN_EARLIER = re.compile(rf"(我(们)?{EARLIER}?|{EARLIER})(在这里|跟你们|向你们)?"
                          r"(反映|报|提交|投诉|举报|申请|登记|提)(过|了)?的")
 # Waiting for an answer, an approval or a payment that was asked for: always about an earlier
