@@ -234,7 +234,8 @@ def test_a_place_that_finds_no_grid_is_said_once_and_the_form_asks_again(backend
     assert [m["text"] for m in d.messages] == [said]
 
 
-@pytest.mark.parametrize("place", ["湖滨公园", "望江路和江畔路那个路口", "人民医院门口"])
+@pytest.mark.parametrize("place", ["湖滨公园", "望江路和江畔路那个路口", "人民医院门口", "文昌小学三年级",
+                                   "青山社区青山路88号"])
 def test_a_landmark_or_a_crossing_outside_the_gazetteer_is_kept_as_told_at_once(backend, place):
     """No house number to give: asking again would get the same words. The command centre confirms it."""
     from fastapi.testclient import TestClient
