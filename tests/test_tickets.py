@@ -203,3 +203,9 @@ def test_strangers_see_progress_but_no_personal_data():
     mine = client.get("/api/tickets", params={"sender": "resident-a", "q": "噪音"}).json()
     assert mine[0]["number"] == t["number"]
     assert client.get("/api/tickets/WG000000000000").status_code == 404
+
+
+def test_a_collapse_feared_some_day_is_no_emergency():
+    r = client.post("/api/incidents/classify", json={"text": "我家老房子墙上裂了好大一条缝 下雨还渗水 怕哪天塌了"}).json()
+    assert r["emergency"] is False and r["danger_words"] == [] and r["category"] == "房屋安全隐患"
+    assert client.post("/api/incidents/classify", json={"text": "老房子的墙塌了，压到人了"}).json()["emergency"] is True

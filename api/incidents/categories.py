@@ -30,7 +30,8 @@ DANGER = ["起火", "着火", "失火", "火灾", "烧起来", "冒火", "煤气
           "倒塌", "塌了", "塌陷", "爆炸", "掉进去了", "溺水", "有人落水",
           "困住", "困在里面", "关在里面", "困了一个", "困了个", "卡在电梯"]
 # A danger feared is no emergency: "楼道里堆了好多纸板，怕着火" is a hazard to remove, not a fire.
-FEARED = re.compile(r"(怕|担心|害怕|容易|万一|一旦|防止|避免|以防|小心|可能|会|引发|引起|导致|造成)(发生|出现|被)?$")
+FEARED = re.compile(r"(怕|担心|害怕|容易|万一|一旦|防止|避免|以防|小心|可能|会|引发|引起|导致|造成)"
+                    r"(哪天|哪一天|有一天|以后|到时候|迟早|早晚|会|要|就)*(发生|出现|被)?$")
 CONFIDENT = 0.6
 # The street (grid) categories come first: a short report that fits one keeps it, however the
 # wider catalogue (schools, wages, hospitals, shops …) might also read it.
