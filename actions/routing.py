@@ -51,7 +51,8 @@ def decision(tracker: Tracker) -> Optional[dict]:
     ranking = {r["name"]: r["confidence"] for r in tracker.latest_message.get("intent_ranking") or []
                if r.get("name")}
     try:
-        made = backend.route(text=text, intents=ranking, sender=tracker.sender_id)
+        made = backend.route(text=text, intents=ranking, sender=tracker.sender_id,
+                             context_code=tracker.get_slot("service_code"))
     except backend.BackendError:
         return None
     if len(_decided) >= REMEMBERED:

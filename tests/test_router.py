@@ -181,3 +181,14 @@ def test_a_letter_is_read_whole_though_it_asks_on_the_way():
               "上周还有人在那里摔倒。我们找过物业，物业说不归他们管。另外想问一下老年证怎么办理？请尽快派人来修。")
     made = route(letter, report_incident=0.8)
     assert made["route"] == "incident" and made["question"] is None
+
+
+def test_a_question_after_a_guide_is_more_about_its_item():
+    """"去哪里报" after the 新生儿入户 guide asks where to register the baby; the reader that learnt
+    letters hears a report in it, as it would without the guide."""
+    asked = dict(text="我们住翠苑三区7幢的 去哪里报", intents={"ask_service": 1.0}, learnt="incident", learnt_margin=0.89)
+    assert decide(Evidence(**asked)).route == "incident"
+    assert decide(Evidence(**asked, follows_up=True)).route == "service"
+    # a problem told after a guide is still a report
+    told = dict(text="我家楼下的路灯坏了好几天了", intents={"report_incident": 0.9}, category="路灯不亮", category_score=0.9)
+    assert decide(Evidence(**told, follows_up=True)).route == "incident"

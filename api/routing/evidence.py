@@ -1,7 +1,7 @@
 """Gathers what the backend knows about a message for the router: the catalogue search, the
 incident classifier, the handoff triggers, a ticket number in the text, and whether this
 conversation has filed a work order. The NLU's ranking comes with the request."""
-from typing import Dict
+from typing import Dict, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,7 +22,8 @@ def has_ticket(session: Session, sender: str) -> bool:
                            .limit(1)).first() is not None
 
 
-def gather(session: Session, index: CatalogueIndex, text: str, intents: Dict[str, float], sender: str = "") -> Evidence:
+def gather(session: Session, index: CatalogueIndex, text: str, intents: Dict[str, float], sender: str = "",
+           context_code: Optional[str] = None) -> Evidence:
     status, chosen = guide_decision(index.search(text))
     c = classifier(session).classify(text)
     learnt = route_reader.read(text)
@@ -37,4 +38,5 @@ def gather(session: Session, index: CatalogueIndex, text: str, intents: Dict[str
         judge=sensitivity.judge(text, status == "confident" and asks(text)),
         ticket_number=ticket_number_in(text),
         has_ticket=bool(sender) and has_ticket(session, sender),
-        learnt=learnt.label if learnt else None, learnt_margin=learnt.margin if learnt else 0.0)
+        learnt=learnt.label if learnt else None, learnt_margin=learnt.margin if learnt else 0.0,
+        follows_up=bool(context_code) and context_code in index.items)

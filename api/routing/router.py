@@ -87,6 +87,7 @@ AWAITING = re.compile(r"(没有?|未|不见)(收到)?(任何)?(答复|回复|回
 AGAINST_DEPARTMENT = re.compile(
     r"(投诉|举报|质疑|控告)[^，。,\n]{0,12}(局|委员会|发改委|政府|部门|法院|村委|居委会|街道办|派出所|执法队|城管|交警)"
     r"(?!.{0,4}(门口|旁边|附近|对面))|(局|部门|政府|村委会?|居委会|街道办|城管|执法人员)[^，。,\n]{0,8}(不作为|乱作为|推诿|拖延|敷衍|不予受理|不按)")
+WHERE = re.compile(r"(去|在|到)哪(里|儿)?|哪个(窗口|地方)")
 # A letter (longer than this) tells its history on the way: "多次反映都没有答复", a leak or a
 # quarrel in passing. What it asks for is in its head, the title and the opening; the progress
 # and problem words are looked for there (the classifier and the catalogue still read it all).
@@ -111,6 +112,7 @@ class Evidence:
     has_ticket: bool = False          # a work order filed in this conversation
     learnt: Optional[str] = None      # the route real messages teach (route_reader.py) …
     learnt_margin: float = 0.0        # … and how far ahead of its runner-up
+    follows_up: bool = False          # a service item is under discussion in the conversation
 
 
 @dataclass
@@ -198,6 +200,11 @@ def decide(ev: Evidence) -> Decision:
         add(SERVICE, 0.2, "办事指南有几项相近")
     if ev.category:
         add(INCIDENT, 0.4 * min(1.0, ev.category_score), f"事项分类【{ev.category}】")
+    # "我们住翠苑三区7幢的 去哪里报" after the 新生儿入户 guide: more about that item.
+    follow_up = ev.follows_up and not (REPORTING.search(opening) or PROBLEM.search(head(t))) and bool(
+        asking or ASKING.search(opening) or QUESTION_END.search(t) or WHERE.search(t))
+    if follow_up:
+        add(SERVICE, 0.5, "接着问正在说的办事事项")
     if asks_centre_hours(t):
         add(SERVICE, 0.6, "问服务中心几点开门")  # "你们中午休息吗", "礼拜六开门吗": no item, a question
     if asking:
@@ -218,9 +225,9 @@ def decide(ev: Evidence) -> Decision:
     request = sum(p for intent, p in ev.intents.items() if intent in INTENT_ROUTE)
     if ev.learnt in (SERVICE, INCIDENT, SUGGESTION) and ev.learnt_margin >= LEARNT_MARGIN and (
             request >= LEARNT_NEEDS_REQUEST or any(evidence.values())):
-        # It learnt letters: a chat question about catalogue items ("失业金两个都咋弄") it reads
-        # as a letter's complaint; there it counts half against the question.
-        asks_catalogue = ev.guide in ("confident", "ambiguous") and bool(
+        # It learnt letters: a chat question about catalogue items ("失业金两个都咋弄", or a
+        # follow-up) it reads as a letter's complaint; there it counts half against the question.
+        asks_catalogue = follow_up or ev.guide in ("confident", "ambiguous") and bool(
             asking or ASKING.search(opening) or QUESTION_END.search(t)) and not REPORTING.search(opening)
         weight = LEARNT_WEIGHT * (LEARNT_AGAINST_A_QUESTION if asks_catalogue and ev.learnt != SERVICE else 1.0)
         add(ev.learnt, weight * min(1.0, ev.learnt_margin), "像真实来信里的这一类")

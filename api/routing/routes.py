@@ -1,6 +1,6 @@
 """POST /api/route: what a resident's message is (api/routing/router.py), for the action server."""
 import logging
-from typing import Dict
+from typing import Dict, Optional
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, validator
@@ -19,6 +19,7 @@ class RouteIn(BaseModel):
     text: str = Field(..., max_length=5000)
     intents: Dict[str, float] = {}   # the NLU's intent ranking: name → confidence
     sender: str = Field("", max_length=100)
+    context_code: Optional[str] = Field(None, max_length=32)  # the service item under discussion
 
     @validator("intents")
     def _few(cls, v):
@@ -31,7 +32,7 @@ def decide(session, body: RouteIn) -> decision.Decision:
     """The message's route; a chat message holding a question and a report (or a suggestion)
     is routed to the report, with the question to answer first."""
     catalogue = index.current()
-    made = decision.decide(gather(session, catalogue, body.text, body.intents, body.sender))
+    made = decision.decide(gather(session, catalogue, body.text, body.intents, body.sender, body.context_code))
     if made.route not in (decision.SERVICE, decision.INCIDENT, decision.SUGGESTION, decision.CLARIFY):
         return made
     for a, b in decision.halves(body.text):
