@@ -335,7 +335,8 @@ def told_best(text: str, place: str) -> Optional[str]:
     at = text.find(place or "\0")
     told = BEST_TOLD.search(text, at, at + len(place) + 6) if at >= 0 else None
     # … and names which one: "路口" or "公园" alone does not.
-    if told and len(re.sub(r"\W", "", place.replace(told.group(), ""))) >= 2:
+    rest = re.sub(r"\W|孩子|小孩|我家|我们|他们|家里|这个|那个|附近|旁边|门口|这|那", "", place.replace(told.group() if told else "", ""))
+    if told and len(rest) >= 2:
         return text[at:max(at + len(place), told.end())]
     return None
 

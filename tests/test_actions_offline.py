@@ -257,6 +257,7 @@ def test_a_landmark_or_a_crossing_outside_the_gazetteer_is_kept_as_told_at_once(
     ("望江路和江畔路那个路口的红绿灯坏了", "望江路和江畔路", "望江路和江畔路那个路口"),
     ("路口的红绿灯坏了", "路口", None),        # which crossing? asked
     ("公园里的健身器材坏了", "公园里", None),    # which park? asked
+    ("孩子学校让每人交三百块资料费", "孩子学校", None),  # which school? asked
     ("翠苑小区门口的路灯坏了", "", None),
 ])
 def test_a_report_naming_a_landmark_or_a_crossing_keeps_it_only_when_it_says_which(text, place, kept):

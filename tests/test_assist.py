@@ -168,3 +168,17 @@ def test_how_much_a_benefit_pays_is_its_standard_not_its_fee():
     res = ask(text="我妈九十一了 高龄补贴咋领 一个月多少钱")
     assert res["service_name"] == "高龄津贴" and "每人每月300元" in res["text"] and "收费：不收费" not in res["text"]
     assert ask(text="老年证要钱吗")["aspect"] == "fee"
+
+
+def test_where_asked_after_a_guide_with_ones_address_is_where_that_item_is_done_there():
+    res = ask(text="我们住翠苑三区7幢的 去哪里报", context_code=item("老年人优待证").code)
+    assert res["status"] == "answered" and res["service_name"] == "老年人优待证" and "翠苑社区党群服务中心" in res["text"]
+
+
+def test_opening_days_asked_after_a_guide_are_the_centres_hours():
+    res = ask(text="礼拜六开门伐", context_code=item("老年人优待证").code, community="柳岸社区")
+    assert res["aspect"] == "place" and "柳岸社区党群服务中心" in res["text"] and "周六" in res["text"]
+
+
+def test_two_things_asked_beat_the_one_the_nlu_picked_out():
+    assert ask(text="要收钱吗 要带发票伐", aspect_hint="materials", context_code=item("老年人优待证").code)["aspect"] == "general"

@@ -192,3 +192,14 @@ def test_a_question_after_a_guide_is_more_about_its_item():
     # a problem told after a guide is still a report
     told = dict(text="我家楼下的路灯坏了好几天了", intents={"report_incident": 0.9}, category="路灯不亮", category_score=0.9)
     assert decide(Evidence(**told, follows_up=True)).route == "incident"
+
+
+def test_a_question_or_a_few_words_with_little_evidence_are_no_report_and_no_suggestion():
+    """"那房产证上加个名字呢" names a category of complaint but asks; "就是那个老年人的" proposes
+    nothing: the guide answers what it can (and says so when it cannot), nothing is filed."""
+    asked = decide(Evidence(text="那房产证上加个名字呢", intents={"bot_challenge": 0.95}, category="房产证与住房保障",
+                            category_score=0.8))
+    assert asked.route == "service"
+    assert decide(Evidence(text="就是那个老年人的", intents={"make_suggestion": 0.6})).route == "service"
+    proposal = "社区里能不能多放几张长椅让老人歇脚"
+    assert decide(Evidence(text=proposal, intents={"make_suggestion": 0.9})).route == "suggestion"

@@ -57,6 +57,8 @@ def resolve(index, text):
     # what happened to a document, told apart from it, says which item is meant
     ("结婚证搬家的时候弄丢了 要补一个", "补领婚姻登记证"),
     ("户口本被老鼠咬坏了", "户口簿补领换领"),
+    ("当年结婚证早不晓得塞哪去了 现在办房贷要用 在这边能补伐", "补领婚姻登记证"),
+    ("去年在上海看病没刷医保卡 全是自己掏的 发票都在 回来还能报伐", "医疗费用手工（零星）报销"),
 ])
 def test_resolves(index, text, expected):
     decision, names = resolve(index, text)

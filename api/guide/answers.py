@@ -36,13 +36,15 @@ LEVEL_NAME = {"community": "社区党群服务中心", "street": "街道便民�
 def detect_aspect(text: str, hint: Optional[str] = None) -> str:
     """What the question asks about. Two things at once ("在哪里交 手机上能交伐", "要收钱吗 要带
     发票伐") get the whole guide, which tells them all."""
-    if hint in ASPECTS and hint != "general":
-        return hint
     t = (text or "").lower()
     asked = [aspect for aspect, cues in ASPECT_CUES if any(c in t for c in cues)]
     if len(asked) > 1:
         # "网上能办吗" asks whether it can be done online; "能办吗" alone asks who may.
         asked = [a for a in asked if a != "conditions" or any(c in t for c in STRONG_CONDITIONS)] or asked
+    if len(asked) > 1:
+        return "general"  # whatever one of them the NLU picked out
+    if hint in ASPECTS and hint != "general":
+        return hint
     if len(asked) == 1:
         return asked[0]
     return "general" if asked or hint not in ASPECTS else hint

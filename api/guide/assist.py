@@ -139,7 +139,8 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         code = req.context_code
     elif status == "unknown" and req.context_code and not req.service_hint and (
             req.answers_question or names_no_subject(places.strip_community_names(session, req.text))
-            or any(c in req.text for c in answers.PROXY_CUES)):
+            or any(c in req.text for c in answers.PROXY_CUES) or aspect == "place"):
+        # … or where, asked of nothing the catalogue knows ("我们住翠苑三区7幢的 去哪里报")
         code = req.context_code
     if code is None and status == "ambiguous":
         text = (f"您是想问【{chosen[0].name}】吗？是的话请点一下：" if len(chosen) == 1
@@ -150,11 +151,14 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
     # Hours asked with no item, or the community told after that question (no item under discussion).
     if item is None and (asks_centre_hours(req.text) or (req.answers_question and not req.context_code)):
         return centre_hours(session, req)
+    if status == "unknown" and req.context_code and CENTRE_HOURS.search(req.text):
+        return centre_hours(session, req)  # "礼拜六开门伐" after a guide: the centres' hours
     if item is None:
         return AnswerResponse(status="unknown", aspect=aspect, text=unknown_text())
     if aspect in ("fee", "general") and answers.asks_how_much_it_pays(item, req.text):
         aspect = "conditions"
-    community = places.find_community(session, req.community or "")
+    # The community told now ("我们住翠苑三区7幢的 去哪里报"), else the one known from before.
+    community = places.find_community(session, req.community or "") or places.find_community(session, req.text)
     centre = places.centre_for(session, item.handled_at, community)
     base = dict(aspect=aspect, service_code=item.code, service_name=item.name,
                 community=community.name if community else None)

@@ -35,7 +35,9 @@ MARGIN = 0.15            # ... and its lead over the runner-up
 CANDIDATE = 0.5          # lowest score worth offering as a choice
 # What happened to a card or a certificate says which item is meant (补领, 换领, 签注). Residents
 # tell it apart from the document ("结婚证搬家的时候弄丢了"); it is read as if told next to it.
-STATE = re.compile(r"(弄|搞|给|被)?(丢|遗失|掉)了|找不到了|(快|要|已经|马上)?(到期|过期)了?|(磨|折|弄)?坏了|损坏了?")
+LOST_WORDS = r"(弄|搞|给|被)?(丢|遗失|掉)了|找不(到|着)了|(放|塞|搁)(到)?哪(去|儿|里)?了"
+LOST = re.compile(LOST_WORDS)
+STATE = re.compile(LOST_WORDS + r"|(快|要|已经|马上)?(到期|过期)了?|(磨|折|弄)?坏了|损坏了?")
 DOCUMENT = re.compile(r"..*(证|卡|本|簿|照)$")   # a name or an alias that is a document
 APART = 16               # at most this many characters between a document and its state
 
@@ -168,10 +170,12 @@ class TermIndex:
         state = STATE.search(q)
         if not state:
             return q
+        # A loss told any way ("找不着了", "塞哪去了") is told as the catalogue's words have it.
+        said = "丢了" if LOST.fullmatch(state.group()) else state.group()
         for d in self._all_documents:
             end = q.find(d) + len(d)
-            if len(d) <= end < state.start() <= end + APART:
-                return q[:end] + state.group() + q[end:state.start()] + q[state.end():]
+            if len(d) <= end <= state.start() <= end + APART:
+                return q[:end] + said + q[end:state.start()] + q[state.end():]
         return q
 
     def said_of(self, code: str, text: str) -> Optional[Tuple[str, List[Match]]]:

@@ -23,6 +23,7 @@ CLOSE = 0.25
 # Below this, no route has enough for itself: the NLU's own reading stands (chitchat, off-topic).
 ENOUGH = 0.45
 NLU_UNBACKED_SUGGESTION = 0.5
+SAYS_LITTLE = 12  # word characters: fewer, and nothing proposed, is no suggestion to file
 # The NLU learnt written examples; on real letters the words themselves say more.
 NLU_WEIGHT = 0.6
 # The reader learnt from real messages counts when it is this far ahead of its runner-up, with
@@ -241,6 +242,14 @@ def decide(ev: Evidence) -> Decision:
         # ticket or progress words is a question ("身份证快到期了").
         top = max(ev.intents, key=ev.intents.get, default=None)
         route = INTENT_ROUTE.get(top, OTHER)
+        if QUESTION_END.search(t) and not (PROBLEM.search(head(t)) or REPORTING.search(opening)) and (
+                route == OTHER or (route == SUGGESTION and not suggesting)):
+            # "那房产证上加个名字呢", "就是那个老年人的": a question, or nothing proposed; the guide
+            # answers what it can, and says honestly what it cannot.
+            return Decision(SERVICE, scores, reasons + ["little evidence: a question, not a report"])
+        if route == SUGGESTION and not suggesting and len(re.findall(r"\w", t)) < SAYS_LITTLE:
+            # "就是那个老年人的": too little to file as a proposal; the guide asks what is meant.
+            return Decision(SERVICE, scores, reasons + ["little evidence: nothing proposed"])
         if route == OTHER and evidence[best]:
             # "翠苑二区2幢边上的路面有个大坑" read as a bare address: the classifier's category stands.
             return Decision(best, scores, reasons + ["little evidence, but some, and the NLU read no request"])
