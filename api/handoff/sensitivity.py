@@ -133,7 +133,7 @@ _HARDSHIP = {group: re.compile(p) for group, p in HARDSHIP.items()}
 # The classifier speaks only when fairly sure: a wrong handoff costs a resident a wait for a
 # person, a missed one can cost much more, hence the lower bar for "sensitive".
 THRESHOLDS = {"sensitive": 0.5, "angry": 0.6}
-# A question about a named catalogue item is sensitive by the classifier alone only this surely.
+# A question about a catalogue item is sensitive by the classifier alone only this surely.
 SURE_WHEN_ASKING = 0.85
 # Texts longer than this are judged window by window (the training examples are chat lines).
 WINDOW = 100
