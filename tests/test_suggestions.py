@@ -60,6 +60,8 @@ def test_a_suggestion_needs_no_phone_goes_to_its_department_and_gets_fifteen_wor
     ("建议在公园旁边建一所幼儿园", "明湖区教育局"),
     ("社区老年食堂的菜太咸了，建议少放点盐", "明湖区民政局"),
     ("建议在青山公园多建几个厕所", "明湖区综合行政执法局"),
+    # spaces for commas, as residents type them
+    ("我提个意见哦 社区那个活动室一年到头锁着 能不能开个老年大学 书法班 唱歌班", "明湖区民政局"),
 ])
 def test_a_suggestion_goes_to_the_department_of_what_it_proposes(text, department):
     assert file(text, kind="建议").json()["department"] == department

@@ -15,7 +15,7 @@ SUBJECTS = [
     ("GL", r"公园|绿化|绿地|草坪|花坛|行道树|树木|游园"),
     ("ZF", r"厕所|公厕|垃圾分类|垃圾桶|垃圾箱|分类桶|环卫|摊位|夜市|早市|停车位|车位|店招"),
     ("ZJ", r"路灯|高杆灯|人行道|小区|物业|加装电梯|老旧小区|停车场|充电桩|房地产|天然气|供水|自来水"),
-    ("MZ", r"老年食堂|长者食堂|助餐|养老|老年活动|老人活动|老年人|老人|敬老|殡葬|墓地"),
+    ("MZ", r"老年食堂|长者食堂|助餐|养老|老年活动|老人活动|老年大学|活动室|老年人|老人|老头老太|敬老|殡葬|墓地"),
     ("JY", r"学校|幼儿园|小学|中学|初中|高中|学生|学位|教育|托育|课外"),
     ("WJ", r"医院|卫生院|卫生服务中心|社区医生|家庭医生|看病|就医|疫苗|体检"),
     ("RS", r"就业|招聘|社保|养老保险|工资|技能培训|职业培训"),
@@ -25,7 +25,7 @@ _SUBJECTS = [(code, re.compile(p)) for code, p in SUBJECTS]
 # The verb of a proposal; its object follows, up to the end of the clause.
 TRANSPORT = "JT"
 PROPOSING = re.compile(r"(开[一两几]?[条个家班趟所]|增设|增开|增加|多开|多设|多建|多放|多修|新建|修建|建设|建|开通|加装|安装|设立|设置|配备|改造|开设|规划|完善|改善|调整|取消|恢复)")
-CLAUSE_END = re.compile(r"[，。；！？,;!?\n]")
+CLAUSE_END = re.compile(r"[，。；！？,;!?\s]")  # residents type spaces for commas
 
 
 def _last_subject(text: str) -> Optional[str]:
