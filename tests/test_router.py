@@ -201,5 +201,6 @@ def test_a_question_or_a_few_words_with_little_evidence_are_no_report_and_no_sug
                             category_score=0.8))
     assert asked.route == "service"
     assert decide(Evidence(text="就是那个老年人的", intents={"make_suggestion": 0.6})).route == "service"
+    assert decide(Evidence(text="你们是真人在回复吗", intents={"bot_challenge": 0.9})).route == "other"
     proposal = "社区里能不能多放几张长椅让老人歇脚"
     assert decide(Evidence(text=proposal, intents={"make_suggestion": 0.9})).route == "suggestion"

@@ -242,10 +242,10 @@ def decide(ev: Evidence) -> Decision:
         # ticket or progress words is a question ("身份证快到期了").
         top = max(ev.intents, key=ev.intents.get, default=None)
         route = INTENT_ROUTE.get(top, OTHER)
-        if QUESTION_END.search(t) and not (PROBLEM.search(head(t)) or REPORTING.search(opening)) and (
+        if QUESTION_END.search(t) and evidence[best] and not (PROBLEM.search(head(t)) or REPORTING.search(opening)) and (
                 route == OTHER or (route == SUGGESTION and not suggesting)):
-            # "那房产证上加个名字呢", "就是那个老年人的": a question, or nothing proposed; the guide
-            # answers what it can, and says honestly what it cannot.
+            # "那房产证上加个名字呢" (a category named, no problem told): a question; the guide answers
+            # what it can, and says honestly what it cannot. Small talk ("你是机器人吗") stays small talk.
             return Decision(SERVICE, scores, reasons + ["little evidence: a question, not a report"])
         if route == SUGGESTION and not suggesting and len(re.findall(r"\w", t)) < SAYS_LITTLE:
             # "就是那个老年人的": too little to file as a proposal; the guide asks what is meant.
