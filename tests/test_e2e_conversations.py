@@ -130,7 +130,7 @@ def test_malformed_webhook_requests_are_refused(stack):
 
 
 @pytest.mark.parametrize("text, intro", [
-    ("你好，我老公喝了酒又打我", "如果有人身危险"),
+    ("你好，我老公喝了酒又打我", "妇女维权热线12338"),
     ("谢谢，可是我真的活不下去了", "心理援助热线12356"),
     ("你们这个破系统到底能不能用！！！", None),  # angry, or read as asking for a person: either way, a person
     ("你这个机器人脑子进水了吧，答非所问", "非常抱歉"),

@@ -63,6 +63,6 @@ def test_a_question_asked_with_a_report_is_answered_first_and_the_report_filed_i
     assert reply.index("要带的材料") < reply.index(REPORT_STARTED)  # the question first, then the report's form
     talk("柳岸新村5幢")
     talk("13857112345")
-    assert "已提交" in text_of(talk("/affirm"))
+    assert "工单号" in text_of(talk("/affirm"))  # filed (or merged into the same street light's)
     [ticket] = tickets_of(talk.sender)
     assert ticket.description == "我家楼下路灯坏了"

@@ -22,6 +22,7 @@ from api.places.models import Department
 from shared.textnorm import clean, normalise
 
 GRADES = ("小微", "一般", "较大", "重大")
+GRAVE = "较大"  # from this grade up, a dispute is no matter for mediation
 COMMAND_CENTRE = "ZH"
 GRID_STATION = "WG"
 # Said anywhere, these make an emergency: the resident is told to call 119/110/120 first.
@@ -234,10 +235,9 @@ class Classified:
 
     @property
     def mediation(self) -> bool:
-        """A dispute the community's mediators take with the resident; not once it is graver than
-        its kind usually is (a boss who fled owing twenty workers: labour inspection, filed now)."""
-        return bool(self.category and self.category.mediation
-                    and GRADES.index(self.grade) <= GRADES.index(self.category.default_grade))
+        """A dispute the community's mediators take with the resident; not once it is grave
+        (较大 or worse: a boss who fled owing twenty workers is labour inspection's, filed now)."""
+        return bool(self.category and self.category.mediation and GRADES.index(self.grade) < GRADES.index(GRAVE))
 
 
 def danger_words(text: str) -> List[str]:
