@@ -77,6 +77,9 @@ def test_follow_ups_in_residents_words_keep_the_item(item_name, text, aspect, fi
 @pytest.mark.parametrize("item_name, text, meant", [
     ("居住证申领", "快到期了咋办", "居住证签注"),
     ("结婚登记", "要是以后弄丢了怎么办", "补领婚姻登记证"),
+    # a benefit asked of the document's holders
+    ("残疾人证", "办了以后每个月有补贴伐", "残疾人两项补贴"),
+    ("老年人优待证", "有了这个证还有补助吗", "高龄津贴"),
 ])
 def test_a_follow_up_telling_what_happened_to_the_document_finds_the_item_for_it(item_name, text, meant):
     res = ask(text=text, context_code=item(item_name).code)

@@ -73,6 +73,11 @@ def test_the_list_follows_the_hardship_described(text, specific):
     assert res["hardship"] and specific in [b["name"] for b in res["benefits"]]
 
 
+def test_an_item_hinted_at_and_asked_about_leads_the_list():
+    res = hardship_answer("我爸中风半边不能动 想给他做个评估 好申请护理补贴 咋弄")
+    assert res["hardship"] and res["benefits"][0]["name"] == "老年人能力评估"
+
+
 def test_odd_jobs_and_a_bedridden_husband_put_the_safety_net_first():
     """Two kinds of hardship each ask for their own items; 低保 answers any hardship, and odd
     jobs are no insured work that 失业保险金 could replace."""

@@ -39,6 +39,8 @@ LOST_WORDS = r"(弄|搞|给|被)?(丢|遗失|掉)了|找不(到|着)了|(放|塞
 LOST = re.compile(LOST_WORDS)
 STATE = re.compile(LOST_WORDS + r"|(快|要|已经|马上)?(到期|过期)了?|(磨|折|弄)?坏了|损坏了?")
 DOCUMENT = re.compile(r"..*(证|卡|本|簿|照)$")   # a name or an alias that is a document
+# A benefit asked of a document's holders (残疾人证 → 残疾补贴).
+BENEFIT = re.compile(r"补贴|补助|津贴")
 APART = 16               # at most this many characters between a document and its state
 
 
@@ -179,15 +181,25 @@ class TermIndex:
         return q
 
     def said_of(self, code: str, text: str) -> Optional[Tuple[str, List[Match]]]:
-        """A follow-up that tells a state and names nothing ("快到期了咋办"), read as said of the
-        item under discussion's document: the confident decision, if that gives one."""
-        if not STATE.search(prepare_query(text)) or not self.documents.get(code):
+        """A follow-up that names nothing, read as said of the item under discussion's document:
+        a state ("快到期了咋办" after the 居住证 guide: 居住证签注) or a benefit ("办了以后每个月有补贴伐"
+        after the 残疾人证 guide: 残疾补贴). The confident decision, if that gives one."""
+        docs = self.documents.get(code)
+        q = prepare_query(text)
+        benefit = BENEFIT.search(q)
+        if not docs or not (STATE.search(q) or benefit):
             return None
-        docs = self.documents[code]
         # Its document as plainly named: the one inside most of its names (结婚证, not 扯证).
         doc = max(docs, key=lambda d: (sum(d in o for o in docs), -len(d), d))
-        status, chosen = decide(self.search(doc + text))
-        return (status, chosen) if status == "confident" else None
+        if STATE.search(q):
+            status, chosen = decide(self.search(doc + text))
+            return (status, chosen) if status == "confident" else None
+        for word in dict.fromkeys([benefit.group(), "补贴"]):
+            status, chosen = decide(self.search(doc[:-1] + word))
+            # Another item, named outright: not the document itself again (户口簿 …补贴).
+            if status == "confident" and chosen[0].code != code and named(chosen[0]):
+                return status, chosen
+        return None
 
     def search(self, text: str, limit: int = 5) -> List[Match]:
         q = self.state_beside_document(prepare_query(text))
@@ -225,6 +237,13 @@ class TermIndex:
         """An item whose explained part of the question is strictly inside another strong
         item's explained part loses to it."""
         strong = [m for m in matches if m.covered and m.score >= CANDIDATE]
+        for m in matches:
+            # A document named on its own is part of a strong item's name that the rest of the
+            # question also hints at: "居主证办了快一年了 要去签注" is 居住证签注, not 居住证申领.
+            if m.kind in ("name", "alias") and m.covered:
+                for o in strong:
+                    if o is not m and m.term in o.name and not (o.covered & m.covered):
+                        o.covered |= m.covered
         for m in matches:
             if m.covered and any(o is not m and m.covered < o.covered for o in strong):
                 m.score *= SUBSUMED_FACTOR

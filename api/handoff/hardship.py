@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.guide.answers import LEVEL_NAME
 from api.guide.models import ServiceItem
-from api.guide.search import CANDIDATE, CatalogueIndex, asks_about_item, decide
+from api.guide.search import CANDIDATE, CatalogueIndex, asks, asks_about_item, decide
 from api.handoff import sensitivity
 from api.places import directory as places
 
@@ -101,6 +101,10 @@ def answer(session: Session, index: CatalogueIndex, req: HardshipRequest) -> Har
     if status == "confident" and chosen[0].kind in ("name", "alias"):
         return HardshipResponse(hardship=False)  # "低保怎么申请，我家困难": the guide answers it
     codes = ranked(index, req.text)
+    if status == "confident" and asks(req.text):
+        # An item only hinted at and asked about leads the list ("我爸中风… 想给他做个评估 好申请护理补贴
+        # 咋弄": 老年人能力评估); the hardship's own benefits follow.
+        codes = [chosen[0].code, *[c for c in codes if c != chosen[0].code]][:LIMIT]
     items = {it.code: it for it in session.scalars(select(ServiceItem).where(ServiceItem.code.in_(codes)))}
     benefits = [Benefit(code=c, name=items[c].name, who=who_line(items[c]),
                         where=where_line(session, items[c], req.community)) for c in codes if c in items]
