@@ -1,4 +1,6 @@
 """Service answers as the resident reads them: complete, from context, at the right centre."""
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -40,6 +42,22 @@ def test_materials_are_told_in_one_go():
     assert res["status"] == "answered" and res["aspect"] == "materials"
     for m in item("居住证申领").materials:
         assert m["name"] in res["text"] and m["form"] in res["text"]
+
+
+@pytest.mark.parametrize("text, hint, said", [
+    ("老头子身份证过期好久了 他中风了走不动路 能不能派人上门给他办", "place", "预约上门"),
+    ("我妈瘫在床上 养老金认证能上门吗", None, "工作人员上门认证"),
+])
+def test_a_home_visit_asked_for_is_told_as_the_guide_has_it(text, hint, said):
+    res = ask(text=text, aspect_hint=hint)
+    assert res["status"] == "answered" and res["aspect"] == "home" and said in res["text"], res["text"]
+
+
+def test_no_home_visit_is_promised_where_the_guide_has_none():
+    res = ask(text="户口本补办能上门吗", community="柳岸社区")
+    assert res["aspect"] == "home" and "没有上门办理的安排" in res["text"], res["text"]
+    # where to go instead, and a number to ask on
+    assert "街道便民服务中心" in res["text"] and re.search(r"0571-\d{8}", res["text"])
 
 
 @pytest.mark.parametrize("text, aspect, field", [

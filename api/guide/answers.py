@@ -10,12 +10,14 @@ from typing import Dict, List, Optional, Tuple
 from api.guide.models import ServiceItem
 from api.places.models import Community, ServiceCentre
 
-ASPECTS = ("materials", "process", "time", "fee", "place", "online", "visits", "conditions", "general")
+ASPECTS = ("materials", "process", "time", "fee", "place", "online", "visits", "home", "conditions", "general")
 
 # "我妈瘫在床上去不了，我能帮她办吗": always about the item under discussion, whatever else is said.
 PROXY_CUES = ["代办", "代领", "代替", "替我", "替他", "替她", "帮我办", "帮他办", "帮她办", "帮我去", "帮他去", "帮她去"]
 # Checked in this order: the first aspect with a cue in the question wins.
 ASPECT_CUES = [
+    # Done at home for someone who cannot come ("他中风了走不动路 能不能派人上门给他办").
+    ("home", ["上门", "到家里来", "来家里", "派人来", "派个人来"]),
     ("visits", ["跑几趟", "跑几次", "几趟", "跑一次", "跑几回", "要跑", "去几次", "几次现场"]),
     ("online", ["网上", "线上", "手机上", "手机办", "网办", "浙里办", "小程序", "app", "不用去", "不出门", "在家办"]),
     # Someone else doing it for the resident (PROXY_CUES): the guide's materials name what a proxy brings.
@@ -43,6 +45,8 @@ def detect_aspect(text: str, hint: Optional[str] = None) -> str:
         asked = [a for a in asked if a != "conditions" or any(c in t for c in STRONG_CONDITIONS)] or asked
     if len(asked) > 1:
         return "general"  # whatever one of them the NLU picked out
+    if asked == ["home"]:
+        return "home"  # the NLU knows no such aspect, and reads "上门办" as some other
     if hint in ASPECTS and hint != "general":
         return hint
     if len(asked) == 1:
@@ -225,6 +229,8 @@ def sections(s: ServiceItem, aspect: str, centre: Optional[ServiceCentre] = None
     if aspect == "conditions":
         conds = "\n".join(f"{i}. {x}" for i, x in enumerate(s.conditions, 1)) or "无特别条件。"
         return [f"{head}申请条件：\n{conds}"]
+    if aspect == "home":
+        return [f"{head}{_home_text(s, centre)}"]
     # The whole guide (一次性告知), each part short: what it is, what to bring, where, how long,
     # what it costs, online or not.
     return ([f"{head}{s.summary}\n{_visits_text(s)}"]
@@ -233,6 +239,17 @@ def sections(s: ServiceItem, aspect: str, centre: Optional[ServiceCentre] = None
                f"多久办好：{_time_text(s)}。",
                f"收费：{s.fee}。",
                _online_text(s)])
+
+
+def _home_text(s: ServiceItem, centre: Optional[ServiceCentre]) -> str:
+    """Whether someone comes to the resident's home: the guide's own lines about it, else where to
+    go and whom to ask (a promise the guide does not make is not made here)."""
+    said = [x for x in [*s.conditions, *s.steps] if "上门" in x]
+    if said:
+        return "\n".join(said) + "。"
+    where, phone = (centre.name, centre.phone) if centre is not None else (LEVEL_NAME[s.handled_at], s.phone)
+    return (f"办事指南里没有上门办理的安排，需要到{where}办理。"
+            f"家里人行动不便的，可以先打{phone or '12345'}问问能不能上门，或者由家属代办。")
 
 
 def follow_ups(aspect: str, centre: Optional[ServiceCentre] = None) -> List[str]:
@@ -278,4 +295,6 @@ def _voice(s: ServiceItem, aspect: str, centre: Optional[ServiceCentre]) -> str:
         return f"{s.name}请到{centre.name}，地址{centre.address}。"
     if aspect == "online":
         return _online_text(s)
+    if aspect == "home":
+        return _home_text(s, centre)
     return s.voice_text

@@ -40,6 +40,7 @@ ASPECT_NAMES = {
     "place": "办理地点",
     "online": "网上办理",
     "visits": "跑几次",
+    "home": "上门办理",
     "conditions": "申请条件",
     "general": "综合咨询",
 }
