@@ -133,9 +133,11 @@ def file_suggestion(**payload) -> dict:
     return file_ticket(kind="建议", **payload)
 
 
-def route(text: str, intents: dict, sender: str, context_code: Optional[str] = None) -> dict:
+def route(text: str, intents: dict, sender: str, context_code: Optional[str] = None,
+          earlier: Optional[str] = None) -> dict:
     """What the message is, decided by the backend on all the evidence (api/routing/router.py):
     {'route': service|incident|suggestion|progress|person|hardship|clarify|other, 'between', ...}.
-    context_code: the service item under discussion, if any."""
+    context_code: the service item under discussion, if any; earlier: the message a clarifying
+    question asked about, when this one answers it in words."""
     return _call("POST", "/api/route", json={"text": text[:5000], "intents": intents, "sender": sender,
-                                             "context_code": context_code})
+                                             "context_code": context_code, "earlier": earlier and earlier[:5000]})

@@ -25,6 +25,7 @@ SAYS_MORE = 6
 WHICH = {frozenset({"service", "incident"}): "utter_which_service_or_incident",
          frozenset({"service", "suggestion"}): "utter_which_service_or_suggestion",
          frozenset({"incident", "suggestion"}): "utter_which_incident_or_suggestion"}
+CHOICES = {"/ask_service", "/report_incident", "/make_suggestion"}  # their buttons' payloads
 
 
 # The latest decision for each conversation, by its message: an action handed the turn reads
@@ -48,26 +49,43 @@ def decision(tracker: Tracker) -> Optional[dict]:
     known = _decided.get(tracker.sender_id)
     if known and known[0] == key:
         return known[1]
-    ranking = {r["name"]: r["confidence"] for r in tracker.latest_message.get("intent_ranking") or []
-               if r.get("name")}
+    asked_about = clarified(tracker)
+    # Answering the question in words, the message asked about is the one read by the NLU.
+    parsed = asked_about.get("parse_data") if asked_about else tracker.latest_message
+    ranking = {r["name"]: r["confidence"] for r in (parsed or {}).get("intent_ranking") or [] if r.get("name")}
     try:
         made = backend.route(text=text, intents=ranking, sender=tracker.sender_id,
-                             context_code=tracker.get_slot("service_code"))
+                             context_code=tracker.get_slot("service_code"),
+                             earlier=asked_about and asked_about.get("text"))
     except backend.BackendError:
         return None
+    if asked_about:
+        made = {**made, "text": f"{asked_about.get('text')}\n{text}"}
     if len(_decided) >= REMEMBERED:
         _decided.clear()
     _decided[tracker.sender_id] = (key, made)
     return made
 
 
+def clarified(tracker: Tracker) -> Optional[dict]:
+    """The resident's message that the assistant's clarifying question (WHICH) asked about, when
+    the latest message answers that question in words rather than with a button; else None."""
+    users = [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
+    if len(users) < 2:
+        return None
+    said = [e for e in tracker.events[users[-2] + 1:users[-1]] if e.get("event") == "bot"]
+    payloads = {b.get("payload") for b in ((said[-1].get("data") or {}).get("buttons") or [])} if said else set()
+    return tracker.events[users[-2]] if payloads and payloads <= CHOICES else None
+
+
 def request_and_question(tracker: Tracker, text: str) -> Tuple[str, Optional[str]]:
     """What a report or a suggestion is about, and a question asked in the same message to
-    answer first ("问一下老年证怎么办，还有我家楼下路灯坏了"); else the whole text and None."""
+    answer first ("问一下老年证怎么办，还有我家楼下路灯坏了"); else the whole text and None. After a
+    clarifying question answered in words, the message asked about and the answer are one."""
     d = decision(tracker)
     if d and d.get("question") and d.get("request"):
         return d["request"], d["question"]
-    return text, None
+    return (d or {}).get("text") or text, None
 
 
 def routed_elsewhere(dispatcher: CollectingDispatcher, tracker: Tracker, here: str,

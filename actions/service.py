@@ -1,5 +1,6 @@
 """Answer service-guide questions; keep the item and community for follow-ups."""
 import json
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -25,6 +26,12 @@ def resident_text(tracker: Tracker) -> str:
         if event.get("event") == "user" and not (event.get("text") or "").startswith("/"):
             return event.get("text") or ""
     return ""
+
+
+def gives_only_a_phone(text: str) -> bool:
+    """"15988776655", "我电话159…": a number given (for a call-back), however the NLU read it."""
+    phone = phone_in(text)
+    return bool(phone) and len(re.findall(r"[\u4e00-\u9fff]", text)) <= 6
 
 
 def offered_choices(tracker: Tracker) -> bool:
@@ -122,7 +129,7 @@ class ActionAnswerService(Action):
         routed = None if answering else routed_elsewhere(dispatcher, tracker, self.name(), screened=True)
         if routed is not None:
             return routed
-        if intent == "inform" and not service_hint and not awaiting:
+        if (intent == "inform" or gives_only_a_phone(text)) and not service_hint and not awaiting:
             # A bare answer with nothing to attach it to: a community, a phone, a ticket ...
             return self._bare_inform(dispatcher, tracker, text)
         # An answer to our own question keeps the aspect asked about before it: the community

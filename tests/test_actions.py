@@ -169,3 +169,28 @@ def test_a_bare_community_after_a_guide_gets_where_that_item_is_done():
     text = "\n".join(m["text"] for m in msgs)
     assert "【老年人优待证】" in text and "桃源社区党群服务中心" in text and "请问要办什么事" not in text
     assert slots["community"] == "桃源社区"
+
+
+def test_a_clarifying_question_answered_in_words_files_the_report_with_both_messages():
+    """After "您是要反映一个需要处理的问题，还是提个建议？" the resident types where and a phone number:
+    the report is filed from both messages, not lost to "请问您想咨询哪项办事服务"."""
+    from actions.incidents import ActionStartIncident
+    from actions.service import ActionAnswerService
+    first, then = "12路公交车司机经常不停站 我们老人在站台招手都不停", "就是湖滨路口那个站 我电话13511112222"
+    events = [{"event": "user", "text": first, "timestamp": 1.0,
+               "parse_data": {"intent_ranking": [{"name": "report_incident", "confidence": 0.7}]}},
+              {"event": "bot", "text": "您是要反映一个需要处理的问题，还是提个建议？",
+               "data": {"buttons": [{"title": "反映问题", "payload": "/report_incident"},
+                                    {"title": "提建议", "payload": "/make_suggestion"}]}},
+              {"event": "user", "text": then, "timestamp": 2.0}]
+    latest = {"text": then, "intent": {"name": "inform", "confidence": 0.8}, "entities": [],
+              "intent_ranking": [{"name": "inform", "confidence": 0.8}]}
+    d = CollectingDispatcher()
+    handed = ActionAnswerService().run(d, Tracker("s-clarified", {}, latest, events, False, None, None, "h5"), {})
+    assert {"event": "followup", "name": "action_start_incident"} in [
+        {"event": e["event"], "name": e.get("name")} for e in handed] and not d.messages
+    t = Tracker("s-clarified", {}, latest, events + [{"event": "action", "name": "action_answer_service"}],
+                False, None, "action_answer_service", "h5")
+    msgs, slots = run(ActionStartIncident(), t)
+    assert slots["incident_description"] == f"{first}\n{then}" and slots["contact_phone"] == "13511112222"
+    assert "登记" in msgs[-1]["text"]

@@ -263,3 +263,19 @@ def test_a_landmark_or_a_crossing_outside_the_gazetteer_is_kept_as_told_at_once(
 def test_a_report_naming_a_landmark_or_a_crossing_keeps_it_only_when_it_says_which(text, place, kept):
     from actions.incidents import told_best
     assert told_best(text, place) == kept
+
+
+def test_a_bare_phone_number_is_noted_for_the_call_back_whatever_the_nlu_made_of_it(backend):
+    """"15988776655" after "希望工作人员打电话给您的话，请留个手机号": read as out_of_scope, it still
+    reaches the waiting case, and is never answered "抱歉，这个我帮不上忙"."""
+    from actions.service import ActionAnswerService
+    backend.on("POST", "/api/handoff/assess", {"reason": None, "self_harm": False})
+    backend.on("POST", "/api/route", {"route": "other", "between": [], "reasons": [], "scores": {}})
+    backend.on("POST", "/api/handoff/callback-phone", {"case_id": 7})
+    latest = {"text": "15988776655", "intent": {"name": "out_of_scope", "confidence": 0.6}, "entities": [],
+              "intent_ranking": [{"name": "out_of_scope", "confidence": 0.6}]}
+    t = Tracker("s-callback", {}, latest, [{"event": "user", "text": "15988776655"}], False, None, None, "h5")
+    text, _, _ = run(ActionAnswerService(), t)
+    assert "已记下您的电话159****6655" in text and "帮不上忙" not in text
+    (_, _, _, sent), = backend.asked("POST", "/api/handoff/callback-phone")
+    assert sent == {"sender": "s-callback", "phone": "15988776655"}

@@ -204,3 +204,17 @@ def test_a_question_or_a_few_words_with_little_evidence_are_no_report_and_no_sug
     assert decide(Evidence(text="你们是真人在回复吗", intents={"bot_challenge": 0.9})).route == "other"
     proposal = "社区里能不能多放几张长椅让老人歇脚"
     assert decide(Evidence(text=proposal, intents={"make_suggestion": 0.9})).route == "suggestion"
+
+
+BUS = "12路公交车司机经常不停站 我们老人在站台招手都不停"
+
+
+def test_a_clarifying_question_answered_in_words_is_not_asked_again():
+    """"就是湖滨路口那个站 我电话…" typed instead of a button: the two messages are one, and a place or
+    a phone number, what a report needs, makes it a report."""
+    assert route(BUS, report_incident=0.7)["route"] == "clarify"
+    told = {"text": "就是湖滨路口那个站 我电话13511112222", "intents": {"report_incident": 0.7}, "earlier": BUS}
+    assert client.post("/api/route", json=told).json()["route"] == "incident"
+    # said in words which one it is
+    chose = {"text": "我是提个建议", "intents": {"report_incident": 0.7}, "earlier": BUS}
+    assert client.post("/api/route", json=chose).json()["route"] == "suggestion"

@@ -159,6 +159,15 @@ def progress_asked(ev: Evidence) -> Optional[str]:
     return None
 
 
+def settled(made: Decision, prefer: Optional[str] = None) -> Decision:
+    """A decision that asks nothing: after one clarifying question, the reading preferred (if
+    asked about), else the likelier one."""
+    if made.route != CLARIFY:
+        return made
+    route = prefer if prefer in made.between else max(made.between, key=lambda r: made.scores.get(r, 0.0))
+    return Decision(route, made.scores, made.reasons + [f"asked once already: {route}"])
+
+
 def decide(ev: Evidence) -> Decision:
     t = _prepare(ev.text)
     opening = re.split(r"[。！？!?\n]", t, maxsplit=1)[0][:60]

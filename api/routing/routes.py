@@ -10,7 +10,10 @@ from api.core.deps import reading, require_service_token
 from api.guide import index
 from api.routing import router as decision
 from api.routing.evidence import gather
+from api.places.locate import place_names
 from api.routing.history import record
+from shared.addresses import find_places
+from shared.patterns import phone_in
 
 router = APIRouter(prefix="/api", dependencies=[Depends(require_service_token)])
 
@@ -20,6 +23,9 @@ class RouteIn(BaseModel):
     intents: Dict[str, float] = {}   # the NLU's intent ranking: name → confidence
     sender: str = Field("", max_length=100)
     context_code: Optional[str] = Field(None, max_length=32)  # the service item under discussion
+    # The message a clarifying question asked about, answered now in words rather than by a button
+    # ("就是湖滨路口那个站 我电话…"): the two are one message, and the question is not asked twice.
+    earlier: Optional[str] = Field(None, max_length=5000)
 
     @validator("intents")
     def _few(cls, v):
@@ -32,6 +38,8 @@ def decide(session, body: RouteIn) -> decision.Decision:
     """The message's route; a chat message holding a question and a report (or a suggestion)
     is routed to the report, with the question to answer first."""
     catalogue = index.current()
+    if body.earlier:
+        return answered_in_words(session, body)
     made = decision.decide(gather(session, catalogue, body.text, body.intents, body.sender, body.context_code))
     if made.route not in (decision.SERVICE, decision.INCIDENT, decision.SUGGESTION, decision.CLARIFY):
         return made
@@ -42,6 +50,19 @@ def decide(session, body: RouteIn) -> decision.Decision:
         if both:
             return both
     return made
+
+
+def answered_in_words(session, body: RouteIn) -> decision.Decision:
+    """The two messages as one, routed to one of the readings the question asked between (never
+    asked again). Told where it is or how to be called back, what a report needs: a report."""
+    catalogue = index.current()
+    asked = decision.decide(gather(session, catalogue, body.earlier, body.intents, body.sender))
+    made = decision.decide(gather(session, catalogue, f"{body.earlier}\n{body.text}", body.intents, body.sender))
+    if asked.route != decision.CLARIFY or made.route not in (*asked.between, decision.CLARIFY):
+        return decision.settled(made)
+    reporting = phone_in(body.text) or find_places(body.text, place_names(session))
+    between = decision.Decision(decision.CLARIFY, made.scores, made.reasons, between=asked.between)
+    return decision.settled(between, prefer=decision.INCIDENT if reporting else made.route)
 
 
 @router.post("/route")
