@@ -146,9 +146,9 @@ class ActionStartIncident(Action):
         dispatcher.utter_message(text=f"收到，我来帮您登记【{what}】。")
         if where["status"] == "found":
             events.append(SlotSet("incident_address", where.get("place") or text[:200]))  # the address as written
-        elif where["status"] != "outside" and told_best(text, where.get("place")):
+        elif where["status"] != "outside" and (as_told := told_best(text, where.get("place"))):
             # The form's validation keeps it as told, and says so.
-            events.append(SlotSet("incident_address", told_best(text, where["place"])))
+            events.append(SlotSet("incident_address", as_told))
         if phone:
             events.append(SlotSet("contact_phone", phone))
         # Started by a rule after report_incident, or by another action for a report the NLU

@@ -273,7 +273,11 @@ QUESTION = re.compile(r"[吗呢么伐不没?？][啊呀哦]?\s*$|怎么|咋|如�
 def asks_about_item(index: "TermIndex", text: str) -> bool:
     """A question about an item the catalogue finds, or about one of a few it offers ("两个人都同意离
     要带点啥去办", "养老金要认证了 她住养老院躺床上出不来 咋弄")."""
-    status, _ = decide(index.search(text))
+    return asks_about(decide(index.search(text))[0], text)
+
+
+def asks_about(status: str, text: str) -> bool:
+    """asks_about_item, with the catalogue's decision on the text already made."""
     return status in ("confident", "ambiguous") and asks(text)
 
 
