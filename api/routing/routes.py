@@ -8,9 +8,9 @@ from pydantic import BaseModel, Field, validator
 from api.core.db import WriteSession
 from api.core.deps import reading, require_service_token
 from api.guide import index
+from api.places.locate import place_names
 from api.routing import router as decision
 from api.routing.evidence import gather
-from api.places.locate import place_names
 from api.routing.history import record
 from shared.addresses import find_places
 from shared.patterns import phone_in
