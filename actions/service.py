@@ -93,6 +93,11 @@ def answer_first(dispatcher: CollectingDispatcher, tracker: Tracker, question: O
                                      channel="voice" if voice else "text")
     except backend.BackendError:
         return []
+    if res["status"] == "ambiguous":
+        # Which one is asked once the other request is done: buttons now would cut into it.
+        names = "、".join(f"【{c['name']}】" for c in res["candidates"])
+        dispatcher.utter_message(text=f"{TWO_REQUESTS}您问的可能是{names}。等这件事办好，回复其中一项的名称，我把办事指南发给您。")
+        return []
     if res["status"] not in ("answered", "need_community"):
         return []
     dispatcher.utter_message(text=TWO_REQUESTS)

@@ -279,3 +279,18 @@ def test_a_bare_phone_number_is_noted_for_the_call_back_whatever_the_nlu_made_of
     assert "已记下您的电话159****6655" in text and "帮不上忙" not in text
     (_, _, _, sent), = backend.asked("POST", "/api/handoff/callback-phone")
     assert sent == {"sender": "s-callback", "phone": "15988776655"}
+
+
+def test_a_question_among_a_few_items_asked_with_a_report_names_them_without_buttons(backend):
+    """The report goes on; the resident is told the items and to name one when it is filed."""
+    from actions.service import answer_first
+    backend.on("POST", "/api/assist/service-answer", {
+        "status": "ambiguous", "aspect": "place", "text": "您想问的是下面哪一项？",
+        "candidates": [{"code": "CL-20-0004", "name": "重度残疾人托养服务", "score": 0.6},
+                       {"code": "MZ-05-0014", "name": "残疾人两项补贴", "score": 0.55}]})
+    d = CollectingDispatcher()
+    t = Tracker("s-two", {}, {"text": "x"}, [], False, None, None, "h5")
+    assert answer_first(d, t, "问一下 我儿子是重度残疾 白天能送到哪里托养") == []
+    (said,) = d.messages
+    assert "【重度残疾人托养服务】、【残疾人两项补贴】" in said["text"] and "回复其中一项的名称" in said["text"]
+    assert not said.get("buttons")

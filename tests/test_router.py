@@ -153,6 +153,9 @@ def test_what_real_letters_teach_never_makes_a_request_of_chitchat(text, intent)
      "incident", "居住证怎么办理", "我们小区门口垃圾好几天没人清了"),
     ("下水道堵了，污水冒到路上了。另外低保怎么申请", {"report_incident": 0.8},
      "incident", "低保怎么申请", "下水道堵了，污水冒到路上了"),
+    # A question among a few items, asked outright: the report is not lost to the choice.
+    ("小区里垃圾桶满了三天没人倒 苍蝇嗡嗡的 顺便问一下 我儿子是重度残疾 白天能送到哪里托养", {"ask_service": 0.6},
+     "incident", "问一下 我儿子是重度残疾 白天能送到哪里托养", "小区里垃圾桶满了三天没人倒 苍蝇嗡嗡的"),
     # A suggestion and a question.
     ("建议小区多装几个充电桩。顺便问下残疾证怎么办", {"make_suggestion": 0.8},
      "suggestion", "问下残疾证怎么办", "建议小区多装几个充电桩"),

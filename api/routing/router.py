@@ -295,9 +295,11 @@ WANTS_TO = re.compile(r"(想|要|准备|打算)(办|申请|领|补|换|开)")
 
 
 def asks_about_an_item(ev: Evidence) -> bool:
-    """A question about a named catalogue item, with no problem told in it ("问一下老年证怎么办")."""
+    """A question about a named catalogue item, with no problem told in it ("问一下老年证怎么办");
+    or about one of a few items, asked outright ("顺便问一下 我儿子是重度残疾 白天能送到哪里托养")."""
     t = _prepare(ev.text)
-    return (ev.guide == "confident" and not ev.guide_partial and not REPORTING.search(t) and not PROBLEM.search(t)
+    found = (ev.guide == "confident" and not ev.guide_partial) or (ev.guide == "ambiguous" and ASKING_OUTRIGHT.search(t))
+    return (bool(found) and not REPORTING.search(t) and not PROBLEM.search(t)
             and bool(ASKING_OUTRIGHT.search(t) or ASKING.search(t) or QUESTION_END.search(t) or WANTS_TO.search(t)))
 
 
