@@ -8,8 +8,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend
-from actions.human import people_should_answer
-from actions.routing import ending_turn, routed_elsewhere
+from actions.human import item_button, people_should_answer
+from actions.routing import ending_turn, request_and_question, routed_elsewhere
 from shared.patterns import mask, phone_in
 
 VOICE_CHANNELS = {"voice"}
@@ -105,6 +105,18 @@ def answer_first(dispatcher: CollectingDispatcher, tracker: Tracker, question: O
     return [SlotSet("aspect", res["aspect"])] + utter_answer(dispatcher, {**res, "follow_ups": []})
 
 
+def also_asked(dispatcher: CollectingDispatcher, question: str, answered: Optional[str]) -> None:
+    """The second of two questions, as a button to its item's guide (two whole guides at once
+    would bury the first)."""
+    try:
+        res = backend.service_answer(text=question[:2000])
+    except backend.BackendError:
+        return
+    if res["status"] == "answered" and res.get("service_name") not in (None, answered):
+        dispatcher.utter_message(text=f"您还问了【{res['service_name']}】，点下面的按钮看它的办事指南。",
+                                 buttons=[item_button(res["service_name"])])
+
+
 class ActionAnswerService(Action):
     def name(self) -> Text:
         return "action_answer_service"
@@ -140,6 +152,9 @@ class ActionAnswerService(Action):
         # An answer to our own question keeps the aspect asked about before it: the community
         # after "where?", the choice after "which one did you mean?".
         pending_aspect = tracker.get_slot("aspect") if answering else None
+        # Two questions about two items ("生育津贴咋领 还有准生证在哪办"): the first answered, the
+        # second offered after it.
+        text, also = (text, None) if answering or follow_up else request_and_question(tracker, text)
 
         voice = tracker.get_latest_input_channel() in VOICE_CHANNELS
         try:
@@ -167,6 +182,8 @@ class ActionAnswerService(Action):
             dispatcher.utter_message(text=res["text"], buttons=buttons)
             return events + [SlotSet("awaiting_community", False)]
         events += utter_answer(dispatcher, res)
+        if also and not voice:
+            also_asked(dispatcher, also, res.get("service_name"))
         if res.get("service_code"):
             if voice:
                 # A caller hears the short version; the backend's voice channel offers the whole

@@ -171,12 +171,19 @@ def test_a_question_asked_with_a_report_is_kept_to_answer_first(text, intents, e
     ("身份证丢了怎么补？在哪里办", {"ask_service": 0.9}),
     ("路灯坏了。请问找谁修？", {"report_incident": 0.6, "ask_service": 0.3}),
     ("我要投诉楼下饭店油烟扰民，请问怎么处理", {"report_incident": 0.7}),
-    # Two questions are no question and a report.
-    ("老年证怎么办，还有高龄补贴怎么领", {"ask_service": 0.9}),
 ])
 def test_one_request_in_two_sentences_is_not_split(text, intents):
     made = route(text, **intents)
     assert made["question"] is None and made["request"] is None
+
+
+@pytest.mark.parametrize("text, first, second", [
+    ("老年证怎么办，还有高龄补贴怎么领", "老年证怎么办", "高龄补贴怎么领"),
+    ("生育津贴咋领 还有准生证在哪办", "生育津贴咋领", "准生证在哪办"),
+])
+def test_two_questions_about_two_items_are_both_kept(text, first, second):
+    made = route(text, ask_service=0.9)
+    assert (made["route"], made["request"], made["question"]) == ("service", first, second)
 
 
 def test_a_letter_is_read_whole_though_it_asks_on_the_way():

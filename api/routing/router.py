@@ -303,6 +303,17 @@ def asks_about_an_item(ev: Evidence) -> bool:
             and bool(ASKING_OUTRIGHT.search(t) or ASKING.search(t) or QUESTION_END.search(t) or WANTS_TO.search(t)))
 
 
+def two_questions(one: Tuple[Evidence, Decision], other: Tuple[Evidence, Decision]) -> Optional[Decision]:
+    """Two questions, each naming its own catalogue item ("生育津贴咋领 还有准生证在哪办"): the
+    guide answers the first (request) and offers the second (question)."""
+    (a, made), (b, _) = one, other
+    if (asks_about_an_item(a) and asks_about_an_item(b) and a.guide == b.guide == "confident"
+            and a.guide_item != b.guide_item):
+        return Decision(SERVICE, made.scores, [f"两个办事问题：【{a.guide_item}】【{b.guide_item}】"],
+                        request=a.text, question=b.text)
+    return None
+
+
 def two_requests(one: Tuple[Evidence, Decision], other: Tuple[Evidence, Decision]) -> Optional[Decision]:
     """A question about a catalogue item, and a report or a suggestion, in the halves of one
     message: the decision for the report or suggestion, carrying the question to answer first.

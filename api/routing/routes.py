@@ -46,7 +46,7 @@ def decide(session, body: RouteIn) -> decision.Decision:
     for a, b in decision.halves(body.text):
         # The NLU read the whole message: each half stands on its own words.
         read = [(ev, decision.decide(ev)) for ev in (gather(session, catalogue, part, {}, body.sender) for part in (a, b))]
-        both = decision.two_requests(*read)
+        both = decision.two_requests(*read) or (made.route == decision.SERVICE and decision.two_questions(*read))
         if both:
             return both
     return made
