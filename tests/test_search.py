@@ -28,6 +28,9 @@ def resolve(index, text):
     ("居住证签注要什么材料", "居住证签注"),        # the longer name wins over 居住证
     ("居住证到期了要续签", "居住证签注"),
     ("居主证办了快一年了 要去签注 在哪签", "居住证签注"),  # the document, then what is done to it
+    ("港澳通行证也是一起办的伐", "往来港澳通行证及签注"),
+    ("我想去澳门旅游 要办啥", "往来港澳通行证及签注"),
+    ("我家六口人 水费老是超阶梯 能申请多点水量伐", "多人口家庭阶梯水量核增"),  # a household, not 计划用水
     ("退休了养老金怎么认证", "养老金领取资格认证"),  # an alias's words with a question word between
     ("我爸八十五了有啥补贴", "高龄津贴"),
     ("我爸８５岁了有补贴吗", "高龄津贴"),          # full-width digits
