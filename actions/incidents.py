@@ -331,7 +331,10 @@ def filed_meanwhile(key: str):
 
 def told_best(text: str, place: str) -> Optional[str]:
     """The place found in a report, when it is a landmark or a crossing named as precisely as a
-    resident can ("湖滨公园里面", "望江路和江畔路那个路口"): it is not asked for again."""
+    resident can ("湖滨公园里面", "望江路和江畔路那个路口"): it is not asked for again. Of several
+    places found ("12路；湖滨路"), the first so told."""
+    if place and "；" in place:
+        return next(filter(None, (told_best(text, p) for p in place.split("；"))), None)
     at = text.find(place or "\0")
     told = BEST_TOLD.search(text, at, at + len(place) + 6) if at >= 0 else None
     # … and names which one: "路口" or "公园" alone does not.

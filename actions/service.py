@@ -112,7 +112,7 @@ def also_asked(dispatcher: CollectingDispatcher, question: str, answered: Option
         res = backend.service_answer(text=question[:2000])
     except backend.BackendError:
         return
-    if res["status"] == "answered" and res.get("service_name") not in (None, answered):
+    if res["status"] in ("answered", "need_community") and res.get("service_name") not in (None, answered):
         dispatcher.utter_message(text=f"您还问了【{res['service_name']}】，点下面的按钮看它的办事指南。",
                                  buttons=[item_button(res["service_name"])])
 

@@ -198,6 +198,7 @@ def test_a_clarifying_question_answered_in_words_files_the_report_with_both_mess
 
 def test_two_questions_about_two_items_answer_the_first_and_offer_the_second():
     from actions.service import ActionAnswerService
+    # (where the second is done depends on the community, not told yet)
     msgs, slots = run(ActionAnswerService(), tracker("生育津贴咋领 还有准生证在哪办"))
     assert "生育津贴" in msgs[0]["text"] and slots["service_code"]
     assert "您还问了【生育登记】" in msgs[-1]["text"] and "生育登记" in msgs[-1]["buttons"][0]["payload"]

@@ -259,6 +259,8 @@ def test_a_landmark_or_a_crossing_outside_the_gazetteer_is_kept_as_told_at_once(
     ("公园里的健身器材坏了", "公园里", None),    # which park? asked
     ("孩子学校让每人交三百块资料费", "孩子学校", None),  # which school? asked
     ("翠苑小区门口的路灯坏了", "", None),
+    # of the places found, the one told as a crossing (12路 is the bus)
+    ("12路公交车司机经常不停站\n就是湖滨路口那个站", "12路；湖滨路", "湖滨路口"),
 ])
 def test_a_report_naming_a_landmark_or_a_crossing_keeps_it_only_when_it_says_which(text, place, kept):
     from actions.incidents import told_best
