@@ -19,9 +19,19 @@ from shared.patterns import PHONE_FORMAT_HELP, TICKET_EXAMPLE, mask, phone_in, t
 from shared.textnorm import normalise
 
 EMERGENCY = "⚠️ 这是紧急情况！请马上拨打119（火警、燃气泄漏、被困）、110（治安）或120（有人受伤），先保证人身安全。\n我同时把情况登记为最高等级（重大），马上派单。"
-# Someone shut in a lift: the lift's own rescue line reaches the maintenance company fastest.
-LIFT = re.compile(r"电梯.{0,12}(困|关|卡)|(困|关|卡)(在)?.{0,6}电梯")
-LIFT_RESCUE = "电梯困人请同时拨打电梯应急救援电话96333（电梯里的报警按钮也能呼叫维保单位），让被困的人不要扒门、不要乱按。"
+# What to do at once, for the emergencies residents most often meet, after the numbers to call
+# (the first that applies: a fire before the gas that may have started it).
+SAFETY = [
+    # Someone shut in a lift: the lift's own rescue line reaches the maintenance company fastest.
+    (re.compile(r"电梯.{0,12}(困|关|卡)|(困|关|卡)(在)?.{0,6}电梯"),
+     "电梯困人请同时拨打电梯应急救援电话96333（电梯里的报警按钮也能呼叫维保单位），让被困的人不要扒门、不要乱按。"),
+    (re.compile(r"起火|着火|失火|火灾|烧起来|冒(黑)?烟"),
+     "着火了：先带家人离开，不要坐电梯，用湿毛巾捂住口鼻、弯腰走；门把手烫手就别开门，关门堵缝等救援。到安全的地方再打119。"),
+    # A spark sets gas off: no switch, no flame, no phone call indoors.
+    (re.compile(r"(煤气|燃气|天然气|液化气).{0,6}(味|漏|泄)|漏气"),
+     "闻到燃气味：不要开关电灯、电器和排气扇，不要打火，也不要在屋里打电话；轻轻打开门窗通风，能做到的话关掉燃气表前的阀门；"
+     "人先撤到室外，再打119或燃气公司抢修电话。"),
+]
 CORRECTION = ("改成", "改为", "不对", "写错", "错了", "应该是", "换成", "更正")
 FORM_SLOTS = ["incident_description", "incident_address", "contact_phone", "incident_confirm", "incident_draft",
               "incident_address_tries", "incident_pending", "requested_slot"]
@@ -139,8 +149,10 @@ class ActionStartIncident(Action):
             return handed
         if c["emergency"]:
             dispatcher.utter_message(text=EMERGENCY)
-            if LIFT.search(text):
-                dispatcher.utter_message(text=LIFT_RESCUE)
+            for danger, advice in SAFETY:
+                if danger.search(text):
+                    dispatcher.utter_message(text=advice)
+                    break
         events += answer_first(dispatcher, tracker, question)
         what = c["category"] or "您反映的问题"
         dispatcher.utter_message(text=f"收到，我来帮您登记【{what}】。")

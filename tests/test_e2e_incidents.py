@@ -72,6 +72,11 @@ def test_someone_shut_in_a_lift_is_also_given_the_lift_rescue_line(talk):
     assert "119" in reply and "96333" in reply
 
 
+def test_a_smell_of_gas_gets_what_to_do_at_once(talk):
+    reply = text_of(talk("楼道里好大一股煤气味 是不是哪家漏气了 我好怕"))
+    assert "119" in reply and "不要开关电灯" in reply and "撤到室外" in reply
+
+
 def test_a_resident_who_will_not_leave_a_phone_still_gets_the_report_filed(talk):
     talk("荷花苑门口有个大坑，下雨天全是水")
     talk("荷花苑3幢")
