@@ -117,7 +117,7 @@ def callback_phone(sender: str, phone: str) -> Optional[dict]:
 
 
 def assess(text: str) -> dict:
-    """Should people take this message: {'reason': 'sensitive' | 'angry' | None, 'self_harm': bool}."""
+    """Should people take this message: {'reason': 'sensitive' | 'angry' | None, 'risk': the kind of risk told, if any}."""
     return _call("POST", "/api/handoff/assess", json={"text": text[:5000]}) or {}
 
 

@@ -108,7 +108,9 @@ class ActionDefaultFallback(ActionRequestHuman):
 
 
 INTRO = {
-    "sensitive": "这件事需要工作人员亲自处理，我马上帮您转接。如果有人身危险，请立即拨打110或120。",
+    # A complaint about staff, a petition, or what only the classifier heard: no talk of danger.
+    "sensitive": "这件事由工作人员亲自处理更稳妥，我马上帮您转接。",
+    "danger": "这件事需要工作人员亲自处理，我马上帮您转接。如果有人身危险，请立即拨打110或120。",
     "angry": "非常抱歉给您添麻烦了，我请工作人员直接来帮您。",
     "dispute": "邻里、家庭、租房、工资这类矛盾，由社区的调解员出面更合适。我把您说的情况转给社区工作人员，他们会登记下来并和您联系。",
     "complaint": "对部门或工作人员办事的投诉，由工作人员亲自受理更稳妥。我把您说的情况原样转过去，请稍等。",
@@ -119,19 +121,38 @@ INTRO = {
     # Beaten at home: somewhere safe and 110 first, and the women's rights line (全国妇联 12338).
     "violence": "听您这么说，我很担心您的安全。如果正在挨打或者不敢回家，请先到安全的地方，马上拨打110；"
                 "也可以拨打妇女维权热线12338。我马上请工作人员来帮您。",
+    # A swindle under way: stop paying, report it (反诈专线 96110), and have the bank stop the payment.
+    "fraud": "这很可能是电信诈骗：公安、检察院、法院都不会让您把钱转到“安全账户”。请马上挂断电话，不要再转钱，"
+             "立即拨打110报警（也可以打反诈专线96110）；同时打银行客服电话说明被骗，请银行紧急止付。我马上请工作人员来帮您。",
+    # Someone missing: the police take it at once.
+    "missing": "请马上拨打110报警，家人走失不用等24小时。把走失的人长什么样、穿什么衣服、最后在哪里见到告诉民警；"
+               "家里人再去他常去的地方找一找，问问小区门卫，请物业调看监控。我马上请工作人员来帮您。",
 }
+
+
+# Bitten by an animal: the wound and the vaccine today, whatever else happens to the message.
+BITTEN = re.compile(r"(狗|犬|猫).{0,6}咬(了|伤|到|我)|被咬(了|伤)")
+BITE_CARE = ("被咬伤了请先处理伤口：用肥皂水和流动的清水交替冲洗15分钟，再用碘伏消毒；今天就去狂犬病暴露预防处置门诊"
+             "（社区卫生服务中心或医院）打狂犬疫苗，不要因为对方说狗打过针就不打。伤口深、出血多的先去医院急诊。")
+
+
+def first_aid(dispatcher: CollectingDispatcher, text: str) -> None:
+    """What to do for oneself at once, said before anything else."""
+    if BITTEN.search(text or ""):
+        dispatcher.utter_message(text=BITE_CARE)
 
 
 def hand_over_because(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
                       context: dict = None, judged: Optional[dict] = None) -> List[Dict]:
-    """judged: the backend's assessment of the message (self_harm, violence: which safety lines
-    to give; None: ask the backend)."""
+    """judged: the backend's assessment of the message (its risk: which safety lines to give
+    first; None: ask the backend)."""
     if reason == "sensitive" and judged is None:
         try:
             judged = backend.assess(tracker.latest_message.get("text") or "")
         except backend.BackendError:
             judged = {}
-    risk = next((k for k in ("self_harm", "violence") if (judged or {}).get(k)), None)
+    risk = (judged or {}).get("risk")
+    first_aid(dispatcher, tracker.latest_message.get("text") or "")
     dispatcher.utter_message(text=INTRO[risk if reason == "sensitive" and risk else reason])
     events = ActionRequestHuman.hand_over(dispatcher, tracker, reason, context)
     if reason == "sensitive" and context is None:

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import backend
-from actions.human import hand_over_because, people_should_answer
+from actions.human import first_aid, hand_over_because, people_should_answer
 from actions.routing import ending_turn, request_and_question, routed_elsewhere
 from actions.service import answer_first, first_entity, resident_text, utter_answer
 from shared.patterns import PHONE_FORMAT_HELP, TICKET_EXAMPLE, mask, phone_in, ticket_number_in
@@ -153,6 +153,7 @@ class ActionStartIncident(Action):
                 if danger.search(text):
                     dispatcher.utter_message(text=advice)
                     break
+        first_aid(dispatcher, text)
         events += answer_first(dispatcher, tracker, question)
         what = c["category"] or "您反映的问题"
         dispatcher.utter_message(text=f"收到，我来帮您登记【{what}】。")

@@ -103,8 +103,8 @@ def test_request_human_opens_a_case_at_the_residents_centre():
 
 
 def test_asking_for_a_person_with_a_complaint_about_staff_goes_over_as_sensitive():
-    """Whichever intent the NLU gives it, a complaint about staff is handed over as such, with
-    the safety line, not as a plain request for a person."""
+    """Whichever intent the NLU gives it, a complaint about staff is handed over as such, not as a
+    plain request for a person (and with no talk of danger)."""
     from actions.human import ActionRequestHuman
     from api.core.db import SessionLocal
     from api.handoff.models import HandoffCase
@@ -112,7 +112,7 @@ def test_asking_for_a_person_with_a_complaint_about_staff_goes_over_as_sensitive
     t = tracker("窗口那个工作人员故意刁难我，跑了三趟都不给办", intent="request_human")
     t.sender_id = "s-staff-complaint"  # a conversation of its own: s1 has a case open already
     ActionRequestHuman().run(d, t, {})
-    assert "如果有人身危险" in d.messages[0]["text"]
+    assert "工作人员亲自处理" in d.messages[0]["text"] and "人身危险" not in d.messages[0]["text"]
     with SessionLocal() as s:
         case = s.query(HandoffCase).filter_by(sender="s-staff-complaint").one()
         assert case.reason == "sensitive"

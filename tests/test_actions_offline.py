@@ -64,7 +64,7 @@ def test_out_of_hours_the_resident_is_told_when_and_whom_to_call(backend):
 def test_out_of_hours_a_resident_at_risk_gets_people_and_the_hotlines_and_nothing_canned(backend):
     """"不想活了" read as `deny` is screened before the rule's "好的。还有什么可以帮您？"."""
     from actions.routing import ActionScreenMessage
-    backend.on("POST", "/api/handoff/assess", {"reason": "sensitive", "self_harm": True})
+    backend.on("POST", "/api/handoff/assess", {"reason": "sensitive", "risk": "self_harm"})
     backend.on("POST", "/api/handoff", recorded("handoff_callback"))
     t = tracker("ask_for_a_person")
     t.latest_message = {**t.latest_message, "text": "不想活了，活着没意思", "intent": {"name": "deny", "confidence": 0.9}}
@@ -77,7 +77,7 @@ def test_out_of_hours_a_resident_at_risk_gets_people_and_the_hotlines_and_nothin
 
 def test_a_resident_beaten_at_home_is_told_to_get_safe_and_call_110_and_12338(backend):
     from actions.routing import ActionScreenMessage
-    backend.on("POST", "/api/handoff/assess", {"reason": "sensitive", "self_harm": False, "violence": True})
+    backend.on("POST", "/api/handoff/assess", {"reason": "sensitive", "risk": "violence"})
     backend.on("POST", "/api/handoff", recorded("handoff_waiting"))
     backend.on("POST", "/api/handoff/hardship", {"hardship": False})
     t = tracker("ask_for_a_person")
@@ -85,6 +85,19 @@ def test_a_resident_beaten_at_home_is_told_to_get_safe_and_call_110_and_12338(ba
                         "intent": {"name": "report_incident", "confidence": 0.6}}
     text, _, _ = run(ActionScreenMessage(), t)
     assert "安全的地方" in text and "110" in text and "12338" in text and "12356" not in text
+
+
+@pytest.mark.parametrize("risk, said", [
+    ("fraud", ["电信诈骗", "不要再转钱", "96110", "止付"]),
+    ("missing", ["110", "不用等24小时"]),
+])
+def test_a_swindle_or_someone_missing_gets_what_to_do_at_once(backend, risk, said):
+    from actions.routing import ActionScreenMessage
+    backend.on("POST", "/api/handoff/assess", {"reason": "sensitive", "risk": risk})
+    backend.on("POST", "/api/handoff", recorded("handoff_waiting"))
+    backend.on("POST", "/api/handoff/hardship", {"hardship": False})
+    text, _, _ = run(ActionScreenMessage(), tracker("ask_for_a_person"))
+    assert all(x in text for x in said) and "人身危险" not in text
 
 
 def test_a_question_said_after_no_is_answered_not_met_with_small_talk(backend):
@@ -271,7 +284,7 @@ def test_a_bare_phone_number_is_noted_for_the_call_back_whatever_the_nlu_made_of
     """"15988776655" after "希望工作人员打电话给您的话，请留个手机号": read as out_of_scope, it still
     reaches the waiting case, and is never answered "抱歉，这个我帮不上忙"."""
     from actions.service import ActionAnswerService
-    backend.on("POST", "/api/handoff/assess", {"reason": None, "self_harm": False})
+    backend.on("POST", "/api/handoff/assess", {"reason": None, "risk": None})
     backend.on("POST", "/api/route", {"route": "other", "between": [], "reasons": [], "scores": {}})
     backend.on("POST", "/api/handoff/callback-phone", {"case_id": 7})
     latest = {"text": "15988776655", "intent": {"name": "out_of_scope", "confidence": 0.6}, "entities": [],
@@ -296,3 +309,15 @@ def test_a_question_among_a_few_items_asked_with_a_report_names_them_without_but
     (said,) = d.messages
     assert "【重度残疾人托养服务】、【残疾人两项补贴】" in said["text"] and "回复其中一项的名称" in said["text"]
     assert not said.get("buttons")
+
+
+def test_a_dog_bite_handed_to_people_still_gets_the_wound_and_the_vaccine_first(backend):
+    from actions.routing import ActionScreenMessage
+    backend.on("POST", "/api/handoff/assess", {"reason": "sensitive", "risk": None})
+    backend.on("POST", "/api/handoff", recorded("handoff_waiting"))
+    backend.on("POST", "/api/handoff/hardship", {"hardship": False})
+    t = tracker("ask_for_a_person")
+    t.latest_message = {**t.latest_message, "text": "刚才在楼下被邻居家的狗咬了一口 出血了 狂犬疫苗去哪里打",
+                        "intent": {"name": "ask_service", "confidence": 0.6}}
+    text, messages, _ = run(ActionScreenMessage(), t)
+    assert "冲洗15分钟" in messages[0]["text"] and "狂犬疫苗" in messages[0]["text"] and "人身危险" not in text

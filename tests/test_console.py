@@ -217,23 +217,28 @@ def test_resident_page_receives_staff_replies_once():
     assert TestClient(app).post("/api/chat/updates", json={"sender": sender}).json()["messages"] == []
 
 
-@pytest.mark.parametrize("text, reason, self_harm, violence", [
-    ("我要投诉你们窗口的工作人员，态度太差了", "sensitive", False, False),
-    ("我想去信访", "sensitive", False, False),
-    ("我真的不想活了", "sensitive", True, False),
-    ("我真的撑不下去了 药都攒好了 对不起我的孩子", "sensitive", True, False),
-    ("你好，我老公喝了酒又打我", "sensitive", False, True),
-    ("我男人喝了酒就打我 今天又打了 我躲在楼道里不敢回去", "sensitive", False, True),
-    ("你们这什么破系统，问了半天都说不清", "angry", False, False),
-    ("到底有没有人管！！！", "angry", False, False),
-    ("居住证要带什么材料", None, False, False),
-    ("谢谢你！", None, False, False),
+@pytest.mark.parametrize("text, reason, risk", [
+    ("我要投诉你们窗口的工作人员，态度太差了", "sensitive", None),
+    ("我想去信访", "sensitive", None),
+    ("我真的不想活了", "sensitive", "self_harm"),
+    ("我真的撑不下去了 药都攒好了 对不起我的孩子", "sensitive", "self_harm"),
+    ("活着太累了 每天晚上睡不着 一闭眼就想从阳台跳下去算了", "sensitive", "self_harm"),
+    ("你好，我老公喝了酒又打我", "sensitive", "violence"),
+    ("我男人喝了酒就打我 今天又打了 我躲在楼道里不敢回去", "sensitive", "violence"),
+    ("有人打电话说是公安局的 要我把钱转到安全账户 我已经转了两万了", "sensitive", "fraud"),
+    ("我爸有老年痴呆 早上出门买菜到现在还没回来 手机也没带", "sensitive", "missing"),
+    ("你们这什么破系统，问了半天都说不清", "angry", None),
+    ("到底有没有人管！！！", "angry", None),
+    ("居住证要带什么材料", None, None),
+    ("我儿子的身份证找不到了 怎么补", None, None),
+    ("谢谢你！", None, None),
 ])
-def test_messages_people_should_answer(text, reason, self_harm, violence):
-    """self_harm: the resident is also given the psychological assistance hotline; violence:
-    somewhere safe, 110 and the women's rights line."""
+def test_messages_people_should_answer(text, reason, risk):
+    """risk: the safety lines the resident is given first (self_harm: the psychological assistance
+    hotline; violence: somewhere safe, 110 and the women's rights line; fraud: stop paying, 110 and
+    the bank; missing: 110 at once)."""
     judged = TestClient(app, headers=SERVICE).post("/api/handoff/assess", json={"text": text}).json()
-    assert judged == {"reason": reason, "self_harm": self_harm, "violence": violence}
+    assert judged == {"reason": reason, "risk": risk}
 
 
 def test_canned_replies_come_from_the_item_the_resident_asked_about():

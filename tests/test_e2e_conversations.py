@@ -134,7 +134,8 @@ def test_malformed_webhook_requests_are_refused(stack):
     ("谢谢，可是我真的活不下去了", "心理援助热线12356"),
     ("你们这个破系统到底能不能用！！！", None),  # angry, or read as asking for a person: either way, a person
     ("你这个机器人脑子进水了吧，答非所问", "非常抱歉"),
-    ("窗口那个工作人员故意刁难我，跑了三趟都不给办", "如果有人身危险"),
+    ("窗口那个工作人员故意刁难我，跑了三趟都不给办", "工作人员亲自处理"),
+    ("老伴一个人住 好几天联系不上了", "如果有人身危险"),
 ])
 def test_residents_at_risk_and_angry_residents_get_a_person(talk, text, intro):
     reply = text_of(talk(text))

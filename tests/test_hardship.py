@@ -170,3 +170,15 @@ def test_a_typed_plea_read_as_a_request_for_a_person_gets_the_benefits_unless_a_
     events = ActionRequestHuman().run(d, t, {})
     assert any(e.get("event") == "pause" for e in events) is handed
     assert ("最低生活保障" in d.messages[0]["text"]) is not handed
+
+
+@pytest.mark.parametrize("text, specific", [
+    # a cancer named as such, and a debt told in 万
+    ("我今年五十八 老公去年肝癌走了 治病欠了十几万 我腰椎间盘突出干不了重活 现在给人家打扫卫生一个月一千五 这日子过不下去了",
+     "最低生活保障"),
+    # a child whose parents are in prison: 事实无人抚养
+    ("我侄子爸妈都进去了 判了好几年 孩子才八岁 现在跟着我 我自己也有两个孩子 这孩子能有啥补助伐", "困境儿童基本生活保障"),
+])
+def test_hardship_told_in_residents_words_gets_its_benefits_even_once_a_person_has_it(text, specific):
+    res = TestClient(app, headers=SERVICE).post("/api/handoff/hardship", json={"text": text, "with_risk": True}).json()
+    assert res["hardship"] and specific in [b["name"] for b in res["benefits"]]

@@ -34,11 +34,10 @@ class CallbackPhoneIn(BaseModel):
 
 @router.post("/assess")
 def assess(body: AssessIn):
-    """Should people take this message? {'reason': 'sensitive' | 'angry' | None, 'self_harm': bool,
-    'violence': bool} (the last two: which safety lines the resident is given)."""
+    """Should people take this message? {'reason': 'sensitive' | 'angry' | None, 'risk': 'self_harm' |
+    'violence' | 'fraud' | 'missing' | None (which safety lines the resident is given first)}."""
     asks_item = asks_about_item(index.current(), body.text)
-    return {"reason": sensitivity.assess(body.text, asks_item), "self_harm": sensitivity.self_harm(body.text),
-            "violence": sensitivity.violence_at_home(body.text)}
+    return {"reason": sensitivity.assess(body.text, asks_item), "risk": sensitivity.kind_of_risk(body.text)}
 
 
 @router.post("/hardship", response_model=hardship.HardshipResponse)

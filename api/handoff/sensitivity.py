@@ -36,6 +36,7 @@ SELF_HARM = [
     # saying goodbye, or the means put by: "药都攒好了 对不起我的孩子"
     r"药(都|已经)?(攒|存|囤|备)(好|够)了", r"(攒|存|囤)(了|好|够)(一些|好多|很多|一瓶)?(安眠)?药", r"(活|撑)不下去.{0,12}对不起",
     r"遗书", r"后事(都)?(交代|安排)好",
+    r"(阳台|楼上|楼顶|天台|窗户|桥上).{0,4}跳下去", r"活着(太|好|真|实在)?(累|没劲|没盼头)", r"死了(就)?算了",
 ]
 # Violence at home: the safety line is 110, and the women's rights line 12338.
 VIOLENCE_AT_HOME = [
@@ -43,9 +44,18 @@ VIOLENCE_AT_HOME = [
                     r".{0,8}(打|揍|抽|踢|虐待)(我|人|老人|孩子)(?!电话|手机|微信)",
     r"拿.{0,3}(皮带|棍子|棒子|刀|衣架|凳子|酒瓶).{0,4}(打|抽|砍|捅)",
 ]
-# Residents at risk: self-harm, violence at home, threats, nobody caring for the frail. Heard
-# in a chat line or in the last sentence of a two-page letter alike.
-RISK = SELF_HARM + VIOLENCE_AT_HOME + [
+# A swindle under way: the police never ask for money to be moved to a "safe account".
+FRAUD = [
+    r"安全账户", r"(冒充|说是|自称|假装).{0,8}(公安|警察|检察院|法院).{0,40}(转|汇|打)(钱|款|账)",
+    r"(转|汇|打)了.{0,8}[万千百].{0,16}(还|又)(叫|让|要)我", r"(被|遭|遇到)(人)?(骗|诈骗)了?.{0,12}[万千钱]",
+]
+# Someone gone missing: the police take it at once, there is no 24 hours to wait.
+MISSING = [
+    r"(老年痴呆|痴呆|失智|糊涂|认不得路).{0,30}(出门|出去|走丢|走失|不见|没回)", r"(走丢|走失)了",
+    r"(到现在|一直|一整天|一晚上|一夜)(都|还)?没(回来|回家|找到)",
+]
+# Other dangers to a person: threats, nobody caring for the frail or for a child.
+DANGER = [
     # "被打了", "被他打得…", not "楼板被打穿"
     r"被(人|他|她|他们|老公|丈夫|老板|包工头|工头|保安|邻居|房东|同学|几个人|一群人)?(打|揍)(了|伤|得|成|一顿|耳光|骨折|住院|[，。！!,.\s]|$)", r"被(虐待|关起来|锁在家)", r"锁在(屋|家|房间|房子)里", r"虐待",
     r"(威胁|恐吓)(我|要)", r"要(杀|砍|弄死)(了)?我",
@@ -54,6 +64,8 @@ RISK = SELF_HARM + VIOLENCE_AT_HOME + [
     r"(爸妈|父母|大人|家长).{0,4}(好几天|几天|好久)(都)?没(回来|回家|露面)",
     r"(老人|老太太|老头|大爷|大妈|奶奶|爷爷).{0,8}(好几天没见|联系不上|没人管|饿)",
 ]
+# Residents at risk, heard in a chat line or in the last sentence of a two-page letter alike.
+RISK = SELF_HARM + VIOLENCE_AT_HOME + FRAUD + MISSING + DANGER
 # Complaints about staff conduct and integrity.
 STAFF_CONDUCT = [
     rf"投诉(你们|一下)?.{{0,6}}{STAFF}", rf"{STAFF}.{{0,12}}(脸色难看|凶我|骂人|骂我|吼我|不理人|爱理不理|不耐烦|刁难|为难|推诿|不作为|乱作为|不给办)",
@@ -94,14 +106,16 @@ LETTER = 120
 HARDSHIP = {
     "no_income": r"(打|做)零工|没(有)?(收入|经济来源|生活来源|退休金|养老金|钱(吃饭|生活|过日子|买))|捡(瓶子|破烂|废品|垃圾)|(收入|工资)(很|太|特别|也|都|比较)?(低|少)|断了收入|"
                  r"(生活|家里|家庭|日子)(很|太|特别|非常|实在|比较)?(困难|艰难|难过|拮据)|日子过不下去|揭不开锅|吃不上饭|"
-                 r"入不敷出|负债|欠了?.{0,4}(债|钱)|一贫如洗|靠.{0,6}(养活|接济)",
+                 r"入不敷出|负债|欠了?.{0,4}(债|钱)|欠了.{0,3}[几十百千万]+万|一贫如洗|靠.{0,6}(养活|接济)",
     "single_parent": r"单亲|一个人(带|养|拉扯)(着)?(孩子|小孩|娃|儿子|女儿|两个|三个)|离(了)?婚.{0,8}(带|养)(着)?(孩子|小孩|娃)|"
                      r"(老公|丈夫|老婆|妻子|孩子他爸|孩子他妈).{0,4}(走了|跑了|去世|不在了|坐牢|不管).{0,12}(孩子|小孩|娃)",
-    "illness": r"(得了|患了?|查出|确诊).{0,8}(病|癌|瘤|尿毒症|白血病)|大病|重病|癌症|尿毒症|透析|化疗|看不起病|"
+    "illness": r"(得了|患了?|查出|确诊).{0,8}(病|癌|瘤|尿毒症|白血病)|大病|重病|[肝肺胃肠食管乳腺鼻咽胰]癌|癌症|尿毒症|透析|化疗|看不起病|"
                r"(医药费|医疗费|住院费|手术费|药费)|中风",
     # Someone at home who needs looking after, and a family that cannot manage it.
     "care": r"瘫痪|瘫(在床|着|了)|卧床|失能|失智|老年痴呆|生活不能自理|(照顾|护理|看护|伺候)不过来|需要(人)?(照顾|护理|陪护)",
     "disability": r"残疾|残障|肢残|失明|失聪|聋哑|智力障碍|精神病",
+    # A child whose parents cannot look after it (in prison, gone): 事实无人抚养.
+    "no_parents": r"(爸妈|父母|爸爸妈妈|他爸他妈|孩子的爸妈).{0,4}(都)?(进去了|坐牢|服刑|判了|在监狱|不在了|去世|走了|跑了|不管)",
     "alone_elderly": r"孤寡|孤老|无儿无女|没有子女|没儿没女|无依无靠|没人赡养|(老人|老头|老太|老伴走了).{0,6}一个人(过|住)|"
                      r"一个人(过|住).{0,6}(老|岁)",
     "lost_job": r"失业|下岗|没(了)?工作|没有工作|丢了工作|找不到工作|被(辞退|裁员?|开除)|(厂|公司|单位).{0,4}(倒闭|关门|破产)",
@@ -333,6 +347,21 @@ def violence_at_home(text: str) -> bool:
     """Whether the text tells of being beaten at home."""
     t = NEGATED.sub("", _prepare(text or ""))
     return any(p.search(t) for p in _VIOLENCE_AT_HOME)
+
+
+_KINDS = {kind: [re.compile(p) for p in patterns]
+          for kind, patterns in (("fraud", FRAUD), ("missing", MISSING), ("danger", DANGER))}
+
+
+def kind_of_risk(text: str) -> Optional[str]:
+    """Which risk the text tells, for the safety lines the resident is given first: self_harm,
+    violence, fraud, missing, danger (any other), or None."""
+    if self_harm(text):
+        return "self_harm"
+    if violence_at_home(text):
+        return "violence"
+    t = _prepare(text or "")
+    return next((kind for kind, patterns in _KINDS.items() if any(p.search(t) for p in patterns)), None)
 
 
 def assess(text: str, asks_item: bool = False) -> Optional[str]:
