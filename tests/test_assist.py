@@ -83,6 +83,10 @@ def test_follow_ups_keep_the_item(text, aspect, field):
     ("老年人优待证", "我妈瘫在床上去不了，我能帮她办吗", "materials", None),
     # the items only hinted at (外地户口 → 户口迁入 …) are not what is asked about
     ("最低生活保障", "我是外地户口能申请吗", "conditions", "申请条件"),
+    # how soon, whether in person: said around the question, about nothing else
+    ("往来港澳通行证及签注", "大概多久能拿到 有加急伐", "time", "承诺时限"),
+    ("就业创业证", "要本人去伐 我白天走不开", "materials", None),
+    ("义务教育入学", "要他爸妈本人来伐", "materials", None),
 ])
 def test_follow_ups_in_residents_words_keep_the_item(item_name, text, aspect, field):
     code = item(item_name).code

@@ -13,7 +13,8 @@ from api.places.models import Community, ServiceCentre
 ASPECTS = ("materials", "process", "time", "fee", "place", "online", "visits", "home", "conditions", "general")
 
 # "我妈瘫在床上去不了，我能帮她办吗": always about the item under discussion, whatever else is said.
-PROXY_CUES = ["代办", "代领", "代替", "替我", "替他", "替她", "帮我办", "帮他办", "帮她办", "帮我去", "帮他去", "帮她去"]
+PROXY_CUES = ["代办", "代领", "代替", "替我", "替他", "替她", "帮我办", "帮他办", "帮她办", "帮我去", "帮他去", "帮她去",
+              "本人去", "本人来", "本人到场", "亲自去", "亲自来", "走不开"]
 # Checked in this order: the first aspect with a cue in the question wins.
 ASPECT_CUES = [
     # Done at home for someone who cannot come ("他中风了走不动路 能不能派人上门给他办").
