@@ -49,6 +49,9 @@ def _syllables(text: str) -> List[str]:
     return lazy_pinyin(text, errors=lambda chunk: list(chunk))
 
 
+DECADE = re.compile(r"([一二三四五六七八九])十年代")
+
+
 def prepare_query(text: str) -> str:
     t = normalise(clean(text))
     try:
@@ -56,7 +59,8 @@ def prepare_query(text: str) -> str:
         t = cn2an.transform(t, "an2cn")
     except Exception:  # cn2an rejects some mixed strings; the plain text still works
         pass
-    return re.sub(r"\s+", "", t)
+    # "八十年代盖的房子" is no one's age (八十 → 高龄津贴): said as "八零年代".
+    return re.sub(r"\s+", "", DECADE.sub(r"\1零年代", t))
 
 
 @dataclass
