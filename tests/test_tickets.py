@@ -71,6 +71,7 @@ def test_text_that_fits_no_category_goes_to_the_command_centre():
     ("柳岸社区", "ambiguous", None),
     ("火星路88号", "unknown", None),
     ("杭州市西湖区文三路", "outside", None),
+    ("江畔农贸市场进门第三个摊位", "ambiguous", None),  # a market in 江畔社区, no city called 江畔农贸市
 ])
 def test_location(text, status, grid):
     r = client.post("/api/incidents/locate", json={"text": text}).json()

@@ -22,7 +22,8 @@ from shared.textnorm import clean, normalise
 
 RANGE = re.compile(r"^(?P<base>.+?)(?P<lo>\d+)-(?P<hi>\d+)(?P<unit>幢|号|栋)$")
 # Another district, county or city named in the address: not ours to dispatch.
-ELSEWHERE = re.compile(r"([\u4e00-\u9fff]{2,4}?)(区|县|市)")
+# A county or a city elsewhere; not a market (江畔农贸市场) nor the citizens' centre (市民中心).
+ELSEWHERE = re.compile(r"([\u4e00-\u9fff]{2,4}?)(区|县|市(?!场|民))")
 NOT_ADMIN = ("社区", "小区", "园区", "景区", "校区", "厂区", "街区", "城区", "菜市", "超市", "集市", "夜市")
 NEAR_METRES = 600
 
