@@ -49,7 +49,9 @@ LEAD_IN = re.compile(r"^(地址|地点|位置|地方)(应该|应当)?(是|在|�
 BEST_TOLD = re.compile(r"路口|交叉口|交汇处?|十字|丁字|公交站|车站|站台|地铁站|桥[上下头边]|说不清|讲不清|不知道(几号|门牌|具体)|"
                        r"没有?(门牌|几号|号码牌)|不清楚(几号|门牌)|"
                        # a landmark with no house number (湖滨公园): the command centre knows it
-                       r"公园|广场|菜场|菜市场|农贸市场|停车场|绿道|(河|江|湖)边|小学|中学|幼儿园|学校|医院|卫生院|超市|商场")
+                       r"公园|广场|菜场|菜市场|农贸市场|停车场|绿道|(河|江|湖)边|小学|中学|幼儿园|学校|医院|卫生院|超市|商场|"
+                       # an estate's gate (荷花苑大门口): one spot, though the estate has many buildings
+                       r"(大门|正门|东门|西门|南门|北门|后门|侧门)口?")
 # A house number the gazetteer does not have, in a community it does ("青山社区青山路88号"): as
 # precise as an address gets; the command centre finds its grid among the community's.
 HOUSE_NUMBER = re.compile(r"[路街巷弄道]\d+号|\d+(幢|栋|号楼)")

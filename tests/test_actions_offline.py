@@ -248,7 +248,7 @@ def test_a_place_that_finds_no_grid_is_said_once_and_the_form_asks_again(backend
 
 
 @pytest.mark.parametrize("place", ["湖滨公园", "望江路和江畔路那个路口", "人民医院门口", "文昌小学三年级",
-                                   "青山社区青山路88号"])
+                                   "青山社区青山路88号", "荷花社区荷花苑大门口 进门左手边"])
 def test_a_landmark_or_a_crossing_outside_the_gazetteer_is_kept_as_told_at_once(backend, place):
     """No house number to give: asking again would get the same words. The command centre confirms it."""
     from fastapi.testclient import TestClient
@@ -272,6 +272,7 @@ def test_a_landmark_or_a_crossing_outside_the_gazetteer_is_kept_as_told_at_once(
     ("公园里的健身器材坏了", "公园里", None),    # which park? asked
     ("孩子学校让每人交三百块资料费", "孩子学校", None),  # which school? asked
     ("翠苑小区门口的路灯坏了", "", None),
+    ("荷花苑大门口的井盖松了", "荷花苑", "荷花苑大门口"),
     # of the places found, the one told as a crossing (12路 is the bus)
     ("12路公交车司机经常不停站\n就是湖滨路口那个站", "12路；湖滨路", "湖滨路口"),
 ])
