@@ -142,6 +142,15 @@ def first_aid(dispatcher: CollectingDispatcher, text: str) -> None:
         dispatcher.utter_message(text=BITE_CARE)
 
 
+RISKS = ("self_harm", "violence", "fraud", "missing", "danger")
+
+
+def risk_told(tracker: Tracker) -> Optional[str]:
+    """The risk the assistant has already answered in this conversation (by its safety lines)."""
+    said = {e.get("text") for e in tracker.events if e.get("event") == "bot"}
+    return next((kind for kind in RISKS if INTRO[kind] in said), None)
+
+
 def hand_over_because(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
                       context: dict = None, judged: Optional[dict] = None) -> List[Dict]:
     """judged: the backend's assessment of the message (its risk: which safety lines to give
@@ -153,7 +162,13 @@ def hand_over_because(dispatcher: CollectingDispatcher, tracker: Tracker, reason
             judged = {}
     risk = (judged or {}).get("risk")
     first_aid(dispatcher, tracker.latest_message.get("text") or "")
-    dispatcher.utter_message(text=INTRO[risk if reason == "sensitive" and risk else reason])
+    earlier = risk_told(tracker)
+    if reason == "angry" and earlier:
+        # "你们又不是真的关心我" after thoughts of ending one's life: no apology for trouble caused,
+        # the same care and the same lines again.
+        dispatcher.utter_message(text="我一直在听。" + INTRO[earlier])
+    else:
+        dispatcher.utter_message(text=INTRO[risk if reason == "sensitive" and risk else reason])
     events = ActionRequestHuman.hand_over(dispatcher, tracker, reason, context)
     if reason == "sensitive" and context is None:
         # A person first; the hardship told with the risk still gets the benefits that answer it,

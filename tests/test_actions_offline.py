@@ -322,3 +322,15 @@ def test_a_dog_bite_handed_to_people_still_gets_the_wound_and_the_vaccine_first(
                         "intent": {"name": "ask_service", "confidence": 0.6}}
     text, messages, _ = run(ActionScreenMessage(), t)
     assert "冲洗15分钟" in messages[0]["text"] and "狂犬疫苗" in messages[0]["text"] and "人身危险" not in text
+
+
+def test_anger_after_thoughts_of_self_harm_gets_the_same_care_not_an_apology(backend):
+    from actions.human import INTRO
+    from actions.routing import ActionScreenMessage
+    backend.on("POST", "/api/handoff/assess", {"reason": "angry", "risk": None})
+    backend.on("POST", "/api/handoff", recorded("handoff_waiting"))
+    t = tracker("ask_for_a_person")
+    t.events = [*t.events, {"event": "bot", "text": INTRO["self_harm"]}]
+    t.latest_message = {**t.latest_message, "text": "你们又不是真的关心我", "intent": {"name": "deny", "confidence": 0.6}}
+    text, _, _ = run(ActionScreenMessage(), t)
+    assert "12356" in text and "添麻烦" not in text
