@@ -39,6 +39,9 @@ LOST_WORDS = r"(弄|搞|给|被)?(丢|遗失|掉)了|找不(到|着)了|(放|塞
 LOST = re.compile(LOST_WORDS)
 STATE = re.compile(LOST_WORDS + r"|(快|要|已经|马上)?(到期|过期)了?|(磨|折|弄)?坏了|损坏了?")
 DOCUMENT = re.compile(r"..*(证|卡|本|簿|照)$")   # a name or an alias that is a document
+# Said just before a document or a status the resident already has (办了二级残疾证, 我家是低保户).
+POSSESSED = re.compile(r"(办了|办好了|有|拿了|拿到了|持有?|领了)(个|张|本|一个|一张)?([一二三四]级)?$")
+POSSESSED_FACTOR = 0.6
 # A benefit asked of a document's holders (残疾人证 → 残疾补贴).
 BENEFIT = re.compile(r"补贴|补助|津贴")
 APART = 16               # at most this many characters between a document and its state
@@ -233,8 +236,21 @@ class TermIndex:
             if extra > 0:
                 m.score = min(1.0, m.score + 0.05 * extra)
         self._prefer_fuller(matches)
+        self._discount_possessed(q, matches)
         matches.sort(key=lambda m: (-m.score, m.name))
         return matches[:limit]
+
+    @staticmethod
+    def _discount_possessed(q: str, matches: List[Match]) -> None:
+        """A document the resident already has, or a household status they hold ("办了二级残疾证",
+        "我家是低保户"), tells who asks, not what: it gives way to another item the question finds."""
+        for m in matches:
+            if not (named(m) and m.covered):
+                continue
+            before, after = q[:min(m.covered)], q[max(m.covered) + 1:]
+            held = POSSESSED.search(before) or (before.endswith("是") and after.startswith("户"))
+            if held and any(o is not m and o.score >= CANDIDATE and not (o.covered & m.covered) for o in matches):
+                m.score *= POSSESSED_FACTOR
 
     @staticmethod
     def _prefer_fuller(matches: List[Match]) -> None:
