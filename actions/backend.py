@@ -116,9 +116,10 @@ def callback_phone(sender: str, phone: str) -> Optional[dict]:
     return _call("POST", "/api/handoff/callback-phone", json={"sender": sender, "phone": phone})
 
 
-def assess(text: str) -> dict:
-    """Should people take this message: {'reason': 'sensitive' | 'angry' | None, 'risk': the kind of risk told, if any}."""
-    return _call("POST", "/api/handoff/assess", json={"text": text[:5000]}) or {}
+def assess(text: str, context_code: Optional[str] = None) -> dict:
+    """Should people take this message: {'reason': 'sensitive' | 'angry' | None, 'risk': the kind of
+    risk told, if any}. context_code: the service item under discussion."""
+    return _call("POST", "/api/handoff/assess", json={"text": text[:5000], "context_code": context_code}) or {}
 
 
 def hardship(text: str, community: Optional[str] = None, with_risk: bool = False) -> Optional[dict]:

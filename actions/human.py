@@ -184,7 +184,7 @@ def people_should_answer(dispatcher: CollectingDispatcher, tracker: Tracker, tex
     it and a person on offer, whatever intent the NLU saw in it (a plea is no suggestion).
     Returns the events of either, or None when the assistant may answer as it planned."""
     try:
-        judged = backend.assess(text)
+        judged = backend.assess(text, tracker.get_slot("service_code"))
     except backend.BackendError:
         return None
     if judged.get("reason"):

@@ -241,6 +241,18 @@ def test_messages_people_should_answer(text, reason, risk):
     assert judged == {"reason": reason, "risk": risk}
 
 
+def test_a_question_following_up_an_item_needs_a_sure_classifier_to_be_handed_over():
+    """"当天能拿到伐 我过两天要去配药" after the 社保卡 guide is a question about it."""
+    from api.guide import index
+    code = next(c for c, (name, _) in index.current().items.items() if name == "社保卡申领补换")
+    api = TestClient(app, headers=SERVICE)
+    text = "当天能拿到伐 我过两天要去配药"
+    assert api.post("/api/handoff/assess", json={"text": text, "context_code": code}).json()["reason"] is None
+    # a risk is still heard, whatever the item under discussion
+    said = api.post("/api/handoff/assess", json={"text": "我不想活了 当天能拿到伐", "context_code": code}).json()
+    assert said == {"reason": "sensitive", "risk": "self_harm"}
+
+
 def test_canned_replies_come_from_the_item_the_resident_asked_about():
     with WriteSession() as s:
         from api.guide.models import ServiceItem

@@ -302,7 +302,8 @@ def asks_about(status: str, text: str) -> bool:
 
 
 def asks(text: str) -> bool:
-    return bool(QUESTION.search(prepare_query(text)))
+    # Spaces kept: residents end a clause with one ("当天能拿到伐 我过两天要去配药").
+    return bool(QUESTION.search(re.sub(r"\s+", " ", normalise(clean(text)))))
 
 
 def decide(matches: List[Match]) -> Tuple[str, List[Match]]:

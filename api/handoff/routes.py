@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from api.core.deps import reading, require_service_token, writing
 from api.guide import index
-from api.guide.search import asks_about_item
+from api.guide.search import asks, asks_about_item
 from api.handoff import cases, hardship, relay, sensitivity
 from api.handoff.states import Author, Reason
 
@@ -25,6 +25,8 @@ class HandoffIn(BaseModel):
 
 class AssessIn(BaseModel):
     text: str = Field("", max_length=5000)
+    # The service item under discussion: a question that follows it up is a question about an item.
+    context_code: Optional[str] = Field(None, max_length=32)
 
 
 class CallbackPhoneIn(BaseModel):
@@ -36,7 +38,8 @@ class CallbackPhoneIn(BaseModel):
 def assess(body: AssessIn):
     """Should people take this message? {'reason': 'sensitive' | 'angry' | None, 'risk': 'self_harm' |
     'violence' | 'fraud' | 'missing' | None (which safety lines the resident is given first)}."""
-    asks_item = asks_about_item(index.current(), body.text)
+    catalogue = index.current()
+    asks_item = asks_about_item(catalogue, body.text) or (body.context_code in catalogue.items and asks(body.text))
     return {"reason": sensitivity.assess(body.text, asks_item), "risk": sensitivity.kind_of_risk(body.text)}
 
 

@@ -6,7 +6,7 @@ from typing import Dict, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.guide.search import CatalogueIndex, asks_about
+from api.guide.search import CatalogueIndex, asks, asks_about
 from api.guide.search import decide as guide_decision
 from api.handoff import sensitivity
 from api.incidents import tickets
@@ -25,6 +25,7 @@ def has_ticket(session: Session, sender: str) -> bool:
 def gather(session: Session, index: CatalogueIndex, text: str, intents: Dict[str, float], sender: str = "",
            context_code: Optional[str] = None) -> Evidence:
     status, chosen = guide_decision(index.search(text))
+    follows_up = bool(context_code) and context_code in index.items
     c = classifier(session).classify(text)
     learnt = route_reader.read(text)
     return Evidence(
@@ -35,8 +36,8 @@ def gather(session: Session, index: CatalogueIndex, text: str, intents: Dict[str
         # A letter whose department real letters teach, though no category of it fits, is a matter too.
         category=c.category.name if c.category else (None if c.department_code == COMMAND_CENTRE else c.department_code),
         category_score=c.confidence,
-        judge=sensitivity.judge(text, asks_about(status, text)),
+        judge=sensitivity.judge(text, asks_about(status, text) or (follows_up and asks(text))),
         ticket_number=ticket_number_in(text),
         has_ticket=bool(sender) and has_ticket(session, sender),
         learnt=learnt.label if learnt else None, learnt_margin=learnt.margin if learnt else 0.0,
-        follows_up=bool(context_code) and context_code in index.items)
+        follows_up=follows_up)
