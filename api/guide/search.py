@@ -41,6 +41,8 @@ STATE = re.compile(LOST_WORDS + r"|(快|要|已经|马上)?(到期|过期)了?|(
 DOCUMENT = re.compile(r"..*(证|卡|本|簿|照)$")   # a name or an alias that is a document
 # Said just before a document or a status the resident already has (办了二级残疾证, 我家是低保户).
 POSSESSED = re.compile(r"(办了|办好了|有|拿了|拿到了|持有?|领了)(个|张|本|一个|一张)?([一二三四]级)?$")
+# … or a document to bring along ("小孩子办身份证…要带户口本吗"): what another item asks for.
+BROUGHT = re.compile(r"(带|拿|带上|拿上|准备|提供)(个|张|本)?$")
 POSSESSED_FACTOR = 0.6
 # A benefit asked of a document's holders (残疾人证 → 残疾补贴).
 BENEFIT = re.compile(r"补贴|补助|津贴")
@@ -242,13 +244,15 @@ class TermIndex:
 
     @staticmethod
     def _discount_possessed(q: str, matches: List[Match]) -> None:
-        """A document the resident already has, or a household status they hold ("办了二级残疾证",
-        "我家是低保户"), tells who asks, not what: it gives way to another item the question finds."""
+        """A document the resident already has or is to bring, or a household status they hold
+        ("办了二级残疾证", "要带户口本吗", "我家是低保户"), tells who asks or with what, not what is
+        asked: it gives way to another item the question finds."""
         for m in matches:
             if not (named(m) and m.covered):
                 continue
             before, after = q[:min(m.covered)], q[max(m.covered) + 1:]
-            held = POSSESSED.search(before) or (before.endswith("是") and after.startswith("户"))
+            held = (POSSESSED.search(before) or BROUGHT.search(before)
+                    or (before.endswith("是") and after.startswith("户")))
             if held and any(o is not m and o.score >= CANDIDATE and not (o.covered & m.covered) for o in matches):
                 m.score *= POSSESSED_FACTOR
 
