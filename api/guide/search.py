@@ -43,7 +43,7 @@ DOCUMENT = re.compile(r"..*(证|卡|本|簿|照)$")   # a name or an alias that 
 POSSESSED = re.compile(r"(办了|办好了|有|拿了|拿到了|持有?|领了)(个|张|本|一个|一张)?([一二三四]级)?$")
 # … or a document to bring along ("小孩子办身份证…要带户口本吗"): what another item asks for.
 BROUGHT = re.compile(r"(带|拿|带上|拿上|准备|提供)(个|张|本)?$")
-POSSESSED_FACTOR = 0.6
+POSSESSED_FACTOR = 0.5  # below CANDIDATE: no longer offered as a choice
 # A benefit asked of a document's holders (残疾人证 → 残疾补贴).
 BENEFIT = re.compile(r"补贴|补助|津贴")
 APART = 16               # at most this many characters between a document and its state
