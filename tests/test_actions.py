@@ -186,11 +186,12 @@ def test_a_clarifying_question_answered_in_words_files_the_report_with_both_mess
     latest = {"text": then, "intent": {"name": "inform", "confidence": 0.8}, "entities": [],
               "intent_ranking": [{"name": "inform", "confidence": 0.8}]}
     d = CollectingDispatcher()
-    handed = ActionAnswerService().run(d, Tracker("s-clarified", {}, latest, events, False, None, None, "h5"), {})
+    handed = ActionAnswerService().run(d, Tracker("s-clarified", {}, latest, events, False, None, None, None), {})
     assert {"event": "followup", "name": "action_start_incident"} in [
         {"event": e["event"], "name": e.get("name")} for e in handed] and not d.messages
+    # handed the turn by action_answer_service (Tracker's last argument: the latest action)
     t = Tracker("s-clarified", {}, latest, events + [{"event": "action", "name": "action_answer_service"}],
-                False, None, "action_answer_service", "h5")
+                False, None, None, "action_answer_service")
     msgs, slots = run(ActionStartIncident(), t)
     assert slots["incident_description"] == f"{first}\n{then}" and slots["contact_phone"] == "13511112222"
     assert "登记" in msgs[-1]["text"]
