@@ -75,15 +75,20 @@ def test_out_of_hours_a_resident_at_risk_gets_people_and_the_hotlines_and_nothin
     assert sent["reason"] == "sensitive"
 
 
-def test_a_resident_beaten_at_home_is_told_to_get_safe_and_call_110_and_12338(backend):
+def screen(backend, text, judged, intent="report_incident", said_before=()):
+    """The screening before any answer, on the backend's judgement of `text`."""
     from actions.routing import ActionScreenMessage
-    backend.on("POST", "/api/handoff/assess", {"reason": "sensitive", "risk": "violence"})
+    backend.on("POST", "/api/handoff/assess", judged)
     backend.on("POST", "/api/handoff", recorded("handoff_waiting"))
     backend.on("POST", "/api/handoff/hardship", {"hardship": False})
     t = tracker("ask_for_a_person")
-    t.latest_message = {**t.latest_message, "text": "我男人喝了酒就打我 今天又打了 我躲在楼道里不敢回去",
-                        "intent": {"name": "report_incident", "confidence": 0.6}}
-    text, _, _ = run(ActionScreenMessage(), t)
+    t.events = [*t.events, *({"event": "bot", "text": x} for x in said_before)]
+    t.latest_message = {**t.latest_message, "text": text, "intent": {"name": intent, "confidence": 0.6}}
+    return run(ActionScreenMessage(), t)
+
+
+def test_a_resident_beaten_at_home_is_told_to_get_safe_and_call_110_and_12338(backend):
+    text, _, _ = screen(backend, "我男人喝了酒就打我 今天又打了 我躲在楼道里不敢回去", {"reason": "sensitive", "risk": "violence"})
     assert "安全的地方" in text and "110" in text and "12338" in text and "12356" not in text
 
 
@@ -92,11 +97,7 @@ def test_a_resident_beaten_at_home_is_told_to_get_safe_and_call_110_and_12338(ba
     ("missing", ["110", "不用等24小时"]),
 ])
 def test_a_swindle_or_someone_missing_gets_what_to_do_at_once(backend, risk, said):
-    from actions.routing import ActionScreenMessage
-    backend.on("POST", "/api/handoff/assess", {"reason": "sensitive", "risk": risk})
-    backend.on("POST", "/api/handoff", recorded("handoff_waiting"))
-    backend.on("POST", "/api/handoff/hardship", {"hardship": False})
-    text, _, _ = run(ActionScreenMessage(), tracker("ask_for_a_person"))
+    text, _, _ = screen(backend, "他还叫我再转", {"reason": "sensitive", "risk": risk})
     assert all(x in text for x in said) and "人身危险" not in text
 
 
@@ -313,24 +314,13 @@ def test_a_question_among_a_few_items_asked_with_a_report_names_them_without_but
 
 
 def test_a_dog_bite_handed_to_people_still_gets_the_wound_and_the_vaccine_first(backend):
-    from actions.routing import ActionScreenMessage
-    backend.on("POST", "/api/handoff/assess", {"reason": "sensitive", "risk": None})
-    backend.on("POST", "/api/handoff", recorded("handoff_waiting"))
-    backend.on("POST", "/api/handoff/hardship", {"hardship": False})
-    t = tracker("ask_for_a_person")
-    t.latest_message = {**t.latest_message, "text": "刚才在楼下被邻居家的狗咬了一口 出血了 狂犬疫苗去哪里打",
-                        "intent": {"name": "ask_service", "confidence": 0.6}}
-    text, messages, _ = run(ActionScreenMessage(), t)
+    text, messages, _ = screen(backend, "刚才在楼下被邻居家的狗咬了一口 出血了 狂犬疫苗去哪里打",
+                               {"reason": "sensitive", "risk": None}, intent="ask_service")
     assert "冲洗15分钟" in messages[0]["text"] and "狂犬疫苗" in messages[0]["text"] and "人身危险" not in text
 
 
 def test_anger_after_thoughts_of_self_harm_gets_the_same_care_not_an_apology(backend):
     from actions.human import INTRO
-    from actions.routing import ActionScreenMessage
-    backend.on("POST", "/api/handoff/assess", {"reason": "angry", "risk": None})
-    backend.on("POST", "/api/handoff", recorded("handoff_waiting"))
-    t = tracker("ask_for_a_person")
-    t.events = [*t.events, {"event": "bot", "text": INTRO["self_harm"]}]
-    t.latest_message = {**t.latest_message, "text": "你们又不是真的关心我", "intent": {"name": "deny", "confidence": 0.6}}
-    text, _, _ = run(ActionScreenMessage(), t)
+    text, _, _ = screen(backend, "你们又不是真的关心我", {"reason": "angry", "risk": None}, intent="deny",
+                        said_before=[INTRO["self_harm"]])
     assert "12356" in text and "添麻烦" not in text
