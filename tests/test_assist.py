@@ -37,6 +37,18 @@ def test_how_do_i_get_it_is_answered_with_the_whole_guide(text):
     assert "材料" in res["text"] and "时限" in res["text"]
 
 
+@pytest.mark.parametrize("text", ["社保卡放裤兜里给洗衣机洗了 芯片坏了 要补咋弄 收钱伐", "公租房我们这种能申请伐 要排多久"])
+def test_how_to_or_who_may_asked_beside_one_aspect_gets_the_whole_guide(text):
+    res = ask(text=text)
+    assert res["status"] == "answered" and res["aspect"] == "general" and "材料" in res["text"] and "收费" in res["text"]
+
+
+def test_an_item_done_online_is_not_told_to_carry_its_papers_to_a_window():
+    res = ask(text="就业创业证怎么办", community="柳岸社区")
+    assert "零跑动" in res["text"] and "网上办理时按提示上传" in res["text"] and "请一次带齐以下材料" not in res["text"]
+    assert "不方便网上办的，也可以到" in res["text"]
+
+
 def test_materials_are_told_in_one_go():
     res = ask(text="居住证要带什么材料")
     assert res["status"] == "answered" and res["aspect"] == "materials"

@@ -41,10 +41,11 @@ def detect_aspect(text: str, hint: Optional[str] = None) -> str:
     发票伐") get the whole guide, which tells them all."""
     t = (text or "").lower()
     asked = [aspect for aspect, cues in ASPECT_CUES if any(c in t for c in cues)]
-    if len(asked) > 1:
+    if {"online", "place"} & set(asked):
         # "网上能办吗" asks whether it can be done online; "能办吗" alone asks who may.
         asked = [a for a in asked if a != "conditions" or any(c in t for c in STRONG_CONDITIONS)] or asked
-    if len(asked) > 1:
+    if len(asked) > 1 or (asked and asked != ["home"] and HOW_TO.search(t)):
+        # "我们这种能申请伐 要排多久", "要补咋弄 收钱伐": the whole guide tells both
         return "general"  # whatever one of them the NLU picked out
     if asked == ["home"]:
         return "home"  # the NLU knows no such aspect, and reads "上门办" as some other
@@ -56,6 +57,8 @@ def detect_aspect(text: str, hint: Optional[str] = None) -> str:
 
 
 STRONG_CONDITIONS = ("条件", "资格", "符合", "谁能", "够不够", "要求")
+# How to get it done, asked beside one aspect: the whole guide (一次性告知).
+HOW_TO = re.compile(r"(咋|怎么|如何)(弄|搞|申请|补|领|办(?!理))")
 # A free item whose conditions state sums of money pays them (高龄津贴 每月100元): asked "多少钱",
 # the resident wants to know how much, which the conditions tell.
 HOW_MUCH = re.compile(r"多少钱|几块钱|多少块|给多少|发多少|领多少|补多少|一个月多少|每月多少|有多少")
@@ -102,6 +105,8 @@ def centre_text(c: ServiceCentre, window: str = "", hours_note: str = "") -> str
 
 
 def _where_intro(s: ServiceItem, centre: ServiceCentre, community: Optional[Community]) -> str:
+    if s.visits == 0:
+        return f"不方便网上办的，也可以到{centre.name}办理："
     if community is not None and s.handled_at == "street":
         return f"请到{community.name}所属的{centre.name}办理："
     if community is not None and s.handled_at == "community":
@@ -180,7 +185,11 @@ def materials_sections(s: ServiceItem, general: bool = False) -> List[str]:
     out: List[str] = []
     if needed:
         # A group of alternatives is a part of its own (it is long); the numbering runs on.
-        lines = ["要带的材料（请一次带齐）：" if general else f"{name}请一次带齐以下材料："]
+        if s.visits == 0:
+            # Done online: what to have ready, not what to carry (the window is the other way).
+            lines = [f"{name}要准备的材料（网上办理时按提示上传；到窗口办的请一次带齐）："]
+        else:
+            lines = ["要带的材料（请一次带齐）：" if general else f"{name}请一次带齐以下材料："]
         for i, (line, subs) in enumerate(needed, 1):
             if subs and i > 1:
                 out.append("\n".join(lines))
