@@ -109,20 +109,32 @@ def test_too_fast_says_so_and_keeps_the_text(stack, browser):
     import requests
     open_chat(browser, stack["api"] + "/")
     cookies = {"rsa_chat": browser.get_cookie("rsa_chat")["value"]}  # HttpOnly: only the driver sees it
-    stop = threading.Event()
+    stop, spent = threading.Event(), threading.Event()
 
     def flood():  # another tab (or a stuck key) keeps this conversation's bucket empty
         while not stop.is_set():
             # Blank messages count against the bucket but are answered at once by the channel,
             # so the flooder takes every token as it refills instead of waiting on the assistant.
-            requests.post(stack["api"] + "/api/chat", json={"text": " "}, cookies=cookies, timeout=60)
+            r = requests.post(stack["api"] + "/api/chat", json={"text": " "}, cookies=cookies, timeout=60)
+            if r.status_code != 429:
+                spent.set()  # the token that refilled is gone: the next refill is about a second away
             time.sleep(0.02)
 
     flooder = threading.Thread(target=flood)
     flooder.start()
     try:
-        time.sleep(3)
-        answer = "\n".join(ask(browser, "居住证在哪办"))
+        time.sleep(3)  # the burst is spent
+        before = len(bot_bubbles(browser))
+        browser.find_element("id", "text").send_keys("居住证在哪办")
+        # Sent just after the flooder took a token, so the page's message cannot win the race
+        # for the next one (sent at a random moment it did, now and then, on a busy machine).
+        spent.clear()
+        assert spent.wait(10)
+        browser.find_element("id", "send").click()
+        deadline = time.time() + 60
+        while len(bot_bubbles(browser)) == before and time.time() < deadline:
+            time.sleep(0.1)
+        answer = "\n".join(bot_bubbles(browser)[before:])
     finally:
         stop.set()
         flooder.join()
