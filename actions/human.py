@@ -9,6 +9,7 @@ from rasa_sdk.events import ConversationPaused, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend
+from shared.patterns import mask, phone_in
 
 TRANSCRIPT_EVENTS = 40
 # "我家困难，给我转人工": the resident asks for a person in so many words and gets one. Without
@@ -128,6 +129,32 @@ INTRO = {
     "missing": "请马上拨打110报警，家人走失不用等24小时。把走失的人长什么样、穿什么衣服、最后在哪里见到告诉民警；"
                "家里人再去他常去的地方找一找，问问小区门卫，请物业调看监控。我马上请工作人员来帮您。",
 }
+
+
+def add_to_case(dispatcher: CollectingDispatcher, tracker: Tracker, case: Optional[dict]) -> List[Dict]:
+    """More about the matter handed to a person out of hours (api/routing/router.adds_to_case):
+    the backend has it in the waiting case already; a phone in it becomes the number to call
+    back, and the resident hears that it reached the case, not a new report form."""
+    text = tracker.latest_message.get("text") or ""
+    phone = phone_in(text)
+    if phone:
+        try:
+            backend.callback_phone(tracker.sender_id, phone)
+        except backend.BackendError:  # a number staff cannot call: it is in the case's messages anyway
+            phone = None
+    case = case or {}
+    urgent = f"着急的话可以拨打{case['centre_phone']}或{backend.hotline()}。" if case.get("centre_phone") else ""
+    if case.get("asks_when"):
+        said = (f"您的问题已经转给{case.get('centre') or '社区服务中心'}的工作人员，还在等他们上班后处理"
+                + (f"（服务时间：{case['centre_hours']}）" if case.get("centre_hours") else "")
+                + "。工作人员会在这里回复您" + ("，也会按您留的电话联系您。" if case.get("has_phone") else "。"))
+    else:
+        said = ("好的，已经补充到刚才转给工作人员的问题里" + (f"，电话{mask(phone)}也记下了" if phone else "")
+                + "。工作人员上班后会看到您说的全部内容" + ("，并打这个电话联系您。" if phone else "。"))
+    if not case.get("has_phone") and not phone:
+        said += "希望工作人员打电话给您的话，请留个手机号。"
+    dispatcher.utter_message(text=said + urgent)
+    return [END_TURN]
 
 
 # Bitten by an animal: the wound and the vaccine today, whatever else happens to the message.

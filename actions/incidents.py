@@ -442,6 +442,9 @@ class ActionIncidentStatus(Action):
                                           f"超过时限还没有结果的，可以打受理窗口的电话问（点“在哪办”看地址和电话），"
                                           f"也可以拨打{backend.hotline()}。")
             return [SlotSet("aspect", res["aspect"])] + utter_answer(dispatcher, res)
-        dispatcher.utter_message(text=f"在这个对话里没有查到您反映过的问题。如果有工单号，请直接告诉我（如{TICKET_EXAMPLE}）。"
-                                      f"在其他部门申请、办理的事项，可以拨打{backend.hotline()}查询进度。")
+        # "我电话是138…能查到伐": a phone number opens no one's reports (anyone may type one).
+        by_phone = "凭电话号码查不了（为保护反映人的信息）。" if phone_in(text) else ""
+        dispatcher.utter_message(text=f"在这个对话里没有查到您反映过的问题。{by_phone}如果有工单号，请直接告诉我（如{TICKET_EXAMPLE}），"
+                                      f"提交时会发给您；找不到工单号，或是在其他部门申请、办理的事项，可以拨打{backend.hotline()}，"
+                                      "核实身份后帮您查进度。")
         return []

@@ -11,7 +11,7 @@ from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend
-from actions.human import END_TURN, INTRO, hand_over_because, people_should_answer
+from actions.human import END_TURN, INTRO, add_to_case, hand_over_because, people_should_answer
 
 # An action the router hands a turn to ends it (END_TURN): no rule covers "action_start_suggestion,
 # then action_answer_service", and without a rule the core fallback would hand the resident over.
@@ -103,6 +103,8 @@ def routed_elsewhere(dispatcher: CollectingDispatcher, tracker: Tracker, here: s
     if d["route"] == "clarify" and frozenset(d["between"]) in WHICH:
         dispatcher.utter_message(response=WHICH[frozenset(d["between"])])
         return [END_TURN]  # not the form the rule would start next
+    if d["route"] == "case":
+        return add_to_case(dispatcher, tracker, d.get("case"))
     reason = d.get("handoff_reason")
     if d["route"] == "person" and reason in INTRO and (reason == "complaint" or not screened):
         return hand_over_because(dispatcher, tracker, reason)  # it ends the turn

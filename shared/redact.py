@@ -33,6 +33,13 @@ def mask_personal(text: str) -> Tuple[str, Dict[str, str]]:
     return PHONE.sub(_phone, text), phones
 
 
+def without_numbers(text: str) -> str:
+    """The text with phone and ID numbers (clear or masked) left out: to read what is asked,
+    where "电话136****9999" must not count as 九十九 (an age) or an amount."""
+    masked, _ = mask_personal(text)
+    return re.sub(rf"{MASKED_PHONE.pattern}|\*{{18}}", " ", masked)
+
+
 _SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
              "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 _HONORIFIC = "先生|女士|小姐|阿姨|大爷|大妈|大姐|大哥|师傅|老师|奶奶|爷爷|叔叔|老伯|阿婆"

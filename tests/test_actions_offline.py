@@ -324,3 +324,45 @@ def test_anger_after_thoughts_of_self_harm_gets_the_same_care_not_an_apology(bac
     text, _, _ = screen(backend, "你们又不是真的关心我", {"reason": "angry", "risk": None}, intent="deny",
                         said_before=[INTRO["self_harm"]])
     assert "12356" in text and "添麻烦" not in text
+
+
+def test_a_place_and_a_phone_after_a_call_back_handover_go_to_that_case_not_a_new_report(backend):
+    """After a wage claim went to a person out of hours, "青山路…那个在建的楼盘 电话…" was filed as a
+    new report of those words alone. The router reads it as more about the waiting case: the
+    phone becomes the number to call back, and no report form starts."""
+    from actions.incidents import ActionStartIncident
+    case = {"centre": "柳岸社区服务中心", "centre_phone": "0571-86010001", "centre_hours": "工作日 8:30-11:30，13:30-17:00",
+            "has_phone": True, "asks_when": False}
+    backend.on("POST", "/api/handoff/assess", {"reason": None, "risk": None})
+    backend.on("POST", "/api/route", {"route": "case", "between": [], "reasons": ["补充转给工作人员的那件事"],
+                                      "scores": {}, "case": case})
+    backend.on("POST", "/api/handoff/callback-phone", {"case_id": 7})
+    words = "青山路和松竹路交叉口那个在建的楼盘 电话151****6666"
+    latest = {"text": words, "intent": {"name": "report_incident", "confidence": 0.8}, "entities": [],
+              "intent_ranking": [{"name": "report_incident", "confidence": 0.8}]}
+    t = Tracker("s-after-hours", {}, latest, [{"event": "user", "text": words}], False, None, None, "action_listen")
+    text, _, events = run(ActionStartIncident(), t)
+    assert "补充到刚才转给工作人员的问题里" in text and "151****6666" in text and "0571-86010001" in text
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_listen"}]
+    (_, _, _, sent), = backend.asked("POST", "/api/handoff/callback-phone")
+    assert sent == {"sender": "s-after-hours", "phone": "151****6666"}
+    # "啥时候有人联系我": when, and the centre's hours
+    backend.on("POST", "/api/route", {"route": "case", "between": [], "reasons": [], "scores": {},
+                                      "case": {**case, "asks_when": True}})
+    latest = {**latest, "text": "那啥时候有人联系我"}
+    text, _, _ = run(ActionStartIncident(), Tracker("s-after-hours", {}, latest, [{"event": "user", "text": latest["text"]}],
+                                                    False, None, None, "action_listen"))
+    assert "还在等他们上班后处理" in text and "8:30" in text and "按您留的电话联系您" in text
+
+
+def test_a_phone_number_opens_no_ones_reports(backend):
+    from actions.incidents import ActionIncidentStatus
+    backend.on("GET", "/api/tickets", []).on("POST", "/api/assist/service-answer",
+                                            {"status": "unknown", "text": "抱歉", "aspect": "time"})
+    backend.on("POST", "/api/route", {"route": "progress", "between": [], "reasons": [], "scores": {}})
+    t = tracker("ask_for_a_person")
+    words = "我上个月反映过楼道灯不亮的事 我电话是138****1234 能查到伐"
+    t.latest_message = {**t.latest_message, "text": words, "intent": {"name": "check_incident_status", "confidence": 0.9}}
+    t.events.append({"event": "user", "text": words})
+    said, _, _ = run(ActionIncidentStatus(), t)
+    assert "凭电话号码查不了" in said and "工单号" in said

@@ -67,6 +67,8 @@ def test_the_issue_message_gets_the_matching_benefits_in_one_short_list():
     ("我老伴瘫痪在床，我自己也七十多了，照顾不过来，有什么补助吗", "居家养老服务补贴"),
     # no pension and living off bottles picked up: told as residents tell it, no plea needed
     ("我六十多了，没儿没女，也没退休金，每个月就靠捡瓶子卖点钱", "特困人员救助供养"),
+    # grandparents left with a grandchild, living on a small pension
+    ("我儿子儿媳离婚了 都不管孩子 孙子丢给我们老两口 我们七十多了 就靠我两千多块退休金 以后咋办哦", "困境儿童基本生活保障"),
 ])
 def test_the_list_follows_the_hardship_described(text, specific):
     res = hardship_answer(text)

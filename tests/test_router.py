@@ -55,6 +55,10 @@ def route(text, sender="", **intents):
     ("家里装修敲下来好多碎砖头 这些垃圾堆哪里 谁来拉 要钱伐", {"ask_service": 1.0}, "service"),
     ("厂里把我裁了 是先要去登记失业 还是直接领失业金 两个都咋弄", {"ask_service": 1.0}, "service"),
     ("她一个人吃饭也不方便 社区食堂能送饭伐", {"make_suggestion": 1.0}, "service"),
+    # Something new proposed in chat words ("能不能修个坡道"), which the NLU learnt as a question;
+    # for one's own home it is a question.
+    ("能不能在小区里装个充电桩", {"ask_service": 0.98}, "suggestion"),
+    ("我家能不能装个燃气", {"ask_service": 0.98}, "service"),
     # Progress words alone, with no work order and no "我反映的": a report that goes on.
     ("路灯坏了一个月了怎么还没人修", {"check_incident_status": 0.7, "report_incident": 0.25}, "incident"),
 ])
@@ -228,3 +232,41 @@ def test_a_clarifying_question_answered_in_words_is_not_asked_again():
     # said in words which one it is
     chose = {"text": "我是提个建议", "intents": {"report_incident": 0.7}, "earlier": BUS}
     assert client.post("/api/route", json=chose).json()["route"] == "suggestion"
+
+
+WAGES = "包工头欠我们十几个人三个月工资 过年都回不了家"
+
+
+def test_more_said_after_a_matter_went_to_a_person_out_of_hours_goes_to_that_case():
+    """Handed to a person on a Saturday night, the wage claim waits as a call-back; the place and
+    the phone typed next, "帮我反映上去", or "啥时候有人联系我" are more about it: no new report of
+    those words alone. A question, or another problem told, is read on its own."""
+    import datetime as dt
+
+    from api.core import clock
+    from api.core.db import WriteSession
+    from api.handoff import cases
+    saturday_night = dt.datetime(2026, 11, 28, 21, 0)
+    with WriteSession() as s:
+        case = cases.open_case(s, sender="after-hours", channel="h5", reason="sensitive", community="柳岸社区",
+                               context={}, transcript=[{"author": "resident", "text": WAGES}], at=saturday_night)
+        assert case.status == "callback"
+    with clock.freeze(saturday_night + dt.timedelta(minutes=3)):
+        place = route("青山路和松竹路交叉口那个在建的楼盘 电话15100006666", "after-hours", report_incident=0.8)
+        assert place["route"] == "case"
+        assert place["case"]["centre"] and place["case"]["asks_when"] is False
+        assert route("你们帮我反映上去就行", "after-hours", report_incident=0.6)["route"] == "case"
+        when = route("那啥时候有人联系我", "after-hours", check_incident_status=0.7)
+        assert when["route"] == "case" and when["case"]["asks_when"] is True
+        # a question, another problem: their own routes
+        assert route("居住证在哪办", "after-hours", ask_service=0.9)["route"] == "service"
+        assert route("还有我家楼下路灯坏了好几天了", "after-hours", report_incident=0.9)["route"] == "incident"
+        # another conversation has no case waiting
+        assert route("青山路和松竹路交叉口那个在建的楼盘 电话15100006666", "other-conv", report_incident=0.8)["route"] == "incident"
+    with clock.freeze(saturday_night + dt.timedelta(days=2)):  # long after: a message of its own
+        assert route("你们帮我反映上去就行", "after-hours", report_incident=0.6)["route"] != "case"
+
+
+def test_asking_after_an_earlier_report_told_in_between_is_a_progress_query():
+    text = "我上个月反映过楼道灯不亮的事 到现在也没人来修 我电话是13858001234 能查到伐"
+    assert route(text, report_incident=0.8)["route"] == "progress"

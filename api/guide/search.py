@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from api.guide.models import ServiceItem
 from api.guide.terms import derived_terms, strip_verb
+from shared.redact import without_numbers
 from shared.textnorm import clean, normalise
 
 WEIGHT = {"name": 1.0, "alias": 0.95, "keyword": 0.8}
@@ -58,7 +59,7 @@ DECADE = re.compile(r"([一二三四五六七八九])十年代")
 
 
 def prepare_query(text: str) -> str:
-    t = normalise(clean(text))
+    t = normalise(clean(without_numbers(text)))
     try:
         # '85岁' → '八十五岁', so digits meet keywords written in characters.
         t = cn2an.transform(t, "an2cn")

@@ -16,7 +16,7 @@ from shared.patterns import mask
 HISTORY = 20  # rows of each kind: the latest are the ones that matter at the desk
 
 
-def _phone(session: Session, case: HandoffCase) -> Optional[str]:
+def phone_to_call(session: Session, case: HandoffCase) -> Optional[str]:
     """The number the resident left for a call-back, else the latest they typed (kept in the
     vault), else one in the report, else the latest of their work orders. Masked, always."""
     ctx = case.context if isinstance(case.context, dict) else {}
@@ -46,7 +46,7 @@ def panel(session: Session, case: HandoffCase) -> dict:
     earlier = session.scalars(select(HandoffCase).where(HandoffCase.sender == case.sender, HandoffCase.id != case.id)
                               .order_by(HandoffCase.id.desc()).limit(HISTORY)).all()
     return {
-        "phone": _phone(session, case),
+        "phone": phone_to_call(session, case),
         "tickets": [{"number": t.number, "category": t.category.name if t.category else "待指挥中心分类",
                      "status": _label(TicketStatus, t.status), "created_at": t.created_at.isoformat(timespec="seconds")}
                     for t in tickets if t.id not in linked][:HISTORY],

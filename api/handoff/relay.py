@@ -54,6 +54,23 @@ def listening_case(session: Session, sender: str) -> Optional[HandoffCase]:
                            .order_by(HandoffCase.id.desc())).first()
 
 
+# What the resident writes after a matter went to a person who is not there yet is more about
+# it for this many messages (a place, a phone, "帮我反映上去"), within this time.
+ADDING_MESSAGES = 3
+ADDING_WITHIN = dt.timedelta(hours=12)
+
+
+def waiting_call_back(session: Session, sender: str, at: dt.datetime = None) -> Optional[HandoffCase]:
+    """The call-back case this conversation opened lately, while what the resident writes is
+    still likely to be more about it (None otherwise)."""
+    at = at or clock.now()
+    case = listening_case(session, sender)
+    if case is None or case.status != CaseStatus.CALLBACK or at - case.created_at > ADDING_WITHIN:
+        return None
+    since = [m for m in case.messages if m.author == Author.RESIDENT and m.at > case.created_at]
+    return case if len(since) <= ADDING_MESSAGES else None
+
+
 def record_resident_message(session: Session, sender: str, text: str, asr_confidence: Optional[float] = None) -> tuple:
     """(the thanks for a satisfaction rating or None, do staff hold the conversation). Call-backs
     still waiting for staff also keep what the resident writes (said on the phone: with the speech

@@ -8,12 +8,14 @@ from sqlalchemy.orm import Session
 
 from api.guide.search import CatalogueIndex, asks, asks_about
 from api.guide.search import decide as guide_decision
-from api.handoff import sensitivity
+from api.handoff import relay, sensitivity
 from api.incidents import tickets
 from api.incidents.categories import COMMAND_CENTRE, classifier
 from api.incidents.models import Ticket
+from api.places.locate import place_names
 from api.routing import route_reader
 from api.routing.router import Evidence
+from shared.addresses import find_places
 from shared.patterns import ticket_number_in
 
 
@@ -40,4 +42,5 @@ def gather(session: Session, index: CatalogueIndex, text: str, intents: Dict[str
         ticket_number=ticket_number_in(text),
         has_ticket=bool(sender) and has_ticket(session, sender),
         learnt=learnt.label if learnt else None, learnt_margin=learnt.margin if learnt else 0.0,
-        follows_up=follows_up)
+        follows_up=follows_up, gives_place=bool(find_places(text, place_names(session))),
+        waiting_case=bool(sender) and relay.waiting_call_back(session, sender) is not None)

@@ -11,10 +11,14 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from api.guide.assist import asks_centre_hours
+from shared.patterns import phone_in
 from shared.textnorm import clean, normalise
 
 SERVICE, INCIDENT, SUGGESTION, PROGRESS = "service", "incident", "suggestion", "progress"
 PERSON, HARDSHIP, CLARIFY, OTHER = "person", "hardship", "clarify", "other"
+# More about what was handed to a person who is not there yet (a call-back case waiting).
+CASE = "case"
+ASKS_WHEN, ADDS_DETAILS = "问转给工作人员的事什么时候有回音", "补充转给工作人员的那件事"
 ROUTES = (SERVICE, INCIDENT, SUGGESTION, PROGRESS)
 INTENT_ROUTE = {"ask_service": SERVICE, "report_incident": INCIDENT, "make_suggestion": SUGGESTION,
                 "check_incident_status": PROGRESS}
@@ -60,7 +64,9 @@ PROBLEM = re.compile(
     r"(不|没)给(办|退|发|赔)|强制|乱收|多收|高价|克扣|被(打|骗|占|堵)")
 # A proposal or an opinion: outright (建议, 意见, 反对) or by asking for something new (增设, 开通).
 SUGGESTING_OUTRIGHT = re.compile(r"建议|意见|提议|呼吁|反对|支持|呼声|倡议")
-NEW_THING = re.compile(r"增设|增开|增加|多设|多开|新建|修建|建设|开通|加装|规划|改造|设立|太高|太贵|太少|不合理")
+NEW_THING = re.compile(r"增设|增开|增加|多设|多开|新建|修建|建设|开通|加装|规划|改造|设立|太高|太贵|太少|不合理|"
+                       r"(修|建|装|搭|设|开|弄|铺)(个|一个|一条|条|座|几个|一些|些)")
+FOR_ONES_HOME = re.compile(r"(我|我们|自己|俺)家(里)?(能不能|能否|可以|可不可以|想|要)")
 SUGGESTING = re.compile(
     r"希望|能否|能不能|可否|可不可以|是否可以|应该|应当|改进|改善|完善|调整|取消|恢复|考虑|为何不|为什么不")
 # Asking what became of one's own earlier report or application, in so many words.
@@ -78,7 +84,7 @@ AFTER_FILING = re.compile(r"(这个|那个|这|那)事.{0,6}(多久|几天|什�
 # "我上周报的", or with a time alone ("我的电话是……，上次反映的路灯"): one's own, said either way.
 EARLIER = "(上次|之前|前几天|前些天|前天|大前天|昨天|刚才|刚刚|上周|上个?礼拜|上个?星期|上个月|前段时间|前阵子|早先|已经)"
 OWN_EARLIER = re.compile(rf"(我(们)?{EARLIER}?|{EARLIER})(在这里|跟你们|向你们)?"
-                         r"(反映|报|提交|投诉|举报|申请|登记|提)(过|了)?的")
+                         r"(反映|报|提交|投诉|举报|申请|登记|提)((过|了)?的|(过|了).{1,15}(的事|的问题|那件事|那个事))")
 # Waiting for an answer, an approval or a payment that was asked for: always about an earlier
 # request ("投诉的邮件为什么一直没有答复", "补贴申请了半年还没到账"). Not "还没人修": that problem goes on.
 AWAITING = re.compile(r"(没有?|未|不见)(收到)?(任何)?(答复|回复|回音|到账|到位|批下来|办下来|下文|兑现|发放下来|批复)|"
@@ -88,6 +94,12 @@ AWAITING = re.compile(r"(没有?|未|不见)(收到)?(任何)?(答复|回复|回
 AGAINST_DEPARTMENT = re.compile(
     r"(投诉|举报|质疑|控告)[^，。,\n]{0,12}(局|委员会|发改委|政府|部门|法院|村委|居委会|街道办|派出所|执法队|城管|交警)"
     r"(?!.{0,4}(门口|旁边|附近|对面))|(局|部门|政府|村委会?|居委会|街道办|城管|执法人员)[^，。,\n]{0,8}(不作为|乱作为|推诿|拖延|敷衍|不予受理|不按)")
+# After a matter was handed to a person who is not there yet: the resident passes it on, insists
+# on it ("你们帮我反映上去就行", "我就是要投诉她"), or asks when someone will be in touch.
+PASS_ON = re.compile(r"帮(我|忙)?(反映|转|报|登记|记|投诉|举报)|反映上去|转告|转达|记下来|告诉(他们|工作人员)|"
+                     r"(就是|就|一定|非)要(投诉|举报|反映|告)")
+WHEN_CONTACTED = re.compile(r"(什么时候|啥时候|多久|几时|几点).{0,6}(联系|回复|回电|打电话|来电话|找我|回我)|"
+                            r"有人(联系|回复|回|管)我?(吗|没|不|伐)")
 WHERE = re.compile(r"(去|在|到)哪(里|儿)?|哪个(窗口|地方)")
 # A letter (longer than this) tells its history on the way: "多次反映都没有答复", a leak or a
 # quarrel in passing. What it asks for is in its head, the title and the opening; the progress
@@ -114,6 +126,9 @@ class Evidence:
     learnt: Optional[str] = None      # the route real messages teach (route_reader.py) …
     learnt_margin: float = 0.0        # … and how far ahead of its runner-up
     follows_up: bool = False          # a service item is under discussion in the conversation
+    gives_place: bool = False         # the text names a place of the district
+    # A call-back case of this conversation waits for staff, opened a few messages ago.
+    waiting_case: bool = False
 
 
 @dataclass
@@ -159,6 +174,23 @@ def progress_asked(ev: Evidence) -> Optional[str]:
     return None
 
 
+def adds_to_case(ev: Evidence) -> Optional[str]:
+    """Why this message is more about the matter a person will take up (a call-back case waits
+    in this conversation), or None: where it is, a phone to call, "帮我反映上去", or when someone
+    will be in touch. A question or a problem of its own is another matter."""
+    t = _prepare(ev.text)
+    if not ev.waiting_case or ev.ticket_number:
+        return None
+    if WHEN_CONTACTED.search(t) or (not ev.has_ticket and PROGRESS_WORDS.search(t)):
+        return ASKS_WHEN
+    if (ASKING_OUTRIGHT.search(t) or ASKING.search(t) or QUESTION_END.search(t) or ev.guide == "confident"
+            or PROBLEM.search(t) or len(t) > LETTER):
+        return None
+    if phone_in(t) or ev.gives_place or PASS_ON.search(t):
+        return ADDS_DETAILS
+    return None
+
+
 def settled(made: Decision, prefer: Optional[str] = None) -> Decision:
     """A decision that asks nothing: after one clarifying question, the reading preferred (if
     asked about), else the likelier one."""
@@ -184,6 +216,9 @@ def decide(ev: Evidence) -> Decision:
 
     if ev.judge in ("sensitive", "angry"):
         return Decision(PERSON, scores, [f"handoff trigger: {ev.judge}"], handoff_reason=ev.judge)
+    why = adds_to_case(ev)
+    if why:
+        return Decision(CASE, scores, [why])
     why = progress_asked(ev)
     if why:
         return Decision(PROGRESS, scores, [why])
@@ -192,7 +227,8 @@ def decide(ev: Evidence) -> Decision:
 
     asking = ASKING_OUTRIGHT.search(opening)
     # "咨询……规划" asks about a plan; it proposes nothing.
-    proposing = None if asking else (NEW_THING.search(opening) or SUGGESTING.search(opening))
+    # "我家能不能装个燃气" wants something for one's own home: a question, no proposal.
+    proposing = None if asking or FOR_ONES_HOME.search(opening) else (NEW_THING.search(opening) or SUGGESTING.search(opening))
     suggesting = SUGGESTING_OUTRIGHT.search(opening) or proposing
     for intent, p in ev.intents.items():
         route = INTENT_ROUTE.get(intent)
@@ -200,6 +236,10 @@ def decide(ev: Evidence) -> Decision:
             # The model learnt the board's formal style as a suggestion's: without a word
             # that proposes or opines, its reading counts half.
             weight = NLU_WEIGHT * (NLU_UNBACKED_SUGGESTION if route == SUGGESTION and not suggesting else 1.0)
+            if route == SERVICE and proposing and not (ASKING.search(opening) or QUESTION_END.search(t)
+                                                       or ev.guide == "confident"):
+                # "能不能修个坡道" proposes; the model learnt "能不能网上办" as a question.
+                weight *= NLU_UNBACKED_SUGGESTION
             add(route, p * weight, f"NLU {intent}")
     if ev.guide == "confident":
         weight = 0.25 if ev.guide_partial else 0.5
@@ -231,7 +271,7 @@ def decide(ev: Evidence) -> Decision:
     if SUGGESTING_OUTRIGHT.search(opening):
         add(SUGGESTION, 0.6, "提建议、意见")
     elif proposing:
-        add(SUGGESTION, 0.35 if NEW_THING.search(opening) else 0.2, "要新建、增设，希望、能否")
+        add(SUGGESTION, 0.5 if NEW_THING.search(opening) else 0.2, "要新建、增设，希望、能否")
     request = sum(p for intent, p in ev.intents.items() if intent in INTENT_ROUTE)
     if ev.learnt in (SERVICE, INCIDENT, SUGGESTION) and ev.learnt_margin >= LEARNT_MARGIN and (
             request >= LEARNT_NEEDS_REQUEST or any(evidence.values())):

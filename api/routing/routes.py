@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, validator
 from api.core.db import WriteSession
 from api.core.deps import reading, require_service_token
 from api.guide import index
+from api.handoff import contact, relay
 from api.places.locate import place_names
 from api.routing import router as decision
 from api.routing.evidence import gather
@@ -67,7 +68,14 @@ def answered_in_words(session, body: RouteIn) -> decision.Decision:
 
 @router.post("/route")
 def route(body: RouteIn, session=Depends(reading)):
-    made = decide(session, body).as_dict()
+    decided = decide(session, body)
+    made = decided.as_dict()
+    if decided.route == decision.CASE:
+        # What the assistant tells the resident about the person to come.
+        case = relay.waiting_call_back(session, body.sender)
+        made["case"] = {"centre": case.centre.name, "centre_phone": case.centre.phone, "centre_hours": case.centre.hours,
+                        "has_phone": contact.phone_to_call(session, case) is not None,
+                        "asks_when": decided.reasons[0] == decision.ASKS_WHEN} if case else None
     try:  # kept for the admins' review inbox; the resident's answer never waits on it failing
         with WriteSession() as w:
             record(w, body.sender, body.text, body.intents, made)
