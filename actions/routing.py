@@ -3,6 +3,7 @@
 handoff triggers and the conversation) and hands the turn to the action the route belongs to,
 or asks one short question when two readings are close. A button press is a choice already
 made, and a form in progress keeps its own course: neither is routed again."""
+import json
 import re
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -25,6 +26,7 @@ SAYS_MORE = 6
 WHICH = {frozenset({"service", "incident"}): "utter_which_service_or_incident",
          frozenset({"service", "suggestion"}): "utter_which_service_or_suggestion",
          frozenset({"incident", "suggestion"}): "utter_which_incident_or_suggestion"}
+ANSWERS_A_CHOICE = 3  # word characters: "是的" says only yes; "老人的" says which
 CHOICES = {"/ask_service", "/report_incident", "/make_suggestion"}  # their buttons' payloads
 
 
@@ -78,6 +80,31 @@ def clarified(tracker: Tracker) -> Optional[dict]:
     return tracker.events[users[-2]] if payloads and payloads <= CHOICES else None
 
 
+def offered(tracker: Tracker) -> List[str]:
+    """The items the assistant's message just before the latest user message offered to choose
+    between ("which one did you mean?"), by name; [] when it offered none. Follow-up buttons
+    under an answer are no such choice."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return []
+            seen_user = True
+        elif event.get("event") == "bot" and seen_user:
+            buttons = (event.get("data") or {}).get("buttons") or []
+            return [name for b in buttons if (name := _offered_item(str(b.get("payload", ""))))]
+    return []
+
+
+def _offered_item(payload: str) -> Optional[str]:
+    if not payload.startswith("/inform{"):
+        return None
+    try:
+        return json.loads(payload[len("/inform"):]).get("service_item")
+    except (ValueError, AttributeError):
+        return None
+
+
 def request_and_question(tracker: Tracker, text: str) -> Tuple[str, Optional[str]]:
     """What a report or a suggestion is about, and a question asked in the same message to
     answer first ("问一下老年证怎么办，还有我家楼下路灯坏了"); else the whole text and None. After a
@@ -103,6 +130,10 @@ def routed_elsewhere(dispatcher: CollectingDispatcher, tracker: Tracker, here: s
     if d["route"] == "clarify" and frozenset(d["between"]) in WHICH:
         dispatcher.utter_message(response=WHICH[frozenset(d["between"])])
         return [END_TURN]  # not the form the rule would start next
+    if d["route"] == "other" and here in (ROUTE_ACTION["incident"], ROUTE_ACTION["suggestion"]):
+        # Nothing told to report or propose ("今天好冷啊 你吃过饭了伐"): no form on the NLU's word alone.
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return [END_TURN]
     if d["route"] == "case":
         return add_to_case(dispatcher, tracker, d.get("case"))
     reason = d.get("handoff_reason")
@@ -149,6 +180,12 @@ class ActionScreenMessage(Action):
         handed = people_should_answer(dispatcher, tracker, text)
         if handed is not None:
             return handed
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        choices = offered(tracker)
+        if choices and intent in ("affirm", "nlu_fallback") and (
+                len(choices) == 1 or len(re.findall(r"\w", text)) >= ANSWERS_A_CHOICE):
+            # "是的" to the one item offered, "就是老人的" to a few: the choice, answered in words.
+            return [FollowupAction(ROUTE_ACTION["service"])]
         if len(re.findall(r"\w", text)) < SAYS_MORE:
             return []
         return routed_elsewhere(dispatcher, tracker, self.name(), screened=True) or []

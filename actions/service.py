@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend
 from actions.human import item_button, people_should_answer
-from actions.routing import ending_turn, request_and_question, routed_elsewhere
+from actions.routing import ending_turn, offered, request_and_question, routed_elsewhere
 from shared.patterns import mask, phone_in
 
 VOICE_CHANNELS = {"voice"}
@@ -32,21 +32,6 @@ def gives_only_a_phone(text: str) -> bool:
     """"15988776655", "我电话159…": a number given (for a call-back), however the NLU read it."""
     phone = phone_in(text)
     return bool(phone) and len(re.findall(r"[\u4e00-\u9fff]", text)) <= 6
-
-
-def offered_choices(tracker: Tracker) -> bool:
-    """Did the assistant's message just before the latest user message offer a choice between
-    items ("which one did you mean?")? Follow-up buttons under an answer are no such choice."""
-    seen_user = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            if seen_user:
-                return False
-            seen_user = True
-        elif event.get("event") == "bot" and seen_user:
-            buttons = (event.get("data") or {}).get("buttons") or []
-            return any(str(b.get("payload", "")).startswith("/inform") for b in buttons)
-    return False
 
 
 def follow_up_button(service_name: str, follow_up: dict) -> dict:
@@ -136,17 +121,21 @@ class ActionAnswerService(Action):
         # "没收入，一个人带孩子": the benefits that answer it and a person on offer, not one guide; not
         # again when a button is pressed after it, nor for an answer to our own question.
         typed = not (tracker.latest_message.get("text") or "/").startswith("/")
+        # A choice answered in words ("就是老人的", "我八十五了") or by a typed "是的" to one item.
+        choices = offered(tracker) if typed else []
+        if choices and intent == "affirm" and len(choices) == 1 and not service_hint:
+            service_hint = choices[0]
         handed = (people_should_answer(dispatcher, tracker, text, benefits=typed and not awaiting)
                   if text and not text.startswith("/") else None)
         if handed is not None:
             return handed
         # An answer to our own question is no new request; anything else may be a report or a
         # suggestion the NLU took for a question (房东不退押金, 路灯坏了找谁).
-        answering = awaiting or (intent == "inform" and offered_choices(tracker))
+        answering = awaiting or (bool(choices) and intent in ("inform", "affirm"))
         routed = None if answering else routed_elsewhere(dispatcher, tracker, self.name(), screened=True)
         if routed is not None:
             return routed
-        if (intent == "inform" or gives_only_a_phone(text)) and not service_hint and not awaiting:
+        if (intent == "inform" or gives_only_a_phone(text)) and not service_hint and not awaiting and not choices:
             # A bare answer with nothing to attach it to: a community, a phone, a ticket ...
             return self._bare_inform(dispatcher, tracker, text)
         # An answer to our own question keeps the aspect asked about before it: the community
@@ -164,7 +153,7 @@ class ActionAnswerService(Action):
                 # Off-topic chatter ("哦哦") is no follow-up question about the item under discussion.
                 context_code=None if intent == "out_of_scope" and not awaiting else tracker.get_slot("service_code"),
                 community=community, answers_question=bool(awaiting),
-                channel="voice" if voice else "text")
+                channel="voice" if voice else "text", choices=choices)
         except backend.BackendError:
             dispatcher.utter_message(text=backend.unavailable())
             return []

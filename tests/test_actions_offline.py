@@ -366,3 +366,51 @@ def test_a_phone_number_opens_no_ones_reports(backend):
     t.events.append({"event": "user", "text": words})
     said, _, _ = run(ActionIncidentStatus(), t)
     assert "凭电话号码查不了" in said and "工单号" in said
+
+
+def test_small_talk_the_nlu_took_for_a_report_starts_no_form(backend):
+    from actions.incidents import ActionStartIncident
+    backend.on("POST", "/api/handoff/assess", {"reason": None, "risk": None})
+    backend.on("POST", "/api/route", {"route": "other", "between": [], "reasons": [], "scores": {}})
+    words = "今天好冷啊 你吃过饭了伐"
+    latest = {"text": words, "intent": {"name": "report_incident", "confidence": 0.78}, "entities": [],
+              "intent_ranking": [{"name": "report_incident", "confidence": 0.78}]}
+    t = Tracker("s-chat", {}, latest, [{"event": "user", "text": words}], False, None, None, "action_listen")
+    _, messages, events = run(ActionStartIncident(), t)
+    assert messages[0].get("response") == "utter_out_of_scope"
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_listen"}]
+    assert not backend.asked("POST", "/api/incidents/classify")
+
+
+def _after_a_choice(words, intent, offered_names):
+    buttons = [{"title": n, "payload": f'/inform{{"service_item":"{n}"}}'} for n in offered_names]
+    events = [{"event": "user", "text": "我想问一下补贴的事"},
+              {"event": "bot", "text": "补贴有好几种", "data": {"buttons": buttons}},
+              {"event": "user", "text": words}]
+    latest = {"text": words, "intent": {"name": intent, "confidence": 0.6}, "entities": [],
+              "intent_ranking": [{"name": intent, "confidence": 0.6}]}
+    return Tracker("s-choice", {}, latest, events, False, None, None, "action_listen")
+
+
+def test_a_choice_answered_in_words_is_answered_not_met_with_small_talk(backend):
+    """"就是老人的" after a choice list, read as affirm, got "好的。还有什么可以帮您？"; a typed "是的" to
+    the one item offered likewise. The screening hands the turn to the guide, which gets the
+    items offered."""
+    from actions.routing import ActionScreenMessage
+    from actions.service import ActionAnswerService
+    backend.on("POST", "/api/handoff/assess", {"reason": None, "risk": None})
+    backend.on("POST", "/api/handoff/hardship", {"hardship": False})
+    assert run(ActionScreenMessage(), _after_a_choice("就是老人的", "affirm", ["高龄津贴", "临时救助"]))[2] == [
+        {"event": "followup", "timestamp": None, "name": "action_answer_service"}]
+    assert run(ActionScreenMessage(), _after_a_choice("是的", "affirm", ["高龄津贴"]))[2] == [
+        {"event": "followup", "timestamp": None, "name": "action_answer_service"}]
+    assert run(ActionScreenMessage(), _after_a_choice("是的", "affirm", ["高龄津贴", "临时救助"]))[2] == []
+    answer = {"status": "answered", "text": "【高龄津贴】…", "aspect": "general", "service_code": "MZ-1",
+              "service_name": "高龄津贴", "sections": ["【高龄津贴】…"], "follow_ups": []}
+    backend.on("POST", "/api/assist/service-answer", answer)
+    t = _after_a_choice("是的", "affirm", ["高龄津贴"])
+    t.latest_action_name = "action_screen_message"
+    text, _, _ = run(ActionAnswerService(), t)
+    assert "高龄津贴" in text
+    (_, _, _, sent), = backend.asked("POST", "/api/assist/service-answer")
+    assert sent["service_hint"] == "高龄津贴" and sent["choices"] == ["高龄津贴"]

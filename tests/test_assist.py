@@ -214,3 +214,23 @@ def test_opening_days_asked_after_a_guide_are_the_centres_hours():
 
 def test_two_things_asked_beat_the_one_the_nlu_picked_out():
     assert ask(text="要收钱吗 要带发票伐", aspect_hint="materials", context_code=item("老年人优待证").code)["aspect"] == "general"
+
+
+def test_a_benefit_asked_of_no_one_offers_the_kinds_and_a_choice_answered_in_words_is_taken():
+    """"我想问一下补贴的事" was "没能对应"; then "就是老人的" and "我八十五了" went nowhere."""
+    res = ask(text="我想问一下补贴的事")
+    names = [c["name"] for c in res["candidates"]]
+    assert res["status"] == "ambiguous" and "给谁的" in res["text"]
+    assert {"高龄津贴", "残疾人两项补贴", "最低生活保障"} <= set(names)
+    for said, meant in [("就是老人的", "高龄津贴"), ("我八十五了", "高龄津贴"), ("残疾人", "残疾人两项补贴")]:
+        answered = ask(text=said, choices=names)
+        assert (answered["status"], answered["service_name"]) == ("answered", meant), said
+    # a new question after the choice is answered as asked
+    assert ask(text="算了 我问下居住证怎么办", choices=names)["service_name"] == "居住证申领"
+    # a benefit of someone named is no vague question
+    assert "给谁的" not in ask(text="老人有什么补贴")["text"]
+
+
+def test_too_many_choices_are_refused_clearly():
+    r = client.post("/api/assist/service-answer", json={"text": "就是老人的", "choices": ["高龄津贴"] * 11})
+    assert r.status_code == 422

@@ -1,16 +1,16 @@
 """What the assistant says about a service question: resolve the item, the aspect and the
 place, keeping the item from context for follow-ups, and never guessing an unrelated item."""
 import re
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
-from pydantic import BaseModel, Field, root_validator
+from pydantic import BaseModel, Field, constr, root_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.guide import answers
 from api.guide.answers import ASPECT_CUES
 from api.guide.models import ServiceItem
-from api.guide.search import CatalogueIndex, decide, named, prepare_query
+from api.guide.search import MARGIN, CatalogueIndex, Match, decide, named, prepare_query
 from api.places import directory as places
 from shared.settings import get_settings
 
@@ -37,6 +37,8 @@ class AnswerRequest(BaseModel):
     # The message answers the assistant's own question (which community?) about context_code.
     answers_question: bool = False
     channel: str = Field("text", regex="^(text|voice)$")
+    # The items the assistant just offered to choose between, the message answering in words.
+    choices: List[constr(max_length=100)] = Field([], max_items=10)
 
 
 class Candidate(BaseModel):
@@ -80,6 +82,37 @@ def names_no_subject(text: str) -> bool:
     return len(HAN.findall(t)) < 2
 
 
+# "我想问一下补贴的事": a benefit asked of no one. The kinds residents most often mean, to choose
+# from (catalogue names: one missing from the catalogue is simply not offered).
+BENEFIT_WORDS = re.compile(r"补贴|补助|津贴|救助|福利|优惠|政策|待遇")
+BENEFIT_KINDS = ["高龄津贴", "居家养老服务补贴", "残疾人两项补贴", "最低生活保障", "临时救助", "家庭经济困难学生资助"]
+WHICH_BENEFIT = "补贴有好几种，要看是给谁的。请点选，或者说说是给谁的（比如“八十五岁的老人”“残疾人”“孩子上学”）："
+
+
+def benefits_of_no_one(index: CatalogueIndex, text: str) -> List[Candidate]:
+    """The benefits to choose from when a question names a benefit and nothing else."""
+    if not BENEFIT_WORDS.search(prepare_query(text)) or not names_no_subject(BENEFIT_WORDS.sub(" ", text)):
+        return []
+    out = []
+    for name in BENEFIT_KINDS:
+        status, chosen = decide(index.search(name, limit=1))
+        if status == "confident":
+            out.append(Candidate(code=chosen[0].code, name=chosen[0].name, score=round(chosen[0].score, 3)))
+    return out
+
+
+def chosen_among(index: CatalogueIndex, text: str, choices: List[str]) -> Tuple[str, List[Match]]:
+    """A choice answered in words ("就是老人的", "我八十五了"): the offered items the words point
+    to, however faintly (they answer our question), as decide() would say it."""
+    names = set(choices)
+    among = [m for m in index.search(text, limit=60) if m.name in names]
+    if not among:
+        return "unknown", []
+    if len(among) == 1 or among[0].score - among[1].score >= MARGIN:
+        return "confident", among[:1]
+    return "ambiguous", [m for m in among if among[0].score - m.score < MARGIN]
+
+
 def unknown_text() -> str:
     return ("抱歉，这个问题我没能对应到具体的办事事项，怕给您说错，就不乱回答了。"
             f"您可以换个说法再问一次，或者拨打政务服务热线{get_settings().hotline}，也可以回复“转人工”找社区工作人员。")
@@ -121,6 +154,9 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
     aspect = answers.detect_aspect(req.text, req.aspect_hint)
     matches = index.search(req.text)
     status, chosen = decide(matches)
+    if req.choices and status != "confident":
+        picked = chosen_among(index, req.text, req.choices)
+        status, chosen = picked if picked[0] != "unknown" else (status, chosen)
     if status != "confident" and req.service_hint:
         hint_status, hint_chosen = decide(index.search(req.service_hint))
         if hint_status == "confident" or status == "unknown":
@@ -154,6 +190,8 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         return centre_hours(session, req)
     if status == "unknown" and req.context_code and CENTRE_HOURS.search(req.text):
         return centre_hours(session, req)  # "礼拜六开门伐" after a guide: the centres' hours
+    if item is None and status == "unknown" and not req.context_code and (kinds := benefits_of_no_one(index, req.text)):
+        return AnswerResponse(status="ambiguous", aspect=aspect, text=WHICH_BENEFIT, candidates=kinds)
     if item is None:
         return AnswerResponse(status="unknown", aspect=aspect, text=unknown_text())
     if aspect in ("fee", "general") and answers.asks_how_much_it_pays(item, req.text):

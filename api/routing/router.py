@@ -286,6 +286,9 @@ def decide(ev: Evidence) -> Decision:
     # A letter that reports a problem and tells of hardship on the way wants the problem dealt with.
     if ev.judge == "hardship" and not (len(t) > LETTER and best == INCIDENT and evidence[INCIDENT] >= ENOUGH):
         return Decision(HARDSHIP, scores, reasons + ["describes hardship"])
+    if best == INCIDENT and not evidence[INCIDENT] and QUESTION_END.search(t) and ev.intents.get("report_incident", 0) <= 0.9:
+        # "今天好冷啊 你吃过饭了伐": a question, nothing reported; the NLU's reading alone files nothing.
+        return Decision(SERVICE if evidence[SERVICE] else OTHER, scores, reasons + ["a question with no problem told"])
     if scores[best] < ENOUGH:
         # Little evidence either way: the NLU's reading stands, but a progress query without a
         # ticket or progress words is a question ("身份证快到期了").
