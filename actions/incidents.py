@@ -15,7 +15,7 @@ from actions import backend
 from actions.human import first_aid, hand_over_because, people_should_answer
 from actions.routing import ending_turn, request_and_question, routed_elsewhere
 from actions.service import answer_first, first_entity, resident_text, utter_answer
-from shared.patterns import PHONE_FORMAT_HELP, TICKET_EXAMPLE, mask, phone_in, ticket_number_in
+from shared.patterns import MASKED_PHONE, PHONE, PHONE_FORMAT_HELP, TICKET_EXAMPLE, mask, phone_in, ticket_number_in
 from shared.textnorm import normalise
 
 EMERGENCY = "⚠️ 这是紧急情况！请马上拨打119（火警、燃气泄漏、被困）、110（治安）或120（有人受伤），先保证人身安全。\n我同时把情况登记为最高等级（重大），马上派单。"
@@ -55,6 +55,9 @@ BEST_TOLD = re.compile(r"路口|交叉口|交汇处?|十字|丁字|公交站|车
 # A house number the gazetteer does not have, in a community it does ("青山社区青山路88号"): as
 # precise as an address gets; the command centre finds its grid among the community's.
 HOUSE_NUMBER = re.compile(r"[路街巷弄道]\d+号|\d+(幢|栋|号楼)")
+# "翠苑三区靠近7幢那块草坪 电话13588776655": the number goes to the phone, not into the place.
+PHONE_TOLD = re.compile(rf"[，,、\s]*(我的?|本人)?(联系)?(电话|手机号?|号码|联系方式)?(是|为|[:：])?\s*"
+                        rf"({MASKED_PHONE.pattern}|{PHONE.pattern})")
 KEPT_AS_TOLD = "好的，我按您说的地点记录，由指挥中心核实具体位置。"
 # A resident who will not, or cannot, leave a phone: the report is filed without one.
 NO_PHONE = "不留"
@@ -230,6 +233,7 @@ class ValidateIncidentForm(FormValidationAction):
     def validate_incident_address(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if not value:
             return {"incident_address": None}
+        value = PHONE_TOLD.sub("", value).strip(" ，,。、") or value
         tries = int(tracker.get_slot("incident_address_tries") or 0) + 1
         try:
             where = backend.locate(value)

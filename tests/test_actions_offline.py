@@ -414,3 +414,20 @@ def test_a_choice_answered_in_words_is_answered_not_met_with_small_talk(backend)
     assert "高龄津贴" in text
     (_, _, _, sent), = backend.asked("POST", "/api/assist/service-answer")
     assert sent["service_hint"] == "高龄津贴" and sent["choices"] == ["高龄津贴"]
+
+
+@pytest.mark.parametrize("told, kept", [("翠苑三区7幢 电话135****6655", "翠苑三区7幢"),
+                                        ("我电话是13588776655 湖滨公园东门", "湖滨公园东门")])
+def test_a_phone_told_with_the_place_is_not_kept_in_the_place(backend, told, kept):
+    """The read-back once said "地点：翠苑三区靠近7幢那块草坪 电话135****6655"."""
+    from fastapi.testclient import TestClient
+
+    from actions.incidents import ValidateIncidentForm
+    from api.main import app
+    from tests.conftest import SERVICE
+    backend.on("POST", "/api/incidents/locate",
+               TestClient(app, headers=SERVICE).post("/api/incidents/locate", json={"text": kept}).json())
+    got = ValidateIncidentForm().validate_incident_address(told, CollectingDispatcher(), tracker("ask_for_a_person"), {})
+    assert got["incident_address"] == kept
+    (_, _, _, sent), = backend.asked("POST", "/api/incidents/locate")
+    assert sent == {"text": kept}

@@ -160,6 +160,6 @@ def test_out_of_hours_the_resident_can_leave_a_number_to_be_called_back(talk):
         cid = handoff.open_case(s, sender=talk.sender, channel="h5", reason="asked", community="柳岸社区", context={},
                                 transcript=[], at=dt.datetime(2026, 11, 28, 21, 0)).id
     reply = text_of(talk("13800001234"))
-    assert "已记下您的电话138****1234" in reply and "13800001234" not in reply
+    assert "电话138****1234也记下了" in reply and "13800001234" not in reply
     with WriteSession() as s:
         assert s.get(HandoffCase, cid).context["callback_phone"] == "13800001234"

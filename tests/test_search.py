@@ -70,6 +70,8 @@ def resolve(index, text):
     # what happened to a document, told apart from it, says which item is meant
     ("结婚证搬家的时候弄丢了 要补一个", "补领婚姻登记证"),
     ("户口本被老鼠咬坏了", "户口簿补领换领"),
+    # the register a person is to be put on is where, not what: "挂我家户口本上"
+    ("女婿户口在老家 想把户口迁过来 是迁到自己房子上还是挂我家户口本上 要啥手续", "户口迁入"),
     ("当年结婚证早不晓得塞哪去了 现在办房贷要用 在这边能补伐", "补领婚姻登记证"),
     ("去年在上海看病没刷医保卡 全是自己掏的 发票都在 回来还能报伐", "医疗费用手工（零星）报销"),
 ])

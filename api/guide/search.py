@@ -44,10 +44,23 @@ DOCUMENT = re.compile(r"..*(证|卡|本|簿|照)$")   # a name or an alias that 
 POSSESSED = re.compile(r"(办了|办好了|有|拿了|拿到了|持有?|领了)(个|张|本|一个|一张)?([一二三四]级)?$")
 # … or a document to bring along ("小孩子办身份证…要带户口本吗"): what another item asks for.
 BROUGHT = re.compile(r"(带|拿|带上|拿上|准备|提供)(个|张|本)?$")
+# … or the register a person is to be put on ("挂我家户口本上"): where, not what.
+ONTO = re.compile(r"((挂|落|写)(到|在|进)?|(迁|登记|上)(到|在|进))(我|我们|你|他|她|他们)?(家|家里)?(的)?$")
 POSSESSED_FACTOR = 0.5  # below CANDIDATE: no longer offered as a choice
 # A benefit asked of a document's holders (残疾人证 → 残疾补贴).
 BENEFIT = re.compile(r"补贴|补助|津贴")
 APART = 16               # at most this many characters between a document and its state
+
+
+def _runs(positions: Set[int]) -> List[Tuple[int, int]]:
+    """(first, last) of each run of consecutive positions."""
+    out: List[Tuple[int, int]] = []
+    for p in sorted(positions):
+        if out and p == out[-1][1] + 1:
+            out[-1] = (out[-1][0], p)
+        else:
+            out.append((p, p))
+    return out
 
 
 def _syllables(text: str) -> List[str]:
@@ -251,9 +264,8 @@ class TermIndex:
         for m in matches:
             if not (named(m) and m.covered):
                 continue
-            before, after = q[:min(m.covered)], q[max(m.covered) + 1:]
-            held = (POSSESSED.search(before) or BROUGHT.search(before)
-                    or (before.endswith("是") and after.startswith("户")))
+            held = any(POSSESSED.search(q[:a]) or BROUGHT.search(q[:a]) or ONTO.search(q[:a])
+                       or (q[:a].endswith("是") and q[b + 1:].startswith("户")) for a, b in _runs(m.covered))
             if held and any(o is not m and o.score >= CANDIDATE and not (o.covered & m.covered) for o in matches):
                 m.score *= POSSESSED_FACTOR
 
