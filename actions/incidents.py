@@ -150,6 +150,9 @@ class ActionStartIncident(Action):
         handed = people_should_answer(dispatcher, tracker, text, draft)
         if handed is None and c["mediation"] and not c["emergency"]:
             handed = hand_over_because(dispatcher, tracker, "dispute", draft)
+            if c.get("also_ask"):
+                # Wages owed: the department that deals with it takes complaints directly too.
+                dispatcher.utter_message(text=f"这类事也可以直接向{c['also_ask']['name']}反映，电话{c['also_ask']['phone']}。")
         if handed is not None:
             return handed
         if c["emergency"]:

@@ -130,6 +130,10 @@ def test_residents_words_for_a_report_find_its_category(text, category):
 def test_a_wage_dispute_goes_to_the_mediators_until_it_is_graver_than_one_person_and_a_boss():
     """Mediators bring two sides together; a boss who fled owing twenty workers leaves no one to
     mediate with: filed at once for the labour inspectors (人社), at the raised grade."""
-    assert classify("老板拖欠工资三个月了")["mediation"] is True
+    owed = classify("老板拖欠工资三个月了")
+    assert owed["mediation"] is True
+    # the resident is also told the department that takes wage complaints directly
+    assert owed["also_ask"]["name"] == "明湖区人力资源和社会保障局" and owed["also_ask"]["phone"]
+    assert classify("邻居天天半夜吵架 我去说他还骂我")["also_ask"] is None  # mediators only
     r = classify("老板跑路了，欠了我们二十几个工人三个月工资")
     assert (r["category"], r["grade"], r["mediation"], r["first_handler"]) == ("劳资纠纷拖欠工资", "较大", False, "RS")

@@ -22,6 +22,9 @@ from api.places.models import Department
 from shared.textnorm import clean, normalise
 
 GRADES = ("小微", "一般", "较大", "重大")
+# 司法局: its people's mediators (人民调解) take the disputes; a dispute led by another department
+# (wages owed: 人社) may also be taken straight to that department.
+MEDIATOR = "SF"
 GRAVE = "较大"  # from this grade up, a dispute is no matter for mediation
 COMMAND_CENTRE = "ZH"
 GRID_STATION = "WG"

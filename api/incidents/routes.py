@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from api.core.deps import reading, require_admin_token, require_service_token, writing
 from api.incidents import tickets, vault
-from api.incidents.categories import classifier, danger_words
+from api.incidents.categories import MEDIATOR, classifier, danger_words
 from api.incidents.models import Ticket
 from api.incidents.states import DEFAULT_KIND, TicketKind
 from api.places.locate import locate
@@ -62,8 +62,16 @@ def classify(body: TextIn, session=Depends(reading)):
             "lead_department": c.category.lead_department_name if c.category else session.scalars(
                 select(Department.name).where(Department.code == c.department_code)).first(),
             "first_handler": c.department_code,
+            # a dispute a department of its own deals with (wages owed: 人社), to tell the resident
+            "also_ask": _department(session, c.category.lead_department_code)
+            if c.mediation and c.category and c.category.lead_department_code != MEDIATOR else None,
             # who the work order goes to when filed (a small matter: the community's grid station)
             "first_handler_name": session.scalars(select(Department.name).where(Department.code == c.department_code)).first()}
+
+
+def _department(session, code: str) -> Optional[dict]:
+    d = session.scalars(select(Department).where(Department.code == code)).first()
+    return {"name": d.name, "phone": d.phone} if d and d.phone else None
 
 
 @router.post("/incidents/locate")
