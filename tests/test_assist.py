@@ -234,3 +234,17 @@ def test_a_benefit_asked_of_no_one_offers_the_kinds_and_a_choice_answered_in_wor
 def test_too_many_choices_are_refused_clearly():
     r = client.post("/api/assist/service-answer", json={"text": "就是老人的", "choices": ["高龄津贴"] * 11})
     assert r.status_code == 422
+
+
+@pytest.mark.parametrize("text, item, aspect", [
+    # the online way is no way for this resident: the whole guide (the window, who may help)
+    ("羊老金认证我手机上弄不来 儿子在外地 能叫社区的人帮我弄伐", "养老金领取资格认证", "general"),
+    # two things asked, one with Wu's 伐: both told
+    ("我想在菜市场租个摊位卖水果 要办营业执照伐 个人能办伐 要多少钱", "个体工商户登记", "general"),
+    # "家里每年有优待金" tells of a benefit, not of a document held
+    ("儿子今年九月去当兵了 在西藏 听讲家里每年有优待金 要我们自己去申请伐 给多少", "义务兵家庭优待金", None),
+])
+def test_what_residents_ask_beside_the_item_gets_what_they_need(text, item, aspect):
+    res = ask(text=text)
+    assert res["status"] == "answered" and res["service_name"] == item
+    assert aspect is None or res["aspect"] == aspect

@@ -39,7 +39,10 @@ LEVEL_NAME = {"community": "社区党群服务中心", "street": "街道便民�
 def detect_aspect(text: str, hint: Optional[str] = None) -> str:
     """What the question asks about. Two things at once ("在哪里交 手机上能交伐", "要收钱吗 要带
     发票伐") get the whole guide, which tells them all."""
-    t = (text or "").lower()
+    # 伐 is Wu's 吗 ("个人能办伐"); "手机上弄不来" says the online way is no way for this resident.
+    t = (text or "").lower().replace("伐", "吗")
+    if CANNOT_ONLINE.search(t):
+        return "general"
     asked = [aspect for aspect, cues in ASPECT_CUES if any(c in t for c in cues)]
     if {"online", "place"} & set(asked):
         # "网上能办吗" asks whether it can be done online; "能办吗" alone asks who may.
@@ -56,6 +59,8 @@ def detect_aspect(text: str, hint: Optional[str] = None) -> str:
     return "general" if asked or hint not in ASPECTS else hint
 
 
+CANNOT_ONLINE = re.compile(r"(手机|网上|app|浙里办|线上)(上)?.{0,2}(弄|搞|办|操作|用|整)不(来|了|好|会|懂)|"
+                           r"不会(用|弄|搞|操作|玩)(手机|智能手机|网上|电脑)|不会上网|没有?智能手机")
 STRONG_CONDITIONS = ("条件", "资格", "符合", "谁能", "够不够", "要求")
 # How to get it done, asked beside one aspect: the whole guide (一次性告知).
 HOW_TO = re.compile(r"(咋|怎么|如何)(弄|搞|申请|补|领|办(?!理))")

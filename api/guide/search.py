@@ -264,7 +264,9 @@ class TermIndex:
         for m in matches:
             if not (named(m) and m.covered):
                 continue
-            held = any(POSSESSED.search(q[:a]) or BROUGHT.search(q[:a]) or ONTO.search(q[:a])
+            # ("家里每年有优待金" tells of a benefit, not of one held: only a document is held)
+            document = bool(DOCUMENT.match(m.term))
+            held = any((document and (POSSESSED.search(q[:a]) or BROUGHT.search(q[:a]) or ONTO.search(q[:a])))
                        or (q[:a].endswith("是") and q[b + 1:].startswith("户")) for a, b in _runs(m.covered))
             if held and any(o is not m and o.score >= CANDIDATE and not (o.covered & m.covered) for o in matches):
                 m.score *= POSSESSED_FACTOR
