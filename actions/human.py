@@ -71,7 +71,8 @@ class ActionRequestHuman(Action):
         return self.hand_over(dispatcher, tracker, self.reason)
 
     @staticmethod
-    def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, context: dict = None) -> List[Dict]:
+    def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, context: dict = None,
+                  risk: Optional[str] = None) -> List[Dict]:
         """context: more for the staff member, e.g. the report the resident was making. Ends the
         turn: a paused conversation waits for staff; otherwise (out of hours, or no connection)
         nothing the rules planned follows the handoff ("不想活了", read as `deny`, must not get
@@ -83,6 +84,14 @@ class ActionRequestHuman(Action):
                                         transcript=transcript(tracker))
         except backend.BackendError:
             dispatcher.utter_message(text=f"抱歉，人工服务暂时连接不上。请拨打政务服务热线{backend.hotline()}（24小时）。")
+            return [END_TURN]
+        if case["status"] == "callback" and risk:
+            # Someone at risk tonight hears the numbers that answer now, not an offer of 办事 answers.
+            dispatcher.utter_message(
+                text=(f"现在不在{case['centre']}的服务时间，您说的情况已经记下，工作人员上班后会第一时间联系您"
+                      f"（{case['centre']}电话{case['centre_phone']}）。在这之前有危险，请不要等，马上拨打110或120"
+                      + ("，或者打心理援助热线12356" if risk == "self_harm" else "")
+                      + "。希望工作人员打电话给您的话，请留个手机号。"))
             return [END_TURN]
         if case["status"] == "callback":
             dispatcher.utter_message(
@@ -196,7 +205,8 @@ def hand_over_because(dispatcher: CollectingDispatcher, tracker: Tracker, reason
         dispatcher.utter_message(text="我一直在听。" + INTRO[earlier])
     else:
         dispatcher.utter_message(text=INTRO[risk if reason == "sensitive" and risk else reason])
-    events = ActionRequestHuman.hand_over(dispatcher, tracker, reason, context)
+    events = ActionRequestHuman.hand_over(dispatcher, tracker, reason, context,
+                                          risk=earlier if reason == "angry" else (risk if reason == "sensitive" else None))
     if reason == "sensitive" and context is None:
         # A person first; the hardship told with the risk still gets the benefits that answer it,
         # for the resident to read while waiting (or until staff are back).

@@ -70,6 +70,8 @@ def test_out_of_hours_a_resident_at_risk_gets_people_and_the_hotlines_and_nothin
     t.latest_message = {**t.latest_message, "text": "不想活了，活着没意思", "intent": {"name": "deny", "confidence": 0.9}}
     text, _, events = run(ActionScreenMessage(), t)
     assert "心理援助热线12356" in text and "110" in text and recorded("handoff_callback")["centre_phone"] in text
+    # the out-of-hours notice says not to wait, and offers no 办事 answers to someone at risk tonight
+    assert "请不要等，马上拨打110或120" in text and "办事问题" not in text
     assert events == [{"event": "followup", "timestamp": None, "name": "action_listen"}]
     (_, _, _, sent), = backend.asked("POST", "/api/handoff")
     assert sent["reason"] == "sensitive"
@@ -90,6 +92,14 @@ def screen(backend, text, judged, intent="report_incident", said_before=()):
 def test_a_resident_beaten_at_home_is_told_to_get_safe_and_call_110_and_12338(backend):
     text, _, _ = screen(backend, "我男人喝了酒就打我 今天又打了 我躲在楼道里不敢回去", {"reason": "sensitive", "risk": "violence"})
     assert "安全的地方" in text and "110" in text and "12338" in text and "12356" not in text
+
+
+def test_a_child_threatened_next_door_gets_110_at_once():
+    """"天天打小孩…今天晚上我听到他喊要弄死他" got "由工作人员亲自处理更稳妥" and no 110."""
+    from api.handoff.sensitivity import assess, kind_of_risk
+    text = "隔壁那家男的天天打小孩 哭得撕心裂肺 今天晚上我听到他喊要弄死他 我不敢去敲门"
+    assert assess(text) == "sensitive" and kind_of_risk(text) == "danger"
+    assert kind_of_risk("带孩子去打小孩的疫苗要预约吗") is None
 
 
 @pytest.mark.parametrize("risk, said", [

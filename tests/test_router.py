@@ -59,6 +59,7 @@ def route(text, sender="", **intents):
     # for one's own home it is a question.
     ("能不能在小区里装个充电桩", {"ask_service": 0.98}, "suggestion"),
     ("我家能不能装个燃气", {"ask_service": 0.98}, "service"),
+    ("我要开个证明", {"make_suggestion": 0.6, "ask_service": 0.3}, "service"),
     # Small talk the NLU took for a report: nothing told to file.
     ("今天好冷啊 你吃过饭了伐", {"report_incident": 0.78}, "other"),
     # Progress words alone, with no work order and no "我反映的": a report that goes on.

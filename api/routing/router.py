@@ -48,7 +48,7 @@ ASKING = re.compile(
     r"在哪(里|儿)?(办|申请|领|补|换|交|缴|开)|去哪(里|儿)?(办|申请|领|补|换|交|缴|开)|哪里(可以|能)?(办|申请|领|补|换)|"
     r"(能|可以|可否|能否|是否)(办|办理|申请|领取?|享受|补办|转|报销|参保|落户|入学|登记|续保|缴)|(能|可以)(报|补|领|拿|交|提|换)(吗|伐|不|么)|(办理|申请|补办|领取)(条件|标准|时间|地点)|"
     r"政策|规定|条件|标准是|有没有补贴|补贴(多少|怎么)|多少钱|(收|交)多少|多久(能|可以)?(办|拿|下来)|"
-    r"怎么(收费|计算|算)|(是否|是不是|算不算)(属于|符合|可以)")
+    r"怎么(收费|计算|算)|(是否|是不是|算不算)(属于|符合|可以)|是不是(要|得|需要|还要)|会不会|要不要|用不用|需不需要")
 # How the board's letters report: 投诉, 举报, 反映……问题, 请求整治.
 REPORTING = re.compile(
     r"(投诉|举报)(?!电话|热线|渠道|方式|途径|号码|怎么|到哪|去哪|哪里|找谁)|曝光|反映.{0,30}(问题|情况|现象|乱象)|(请求|要求|恳请|希望|请).{0,12}(解决|整治|治理|查处|处理|整顿|拆除|关停|取缔|"
@@ -65,7 +65,8 @@ PROBLEM = re.compile(
 # A proposal or an opinion: outright (建议, 意见, 反对) or by asking for something new (增设, 开通).
 SUGGESTING_OUTRIGHT = re.compile(r"建议|意见|提议|呼吁|反对|支持|呼声|倡议")
 NEW_THING = re.compile(r"增设|增开|增加|多设|多开|新建|修建|建设|开通|加装|规划|改造|设立|太高|太贵|太少|不合理|"
-                       r"(修|建|装|搭|设|开|弄|铺)(个|一个|一条|条|座|几个|一些|些)")
+                       # "能不能修个坡道", "希望在小区里装个充电桩"; not "我要开个证明"
+                       r"(能不能|能否|可不可以|可否|希望|最好)(在.{0,12})?(修|建|装|搭|铺|加|设)(个|一个|一条|条|座|几个|一些|些)")
 FOR_ONES_HOME = re.compile(r"(我|我们|自己|俺)家(里)?(能不能|能否|可以|可不可以|想|要)")
 SUGGESTING = re.compile(
     r"希望|能否|能不能|可否|可不可以|是否可以|应该|应当|改进|改善|完善|调整|取消|恢复|考虑|为何不|为什么不")
@@ -82,7 +83,8 @@ HOW_IS_IT = re.compile(r"怎么样|咋样|如何了|怎么还|还没|有没有|�
 AFTER_FILING = re.compile(r"(这个|那个|这|那)事.{0,6}(多久|几天|什么时候|啥时候)|(多久|几天|什么时候|啥时候).{0,6}(弄好|修好|处理|解决|能好|答复|回复|有结果)|"
                           r"(会|能)派人(来)?|有人(来)?(处理|管|看)(吗|没|不)|多久给.{0,3}(答复|回复)")
 # "我上周报的", or with a time alone ("我的电话是……，上次反映的路灯"): one's own, said either way.
-EARLIER = "(上次|之前|前几天|前些天|前天|大前天|昨天|刚才|刚刚|上周|上个?礼拜|上个?星期|上个月|前段时间|前阵子|早先|已经)"
+EARLIER = ("(上次|之前|前几天|前些天|前天|大前天|昨天|刚才|刚刚|上周|上个?礼拜|上个?星期|上个月|前段时间|前阵子|早先|已经|"
+           "(礼拜|星期)[一二三四五六天日]|周[一二三四五六日]|[0-9一二三四五六七八九十]+号)")
 OWN_EARLIER = re.compile(rf"(我(们)?{EARLIER}?|{EARLIER})(在这里|跟你们|向你们)?"
                          r"(反映|报|提交|投诉|举报|申请|登记|提)((过|了)?的|(过|了).{1,15}(的事|的问题|那件事|那个事))")
 # Waiting for an answer, an approval or a payment that was asked for: always about an earlier
@@ -248,6 +250,10 @@ def decide(ev: Evidence) -> Decision:
             add(SERVICE, 0.2, "问的是办事指南里的事项")
     elif ev.guide == "ambiguous":
         add(SERVICE, 0.2, "办事指南有几项相近")
+    if len(t) <= LETTER and asks_about_an_item(ev):
+        # "狗证是不是要去注销" asks about a named item and tells no problem: a question, whatever
+        # category its subject (狗) and the NLU suggest.
+        add(SERVICE, 0.5, "问办事指南里的这一项")
     if ev.category:
         add(INCIDENT, 0.4 * min(1.0, ev.category_score), f"事项分类【{ev.category}】")
     # "我们住翠苑三区7幢的 去哪里报" after the 新生儿入户 guide: more about that item.
