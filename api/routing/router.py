@@ -321,7 +321,7 @@ def decide(ev: Evidence) -> Decision:
 
 # Two requests in one chat message ("问一下老年证怎么办，还有我家楼下路灯坏了"), joined by a word
 # or a full stop. Each half is read on its own evidence; a letter is read whole.
-JOINS = re.compile(r"[，,、。；;！!？?\s]*(还有(一件事|件事|个事|一个事|一个问题|个问题|就是)?|另外|此外|顺便|同时|再(请)?问(一下|下)?|对了)[，,：:\s]*"
+JOINS = re.compile(r"[，,、。；;！!？?\s]*(还有(一件事|件事|个事|一个事|一个问题|个问题|就是|(?![0-9一二三四五六七八九十几两半多好]))|另外|此外|顺便|同时|再(请)?问(一下|下)?|对了)[，,：:\s]*"
                    r"|[。；;！!？?\n]+\s*")
 MIN_PART = 4   # word characters in each half
 MAX_SPLITS = 3
@@ -371,7 +371,9 @@ def two_requests(one: Tuple[Evidence, Decision], other: Tuple[Evidence, Decision
     router would ask about, if the classifier names its category).
     """
     for (qe, _), (oe, od) in ((one, other), (other, one)):
-        if (asks_about_an_item(qe) and not asks_about_an_item(oe)
+        # "老年人会弄伐" beside a question is more of it: a half that asks tells no problem of its own.
+        asks_only = QUESTION_END.search(_prepare(oe.text)) and not (PROBLEM.search(oe.text) or REPORTING.search(oe.text))
+        if (asks_about_an_item(qe) and not asks_about_an_item(oe) and not asks_only
                 and (od.route in (INCIDENT, SUGGESTION) or (od.route == CLARIFY and oe.category))):
             return Decision(SUGGESTION if od.route == SUGGESTION else INCIDENT, od.scores,
                             od.reasons + [f"另问办事指南【{qe.guide_item}】"],
