@@ -111,6 +111,11 @@ def open_handoff(**payload) -> dict:
     return _call("POST", "/api/handoff", json=payload)
 
 
+def add_details(sender: str, text: str, phone: Optional[str]) -> Optional[dict]:
+    """More said about the work order this conversation just filed; None when there is none."""
+    return _call("POST", "/api/tickets/recent/details", json={"sender": sender, "text": text[:2000], "phone": phone})
+
+
 def callback_phone(sender: str, phone: str) -> Optional[dict]:
     """Note the number staff should call back on; None when no call-back is waiting."""
     return _call("POST", "/api/handoff/callback-phone", json={"sender": sender, "phone": phone})

@@ -140,12 +140,25 @@ INTRO = {
 }
 
 
-def add_to_case(dispatcher: CollectingDispatcher, tracker: Tracker, case: Optional[dict]) -> List[Dict]:
-    """More about the matter handed to a person out of hours (api/routing/router.adds_to_case):
-    the backend has it in the waiting case already; a phone in it becomes the number to call
-    back, and the resident hears that it reached the case, not a new report form."""
+def add_to_case(dispatcher: CollectingDispatcher, tracker: Tracker, case: Optional[dict],
+                ticket: Optional[str] = None) -> List[Dict]:
+    """More about the matter handed to a person out of hours, or about the work order `ticket`
+    just filed (api/routing/router.adds_to_case): the backend has it in the waiting case already;
+    a phone in it becomes the number to call back; the work order keeps it as the resident's
+    note. The resident hears where it went, not a new report form."""
     text = tracker.latest_message.get("text") or ""
     phone = phone_in(text)
+    if ticket:
+        try:
+            added = backend.add_details(tracker.sender_id, text, phone)
+        except backend.BackendError:
+            added = None
+        if added:
+            dispatcher.utter_message(text=f"好的，已补充到工单{added['number']}里" + (f"，联系电话{added['phone']}" if added.get("phone") else "")
+                                     + "。承办单位处理时会看到。")
+        else:
+            dispatcher.utter_message(text=backend.unavailable())
+        return [END_TURN]
     if phone:
         try:
             backend.callback_phone(tracker.sender_id, phone)

@@ -135,7 +135,7 @@ def routed_elsewhere(dispatcher: CollectingDispatcher, tracker: Tracker, here: s
         dispatcher.utter_message(response="utter_out_of_scope")
         return [END_TURN]
     if d["route"] == "case":
-        return add_to_case(dispatcher, tracker, d.get("case"))
+        return add_to_case(dispatcher, tracker, d.get("case"), d.get("ticket"))
     reason = d.get("handoff_reason")
     if d["route"] == "person" and reason in INTRO and (reason == "complaint" or not screened):
         return hand_over_because(dispatcher, tracker, reason)  # it ends the turn

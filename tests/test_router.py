@@ -276,3 +276,24 @@ def test_more_said_after_a_matter_went_to_a_person_out_of_hours_goes_to_that_cas
 def test_asking_after_an_earlier_report_told_in_between_is_a_progress_query():
     text = "我上个月反映过楼道灯不亮的事 到现在也没人来修 我电话是13858001234 能查到伐"
     assert route(text, report_incident=0.8)["route"] == "progress"
+
+
+def test_the_stop_the_time_and_a_phone_said_after_filing_go_onto_that_work_order():
+    """A bus complaint was filed at once as a suggestion; "就是文昌路那个站 …电话…" then got "您住在
+    湖滨街道文昌社区…请问要办什么事？" and the phone never reached the order."""
+    sender = "filed-just-now"
+    filed = client.post("/api/tickets", json={"description": "48路公交车司机急刹车不扶摔倒的乘客", "address": "文昌路",
+                                             "sender": sender, "kind": "建议", "idempotency_key": "k-filed-now"})
+    assert filed.status_code == 200, filed.text
+    number = filed.json()["number"]
+    said = "就是湖滨街道文昌路那个站上的车 大概早上八点多 电话13758123456"
+    made = route(said, sender, inform=0.7)
+    assert made["route"] == "case" and made["ticket"] == number
+    added = client.post("/api/tickets/recent/details", json={"sender": sender, "text": said, "phone": "13758123456"})
+    assert added.json() == {"number": number, "phone": "137****3456"}
+    seen = client.get(f"/api/tickets/{number}", params={"sender": sender}).json()
+    assert "早上八点多" in str(seen) and "13758123456" not in str(seen)
+    # another conversation has nothing just filed
+    assert client.post("/api/tickets/recent/details", json={"sender": "nobody-here", "text": said}).status_code == 404
+    # a new problem told after filing is a report of its own
+    assert route("还有翠苑三区5幢门口路灯也坏了好几天了", sender, report_incident=0.9)["route"] == "incident"

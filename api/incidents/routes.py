@@ -13,7 +13,7 @@ from api.incidents.models import Ticket
 from api.incidents.states import DEFAULT_KIND, TicketKind
 from api.places.locate import locate
 from api.places.models import Department
-from shared.patterns import TICKET_EXAMPLE
+from shared.patterns import TICKET_EXAMPLE, mask
 
 # For the action server and staff tools only: the service token (or the admin token).
 router = APIRouter(prefix="/api", dependencies=[Depends(require_service_token)])
@@ -94,6 +94,23 @@ def file(body: TicketIn, session=Depends(writing)):
         idempotency_key=body.idempotency_key, sender=body.sender,
         lat=body.lat, lon=body.lon, kind=body.kind, anonymous=body.anonymous)
     return {"created": created, **tickets.view(t, reporter=True)}
+
+
+class DetailsIn(BaseModel):
+    sender: str = Field(..., min_length=1, max_length=100)
+    text: str = Field(..., min_length=1, max_length=2000)
+    phone: Optional[str] = Field(None, max_length=40)
+
+
+@router.post("/tickets/recent/details")
+def add_details(body: DetailsIn, session=Depends(writing)):
+    """More the resident said right after filing (the stop and the time, a phone): onto that work order."""
+    t = tickets.add_details(session, body.sender, body.text, vault.resolve(session, body.sender, body.phone)
+                            if body.phone else None)
+    if t is None:
+        raise HTTPException(404, "这个对话最近没有提交过工单。")
+    session.commit()
+    return {"number": t.number, "phone": mask(t.reporter_phone) if t.reporter_phone else None}
 
 
 @router.get("/tickets/kinds")

@@ -283,6 +283,33 @@ def attach_to_recent(session: Session, sender: str, since: dt.datetime, *, media
     return t
 
 
+# What a resident adds right after filing (the stop and the time, a phone) belongs to that work
+# order, for this long after it was filed.
+ADDING_WITHIN = dt.timedelta(minutes=30)
+
+
+def recent(session: Session, sender: str, at: dt.datetime = None) -> Optional[Ticket]:
+    """This conversation's work order filed in the last ADDING_WITHIN, if any (the latest)."""
+    at = at or clock.now()
+    return session.scalars(select(Ticket).where(Ticket.reporter_ref == reporter_ref(sender),
+                                                Ticket.created_at >= at - ADDING_WITHIN)
+                           .order_by(Ticket.id.desc())).first()
+
+
+def add_details(session: Session, sender: str, text: str, phone: Optional[str] = None) -> Optional[Ticket]:
+    """More said about the work order just filed: kept on it as the resident's own note (masked),
+    and a phone to call if it had none. None: no such work order. Not committed."""
+    t = recent(session, sender)
+    if t is None:
+        return None
+    number = canonical_phone(phone) if phone else None
+    if number and not t.reporter_phone:
+        t.reporter_phone = number
+    t.events.append(TicketEvent(at=clock.now(), actor="反映人", action="补充", from_status=t.status, to_status=t.status,
+                                note=public_text(clean(text))[:500]))
+    return t
+
+
 def find(session: Session, number: str) -> Optional[Ticket]:
     """The work order with this number, however the resident typed it (全角, lower case)."""
     return session.scalars(select(Ticket).where(Ticket.number == normalise(number).upper().strip()[:20])).first()

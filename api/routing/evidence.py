@@ -43,4 +43,5 @@ def gather(session: Session, index: CatalogueIndex, text: str, intents: Dict[str
         has_ticket=bool(sender) and has_ticket(session, sender),
         learnt=learnt.label if learnt else None, learnt_margin=learnt.margin if learnt else 0.0,
         follows_up=follows_up, gives_place=bool(find_places(text, place_names(session))),
-        waiting_case=bool(sender) and relay.waiting_call_back(session, sender) is not None)
+        waiting_case=bool(sender) and relay.waiting_call_back(session, sender) is not None,
+        recent_ticket=bool(sender) and tickets.recent(session, sender) is not None)

@@ -129,8 +129,10 @@ class Evidence:
     learnt_margin: float = 0.0        # … and how far ahead of its runner-up
     follows_up: bool = False          # a service item is under discussion in the conversation
     gives_place: bool = False         # the text names a place of the district
-    # A call-back case of this conversation waits for staff, opened a few messages ago.
+    # A call-back case of this conversation waits for staff, opened a few messages ago …
     waiting_case: bool = False
+    # … or a work order was filed in it minutes ago: what is added belongs to either.
+    recent_ticket: bool = False
 
 
 @dataclass
@@ -178,12 +180,13 @@ def progress_asked(ev: Evidence) -> Optional[str]:
 
 def adds_to_case(ev: Evidence) -> Optional[str]:
     """Why this message is more about the matter a person will take up (a call-back case waits
-    in this conversation), or None: where it is, a phone to call, "帮我反映上去", or when someone
-    will be in touch. A question or a problem of its own is another matter."""
+    in this conversation) or a work order just filed, or None: where it is, a phone to call,
+    "帮我反映上去", or when someone will be in touch. A question or a problem of its own is
+    another matter."""
     t = _prepare(ev.text)
-    if not ev.waiting_case or ev.ticket_number:
+    if not (ev.waiting_case or ev.recent_ticket) or ev.ticket_number:
         return None
-    if WHEN_CONTACTED.search(t) or (not ev.has_ticket and PROGRESS_WORDS.search(t)):
+    if ev.waiting_case and (WHEN_CONTACTED.search(t) or (not ev.has_ticket and PROGRESS_WORDS.search(t))):
         return ASKS_WHEN
     if (ASKING_OUTRIGHT.search(t) or ASKING.search(t) or QUESTION_END.search(t) or ev.guide == "confident"
             or PROBLEM.search(t) or len(t) > LETTER):

@@ -9,6 +9,7 @@ from api.core.db import WriteSession
 from api.core.deps import reading, require_service_token
 from api.guide import index
 from api.handoff import contact, relay
+from api.incidents import tickets
 from api.places.locate import place_names
 from api.routing import router as decision
 from api.routing.evidence import gather
@@ -71,8 +72,10 @@ def route(body: RouteIn, session=Depends(reading)):
     decided = decide(session, body)
     made = decided.as_dict()
     if decided.route == decision.CASE:
-        # What the assistant tells the resident about the person to come.
+        # What the assistant tells the resident about the person to come, or the work order just filed.
         case = relay.waiting_call_back(session, body.sender)
+        filed = None if case else tickets.recent(session, body.sender)
+        made["ticket"] = filed.number if filed else None
         made["case"] = {"centre": case.centre.name, "centre_phone": case.centre.phone, "centre_hours": case.centre.hours,
                         "has_phone": contact.phone_to_call(session, case) is not None,
                         "asks_when": decided.reasons[0] == decision.ASKS_WHEN} if case else None
