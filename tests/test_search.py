@@ -70,6 +70,9 @@ def resolve(index, text):
     # what happened to a document, told apart from it, says which item is meant
     ("结婚证搬家的时候弄丢了 要补一个", "补领婚姻登记证"),
     ("户口本被老鼠咬坏了", "户口簿补领换领"),
+    ("我们家生了老三 是个儿子 还要去登记伐 网上能弄伐", "生育登记"),
+    # "听人讲有居住证以后" holds no 居住证: it is what is asked about
+    ("听人讲有居住证以后孩子上学看病都方便 他在这住了才三个月 能办伐", "居住证申领"),
     # the register a person is to be put on is where, not what: "挂我家户口本上"
     ("女婿户口在老家 想把户口迁过来 是迁到自己房子上还是挂我家户口本上 要啥手续", "户口迁入"),
     ("当年结婚证早不晓得塞哪去了 现在办房贷要用 在这边能补伐", "补领婚姻登记证"),

@@ -41,7 +41,9 @@ LOST = re.compile(LOST_WORDS)
 STATE = re.compile(LOST_WORDS + r"|(快|要|已经|马上)?(到期|过期)了?|(磨|折|弄)?坏了|损坏了?")
 DOCUMENT = re.compile(r"..*(证|卡|本|簿|照)$")   # a name or an alias that is a document
 # Said just before a document or a status the resident already has (办了二级残疾证, 我家是低保户).
-POSSESSED = re.compile(r"(办了|办好了|有|拿了|拿到了|持有?|领了)(个|张|本|一个|一张)?([一二三四]级)?$")
+# ("听人讲有居住证以后…" holds none: 有 needs someone who has it.)
+POSSESSED = re.compile(r"(办了|办好了|(我|我们|他|她|他们|我家|家里|本人|自己)(已经|早就)?有|拿了|拿到了|持有?|领了)"
+                       r"(个|张|本|一个|一张)?([一二三四]级)?$")
 # … or a document to bring along ("小孩子办身份证…要带户口本吗"): what another item asks for.
 BROUGHT = re.compile(r"(带|拿|带上|拿上|准备|提供)(个|张|本)?$")
 # … or the register a person is to be put on ("挂我家户口本上"): where, not what.
