@@ -269,6 +269,10 @@ def test_more_said_after_a_matter_went_to_a_person_out_of_hours_goes_to_that_cas
         assert route("还有我家楼下路灯坏了好几天了", "after-hours", report_incident=0.9)["route"] == "incident"
         # another conversation has no case waiting
         assert route("青山路和松竹路交叉口那个在建的楼盘 电话15100006666", "other-conv", report_incident=0.8)["route"] == "incident"
+        # a suggestion filed after the hand-over is what a place said next is about
+        filed = client.post("/api/tickets", json={"description": "建议菜市场门口路口装个红绿灯", "address": "青山路",
+                                                 "sender": "after-hours", "kind": "建议", "idempotency_key": "k-ah"}).json()
+        assert route("青山菜市场门口 青山路上", "after-hours", inform=0.8)["ticket"] == filed["number"]
     with clock.freeze(saturday_night + dt.timedelta(days=2)):  # long after: a message of its own
         assert route("你们帮我反映上去就行", "after-hours", report_incident=0.6)["route"] != "case"
 

@@ -74,7 +74,9 @@ def route(body: RouteIn, session=Depends(reading)):
     if decided.route == decision.CASE:
         # What the assistant tells the resident about the person to come, or the work order just filed.
         case = relay.waiting_call_back(session, body.sender)
-        filed = None if case else tickets.recent(session, body.sender)
+        filed = tickets.recent(session, body.sender)
+        # the later of the two: a suggestion filed after a hand-over is what the place is about
+        filed = filed if filed and (case is None or filed.created_at >= case.created_at) else None
         made["ticket"] = filed.number if filed else None
         made["case"] = {"centre": case.centre.name, "centre_phone": case.centre.phone, "centre_hours": case.centre.hours,
                         "has_phone": contact.phone_to_call(session, case) is not None,
