@@ -30,6 +30,8 @@ def gather(session: Session, index: CatalogueIndex, text: str, intents: Dict[str
     follows_up = bool(context_code) and context_code in index.items
     c = classifier(session).classify(text)
     learnt = route_reader.read(text)
+    waiting = bool(sender) and relay.waiting_call_back(session, sender) is not None
+    filed = bool(sender) and tickets.recent(session, sender) is not None
     return Evidence(
         text=text, intents=intents,
         guide=status if status in ("confident", "ambiguous") else "unknown",
@@ -42,6 +44,7 @@ def gather(session: Session, index: CatalogueIndex, text: str, intents: Dict[str
         ticket_number=ticket_number_in(text),
         has_ticket=bool(sender) and has_ticket(session, sender),
         learnt=learnt.label if learnt else None, learnt_margin=learnt.margin if learnt else 0.0,
-        follows_up=follows_up, gives_place=bool(find_places(text, place_names(session))),
-        waiting_case=bool(sender) and relay.waiting_call_back(session, sender) is not None,
-        recent_ticket=bool(sender) and tickets.recent(session, sender) is not None)
+        follows_up=follows_up, waiting_case=waiting, recent_ticket=filed,
+        # A place told counts only for what follows a hand-over or a filing: the address
+        # extractor (spaCy) runs for those messages alone, not for every message routed.
+        gives_place=(waiting or filed) and bool(find_places(text, place_names(session))))
