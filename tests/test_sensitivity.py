@@ -27,6 +27,8 @@ def test_ordinary_messages_stay_with_the_assistant():
     ("?", None),
     ("   ", None),
     ("谢谢你们！！！", None),
+    ("银行要我证明我是我妈的女儿，这个证明去哪开", None),  # 妈的 there is a family tie
+    ("他妈的，又没约上", "angry"),
     ("窗口那个工作人员故意刁难我，材料齐了也不给办", "sensitive"),
     ("我实在活不下去了", "sensitive"),
     ("你们这个破系统，问三遍了还答非所问", "angry"),
