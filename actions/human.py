@@ -185,10 +185,22 @@ BITE_CARE = ("被咬伤了请先处理伤口：用肥皂水和流动的清水交
              "（社区卫生服务中心或医院）打狂犬疫苗，不要因为对方说狗打过针就不打。伤口深、出血多的先去医院急诊。")
 
 
+# A power cut is the power company's to mend (the district only passes it on): its own repair
+# line is the fastest way, and someone kept alive by a machine at home cannot wait for either.
+POWER_CUT = re.compile(r"停电|断电|没电了|没有电了|跳闸")
+POWER_REPAIR = "停电可以直接拨打供电服务热线95598报修，供电公司抢修最快。"
+ON_A_MACHINE = re.compile(r"制氧机|吸氧|呼吸机|透析|医疗设备")
+POWER_AND_MACHINE = ("家里有人靠制氧机、呼吸机这类设备的，请马上拨打95598说明家里有人用医疗设备、请他们优先抢修；"
+                     "老人出现胸闷、气喘、嘴唇发紫，请立即拨打120。")
+
+
 def first_aid(dispatcher: CollectingDispatcher, text: str) -> None:
     """What to do for oneself at once, said before anything else."""
-    if BITTEN.search(text or ""):
+    text = text or ""
+    if BITTEN.search(text):
         dispatcher.utter_message(text=BITE_CARE)
+    if POWER_CUT.search(text):
+        dispatcher.utter_message(text=POWER_AND_MACHINE if ON_A_MACHINE.search(text) else POWER_REPAIR)
 
 
 RISKS = ("self_harm", "violence", "fraud", "missing", "danger")

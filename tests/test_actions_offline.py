@@ -392,6 +392,30 @@ def test_small_talk_the_nlu_took_for_a_report_starts_no_form(backend):
     assert not backend.asked("POST", "/api/incidents/classify")
 
 
+@pytest.mark.parametrize("words, said, not_said", [
+    ("我们楼停电一上午了 我妈在家用制氧机的 怎么办", ["95598", "120"], []),
+    ("翠苑三区7幢停电了 一直没来电", ["95598"], ["120"]),
+])
+def test_a_power_cut_is_told_the_power_companys_repair_line_and_a_machine_at_home_120(backend, words, said, not_said):
+    """The district only passes a power cut on to the power company; 95598 mends it fastest."""
+    from fastapi.testclient import TestClient
+
+    from actions.incidents import ActionStartIncident
+    from api.main import app
+    from tests.conftest import SERVICE
+    client = TestClient(app, headers=SERVICE)
+    backend.on("POST", "/api/handoff/assess", {"reason": None, "risk": None})
+    backend.on("POST", "/api/handoff/hardship", {"hardship": False})
+    backend.on("POST", "/api/route", {"route": "incident", "between": [], "reasons": [], "scores": {}})
+    backend.on("POST", "/api/incidents/classify", client.post("/api/incidents/classify", json={"text": words}).json())
+    backend.on("POST", "/api/incidents/locate", client.post("/api/incidents/locate", json={"text": words}).json())
+    latest = {"text": words, "intent": {"name": "report_incident", "confidence": 0.9}, "entities": [],
+              "intent_ranking": [{"name": "report_incident", "confidence": 0.9}]}
+    t = Tracker("s-power", {}, latest, [{"event": "user", "text": words}], False, None, None, "action_listen")
+    text, _, _ = run(ActionStartIncident(), t)
+    assert all(w in text for w in said) and not any(w in text for w in not_said) and "收到，我来帮您登记" in text
+
+
 def _after_a_choice(words, intent, offered_names):
     buttons = [{"title": n, "payload": f'/inform{{"service_item":"{n}"}}'} for n in offered_names]
     events = [{"event": "user", "text": "我想问一下补贴的事"},
