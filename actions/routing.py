@@ -61,7 +61,7 @@ def decision(tracker: Tracker) -> Optional[dict]:
                              earlier=asked_about and asked_about.get("text"))
     except backend.BackendError:
         return None
-    if asked_about:
+    if asked_about and not made.get("stands_alone"):
         made = {**made, "text": f"{asked_about.get('text')}\n{text}"}
     if len(_decided) >= REMEMBERED:
         _decided.clear()

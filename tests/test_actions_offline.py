@@ -416,6 +416,25 @@ def test_a_power_cut_is_told_the_power_companys_repair_line_and_a_machine_at_hom
     assert all(w in text for w in said) and not any(w in text for w in not_said) and "收到，我来帮您登记" in text
 
 
+@pytest.mark.parametrize("stands_alone, read", [(False, "狗证是不是要去注销\n养老保险一个月交多少"),
+                                                (True, "养老保险一个月交多少")])
+def test_a_message_after_a_clarifying_question_is_read_with_the_one_asked_about_unless_it_stands_alone(
+        backend, stands_alone, read):
+    from actions.routing import request_and_question
+    backend.on("POST", "/api/route", {"route": "service", "between": [], "reasons": [], "scores": {},
+                                      "stands_alone": stands_alone})
+    which = {"event": "bot", "text": "您是想咨询怎么办理，还是要反映问题？",
+             "data": {"buttons": [{"title": "咨询办理", "payload": "/ask_service"},
+                                  {"title": "反映问题", "payload": "/report_incident"}]}}
+    events = [{"event": "user", "text": "狗证是不是要去注销", "timestamp": 1, "parse_data": {"intent_ranking": []}},
+              which, {"event": "user", "text": "养老保险一个月交多少", "timestamp": 2}]
+    latest = {"text": "养老保险一个月交多少", "intent": {"name": "ask_service", "confidence": 0.9}}
+    t = Tracker(f"s-alone-{stands_alone}", {}, latest, events, False, None, None, "action_listen")
+    assert request_and_question(t, "养老保险一个月交多少") == (read, None)
+    (_, _, _, sent), = backend.asked("POST", "/api/route")
+    assert sent["earlier"] == "狗证是不是要去注销"
+
+
 def _after_a_choice(words, intent, offered_names):
     buttons = [{"title": n, "payload": f'/inform{{"service_item":"{n}"}}'} for n in offered_names]
     events = [{"event": "user", "text": "我想问一下补贴的事"},

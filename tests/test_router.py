@@ -238,6 +238,17 @@ def test_a_clarifying_question_answered_in_words_is_not_asked_again():
     # said in words which one it is
     chose = {"text": "我是提个建议", "intents": {"report_incident": 0.7}, "earlier": BUS}
     assert client.post("/api/route", json=chose).json()["route"] == "suggestion"
+    assert not client.post("/api/route", json=told).json()["stands_alone"]
+
+
+def test_another_question_typed_instead_of_answering_the_clarifying_one_is_read_on_its_own():
+    """After "狗证是不是要去注销" was asked about, "养老保险一个月交多少" typed next was read with the dog's
+    message and answered with 养犬登记. A question about another item stands on its own."""
+    assert route(BUS, report_incident=0.7)["route"] == "clarify"
+    for text in ("另外问一下老年证在哪里办", "养老保险一个月交多少"):
+        other = {"text": text, "intents": {"report_incident": 0.7}, "earlier": BUS}
+        made = client.post("/api/route", json=other).json()
+        assert made["route"] == "service" and made["stands_alone"], text
 
 
 WAGES = "包工头欠我们十几个人三个月工资 过年都回不了家"

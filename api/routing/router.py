@@ -145,10 +145,14 @@ class Decision:
     # Two requests in one message: the part the route is about, and a question to answer first.
     request: Optional[str] = None
     question: Optional[str] = None
+    # Typed after a clarifying question, a message that asks something else instead of answering
+    # it: read on its own, not with the message the question was about.
+    stands_alone: bool = False
 
     def as_dict(self) -> dict:
         return {"route": self.route, "between": list(self.between), "reasons": self.reasons,
                 "handoff_reason": self.handoff_reason, "request": self.request, "question": self.question,
+                "stands_alone": self.stands_alone,
                 "scores": {k: round(v, 3) for k, v in self.scores.items()}}
 
 
@@ -353,6 +357,16 @@ def asks_about_an_item(ev: Evidence) -> bool:
     found = (ev.guide == "confident" and not ev.guide_partial) or (ev.guide == "ambiguous" and ASKING_OUTRIGHT.search(t))
     return (bool(found) and not REPORTING.search(t) and not PROBLEM.search(t)
             and bool(ASKING_OUTRIGHT.search(t) or ASKING.search(t) or QUESTION_END.search(t) or WANTS_TO.search(t)))
+
+
+def asks_something_else(earlier: Evidence, latest: Evidence) -> bool:
+    """A question about another catalogue item, typed instead of answering the clarifying question
+    ("狗证是不是要去注销" → "您是想咨询…还是要反映问题？" → "养老保险一个月交多少"). An answer that
+    names the item asked about again ("咨询 狗证注销要带啥") is an answer."""
+    t = _prepare(latest.text)
+    asks = (latest.guide in ("confident", "ambiguous") and not REPORTING.search(t) and not PROBLEM.search(t)
+            and bool(ASKING_OUTRIGHT.search(t) or ASKING.search(t) or QUESTION_END.search(t) or WANTS_TO.search(t)))
+    return asks and not (asks_about_an_item(earlier) and earlier.guide_item == latest.guide_item)
 
 
 def two_questions(one: Tuple[Evidence, Decision], other: Tuple[Evidence, Decision]) -> Optional[Decision]:

@@ -1,5 +1,6 @@
 """POST /api/route: what a resident's message is (api/routing/router.py), for the action server."""
 import logging
+from dataclasses import replace
 from typing import Dict, Optional
 
 from fastapi import APIRouter, Depends
@@ -58,7 +59,10 @@ def answered_in_words(session, body: RouteIn) -> decision.Decision:
     """The two messages as one, routed to one of the readings the question asked between (never
     asked again). Told where it is or how to be called back, what a report needs: a report."""
     catalogue = index.current()
-    asked = decision.decide(gather(session, catalogue, body.earlier, body.intents, body.sender))
+    earlier, latest = (gather(session, catalogue, t, i, body.sender) for t, i in ((body.earlier, body.intents), (body.text, {})))
+    if decision.asks_something_else(earlier, latest):
+        return replace(decision.settled(decision.decide(latest)), stands_alone=True)
+    asked = decision.decide(earlier)
     made = decision.decide(gather(session, catalogue, f"{body.earlier}\n{body.text}", body.intents, body.sender))
     if asked.route != decision.CLARIFY or made.route not in (*asked.between, decision.CLARIFY):
         return decision.settled(made)
