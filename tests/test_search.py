@@ -86,7 +86,11 @@ def test_resolves(index, text, expected):
 @pytest.mark.parametrize("text", ["办驾照要带什么", "买火车票", "今天天气怎么样", "信用卡怎么办", "😀😀", "",
                                   "医保余额怎么查",
                                   # a phone number is no age: "9999" once read as 九十九岁 → 高龄津贴
-                                  "就是望江门小学 我电话136****9999", "我电话13605719999"])
+                                  "就是望江门小学 我电话136****9999", "我电话13605719999",
+                                  # 护理 in 护理员 is no 护理补贴 (老年人能力评估's keyword)
+                                  "想去学养老护理员 有没有补贴",
+                                  # "我是企业退休的" says who asks; the reward asked about is no catalogue item
+                                  "我是企业退休的 独生子女父母奖励怎么领"])
 def test_unrelated_questions_resolve_to_nothing(index, text):
     assert resolve(index, text)[0] == "unknown"
 

@@ -49,6 +49,7 @@ BROUGHT = re.compile(r"(带|拿|带上|拿上|准备|提供)(个|张|本)?$")
 # … or the register a person is to be put on ("挂我家户口本上"): where, not what.
 ONTO = re.compile(r"((挂|落|写)(到|在|进)?|(迁|登记|上)(到|在|进))(我|我们|你|他|她|他们)?(家|家里)?(的)?$")
 POSSESSED_FACTOR = 0.5  # below CANDIDATE: no longer offered as a choice
+ASKS_AFTER = 4          # characters after "我是…的" that ask something of their own
 # A benefit asked of a document's holders (残疾人证 → 残疾补贴).
 BENEFIT = re.compile(r"补贴|补助|津贴")
 APART = 16               # at most this many characters between a document and its state
@@ -124,8 +125,30 @@ def _longest_common(a: str, b: str) -> Tuple[int, int]:
     return best, where
 
 
-def _match_term(term: Term, q: str, q_syl: List[str]) -> Optional[Tuple[float, str, Set[int]]]:
-    """(score, how, query positions covered) or None."""
+def _spans(q: str) -> List[Tuple[int, int]]:
+    """The query's dictionary words (jieba, no guessing at unknown ones: "柯基要") of three
+    characters or more, as (start, end)."""
+    out, at = [], 0
+    for w in jieba.cut(q, HMM=False):
+        if len(w) >= 3:
+            out.append((at, at + len(w)))
+        at += len(w)
+    return out
+
+
+def _find_word(word: str, q: str, spans: List[Tuple[int, int]]) -> int:
+    """Where `word` stands as a word of the query, not as the stem of a longer one (护理 in 护理员),
+    or -1; a word in a compound (农村 in 农村户口) stands."""
+    at = q.find(word)
+    while at >= 0:
+        if not any(a <= at and at + len(word) <= b and b - a == len(word) + 1 for a, b in spans):
+            return at
+        at = q.find(word, at + 1)
+    return -1
+
+
+def _match_term(term: Term, q: str, q_syl: List[str], spans: List[Tuple[int, int]] = ()) -> Optional[Tuple[float, str, Set[int]]]:
+    """(score, how, query positions covered) or None. spans: _spans(q)."""
     w = WEIGHT[term.kind]
     pos = q.find(term.text)
     if pos >= 0:
@@ -137,8 +160,9 @@ def _match_term(term: Term, q: str, q_syl: List[str]) -> Optional[Tuple[float, s
         if pos is not None:
             return w * SOUND_FACTOR, "sound", set(range(pos, pos + len(term.text)))
     if len(term.words) >= 2 and term.kind == "keyword":
-        # 居住证快到期 meets 居住证到期了: every content word present, in any order.
-        found = [q.find(x) for x in term.words]
+        # 居住证快到期 meets 居住证到期了: every content word present, in any order, each as a word
+        # ("学养老护理员 有没有补贴" holds 护理 and 补贴, not 护理补贴).
+        found = [_find_word(x, q, spans) for x in term.words]
         if all(p >= 0 for p in found):
             return w * SOUND_FACTOR, "words", {i for x, p in zip(term.words, found) for i in range(p, p + len(x))}
     elif term.in_order is not None:
@@ -230,12 +254,12 @@ class TermIndex:
         q = self.state_beside_document(prepare_query(text))
         if not q:
             return []
-        q_syl = _syllables(q)
+        q_syl, spans = _syllables(q), _spans(q)
         best: Dict[str, Match] = {}
         keyword_hits: Dict[str, int] = {}
         for code, (name, terms) in self.items.items():
             for t in terms:
-                m = _match_term(t, q, q_syl)
+                m = _match_term(t, q, q_syl, spans)
                 if not m:
                     continue
                 score, how, covered = m
@@ -268,9 +292,13 @@ class TermIndex:
                 continue
             # ("家里每年有优待金" tells of a benefit, not of one held: only a document is held)
             document = bool(DOCUMENT.match(m.term))
+            runs = _runs(m.covered)
             held = any((document and (POSSESSED.search(q[:a]) or BROUGHT.search(q[:a]) or ONTO.search(q[:a])))
-                       or (q[:a].endswith("是") and q[b + 1:].startswith("户")) for a, b in _runs(m.covered))
-            if held and any(o is not m and o.score >= CANDIDATE and not (o.covered & m.covered) for o in matches):
+                       or (q[:a].endswith("是") and q[b + 1:].startswith("户")) for a, b in runs)
+            # "我是企业退休的 独生子女父母奖励怎么领": who asks, and the question is what follows.
+            who = any(q[:a].endswith("是") and q[b + 1:].startswith("的") and len(q) - b - 2 >= ASKS_AFTER
+                      for a, b in runs)
+            if who or (held and any(o is not m and o.score >= CANDIDATE and not (o.covered & m.covered) for o in matches)):
                 m.score *= POSSESSED_FACTOR
 
     @staticmethod
