@@ -102,6 +102,13 @@ def test_a_child_threatened_next_door_gets_110_at_once():
     assert kind_of_risk("带孩子去打小孩的疫苗要预约吗") is None
 
 
+def test_an_old_neighbour_unseen_for_days_behind_a_door_nobody_answers_is_a_danger():
+    """She was handed over with no 110 at all (out of hours: a call-back tomorrow)."""
+    from api.handoff.sensitivity import assess, kind_of_risk
+    text = "对门独居的老大爷已经四天没出门了 敲门也没人应 屋里灯一直亮着"
+    assert assess(text) == "sensitive" and kind_of_risk(text) == "danger"
+
+
 @pytest.mark.parametrize("risk, said", [
     ("fraud", ["电信诈骗", "不要再转钱", "96110", "止付"]),
     ("missing", ["110", "不用等24小时"]),

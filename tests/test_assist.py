@@ -99,6 +99,9 @@ def test_follow_ups_keep_the_item(text, aspect, field):
     ("往来港澳通行证及签注", "大概多久能拿到 有加急伐", "time", "承诺时限"),
     ("就业创业证", "要本人去伐 我白天走不开", "materials", None),
     ("义务教育入学", "要他爸妈本人来伐", "materials", None),
+    # who asks (八十: 高龄津贴's keyword; 户口不在: no 户口簿 by sound) of the item under discussion
+    ("退役军人优待证", "我八十多了腿脚不好 能不能叫社区的人上门来办", "home", "上门"),
+    ("老年人优待证", "她户口不在这里 在江西 能办伐", "conditions", "居住证"),
 ])
 def test_follow_ups_in_residents_words_keep_the_item(item_name, text, aspect, field):
     code = item(item_name).code
@@ -113,6 +116,7 @@ def test_follow_ups_in_residents_words_keep_the_item(item_name, text, aspect, fi
     ("结婚登记", "要是以后弄丢了怎么办", "补领婚姻登记证"),
     # a benefit asked of the document's holders
     ("残疾人证", "办了以后每个月有补贴伐", "残疾人两项补贴"),
+    ("残疾人证", "证办下来以后有啥好处 能拿钱伐", "残疾人两项补贴"),
     ("老年人优待证", "有了这个证还有补助吗", "高龄津贴"),
 ])
 def test_a_follow_up_telling_what_happened_to_the_document_finds_the_item_for_it(item_name, text, meant):

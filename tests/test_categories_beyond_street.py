@@ -68,6 +68,11 @@ def test_a_long_letter_is_read_by_what_it_says_not_by_a_stray_word():
     assert (r["category"], r["first_handler"]) == ("开发商违约延期交房", "ZJ")
 
 
+def test_a_pension_is_no_wage_owed():
+    assert classify("他是有退休工资的 退休工资")["category"] is None
+    assert classify("老板三个月不发工资")["category"] == "劳资纠纷拖欠工资"
+
+
 def test_an_unclear_report_goes_to_the_command_centre_for_manual_dispatch():
     r = classify("我想反映一个情况")
     assert r["category"] is None and r["first_handler"] == "ZH"

@@ -69,6 +69,9 @@ def test_the_issue_message_gets_the_matching_benefits_in_one_short_list():
     ("我六十多了，没儿没女，也没退休金，每个月就靠捡瓶子卖点钱", "特困人员救助供养"),
     # grandparents left with a grandchild, living on a small pension
     ("我儿子儿媳离婚了 都不管孩子 孙子丢给我们老两口 我们七十多了 就靠我两千多块退休金 以后咋办哦", "困境儿童基本生活保障"),
+    # what the household lives on (就靠农保) is no item asked about
+    ("我七十了 一个人住在村里 没有退休工资 就靠农保一个月两百多 看病的钱都没有 有没有补助", "特困人员救助供养"),
+    ("我儿子白血病住院半年了 花了三十多万 亲戚朋友都借遍了 政府有补助吗", "临时救助"),
 ])
 def test_the_list_follows_the_hardship_described(text, specific):
     res = hardship_answer(text)

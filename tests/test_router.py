@@ -226,6 +226,28 @@ def test_a_question_or_a_few_words_with_little_evidence_are_no_report_and_no_sug
     assert decide(Evidence(text=proposal, intents={"make_suggestion": 0.9})).route == "suggestion"
 
 
+@pytest.mark.parametrize("text, intents, expected", [
+    # small talk the NLU was sure was a report
+    ("你好呀 吃过饭了伐 今天天气蛮好的", {"report_incident": 1.0}, "other"),
+    # reported by phone before, asked after here
+    ("前几天我打电话反映过楼道里堆满了纸箱子 怎么到现在还没人来清", {"report_incident": 0.6}, "progress"),
+    # an application handed in at a window, waited on
+    ("公租房申请材料交到街道两个多月了 一直没消息 能帮我查一下伐", {"check_incident_status": 0.9}, "progress"),
+    # a pension told (退休工资) beside a question: no wage report in the first half
+    ("他是有退休工资的 退休工资还有丧葬费可以领的吧 找谁", {"ask_service": 1.0}, "service"),
+])
+def test_small_talk_progress_by_phone_and_a_pension_told(text, intents, expected):
+    assert route(text, **intents)["route"] == expected
+
+
+def test_a_follow_up_asking_if_one_may_apply_for_someone_stays_with_the_item():
+    """"我去帮他办行不行" after the 慢特病 guide: 行不行 asks; the learnt reader's report reading of
+    "腿脚不方便走不动" counts half against a follow-up."""
+    r = client.post("/api/route", json={"text": "他腿脚不方便走不动 我去帮他办行不行", "intents": {"ask_service": 0.9},
+                                        "context_code": "YB-20-0003"}).json()
+    assert r["route"] == "service"
+
+
 BUS = "12路公交车司机经常不停站 我们老人在站台招手都不停"
 
 

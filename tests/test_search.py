@@ -67,6 +67,10 @@ def resolve(index, text):
     ("我有高血压糖尿病 常年吃药 听说可以办个啥门诊能多报点", "门诊慢特病认定"),
     ("老年人免费体检在哪里做", "65岁及以上老年人免费健康体检"),
     ("我明年就到年龄了，退休要办什么手续", "企业职工退休申请（基本养老金申领）"),
+    # numbers as the query reads them (4050 → 四千零五十) in aliases and keywords alike
+    ("听说4050人员交社保有补贴 我四十六了 能拿伐", "灵活就业社保补贴"),
+    # the grandson's insurance, not his hukou
+    ("我外孙女刚生的 医保怎么给她交", "城乡居民医保参保"),
     # what happened to a document, told apart from it, says which item is meant
     ("结婚证搬家的时候弄丢了 要补一个", "补领婚姻登记证"),
     ("户口本被老鼠咬坏了", "户口簿补领换领"),
@@ -90,7 +94,9 @@ def test_resolves(index, text, expected):
                                   # 护理 in 护理员 is no 护理补贴 (老年人能力评估's keyword)
                                   "想去学养老护理员 有没有补贴",
                                   # "我是企业退休的" says who asks; the reward asked about is no catalogue item
-                                  "我是企业退休的 独生子女父母奖励怎么领"])
+                                  "我是企业退休的 独生子女父母奖励怎么领",
+                                  # a taxi's plate is no electric bike's (车牌 was 电动自行车登记上牌's keyword)
+                                  "打车被绕路了 车牌是浙A T8721 有人管伐"])
 def test_unrelated_questions_resolve_to_nothing(index, text):
     assert resolve(index, text)[0] == "unknown"
 

@@ -29,6 +29,10 @@ def test_ordinary_messages_stay_with_the_assistant():
     ("谢谢你们！！！", None),
     ("银行要我证明我是我妈的女儿，这个证明去哪开", None),  # 妈的 there is a family tie
     ("他妈的，又没约上", "angry"),
+    ("出生证上妈妈的名字打错了一个字 这个咋改", None),
+    # "有没有人管" in a report asks who is in charge; at us, it is anger
+    ("楼顶那户人家搭了个铁皮房子 天天在电焊 有没有人管的", None),
+    ("网格员收了饭店老板的钱 油烟一直不来查", "sensitive"),
     ("窗口那个工作人员故意刁难我，材料齐了也不给办", "sensitive"),
     ("我实在活不下去了", "sensitive"),
     ("你们这个破系统，问三遍了还答非所问", "angry"),

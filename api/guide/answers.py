@@ -33,6 +33,9 @@ ASPECT_CUES = [
     ("process", ["流程", "步骤", "程序", "第一步", "怎么操作"]),
 ]
 
+# "证办下来以后有啥好处" tells when, it does not ask how long ("多久能办下来").
+AFTERWARDS = re.compile(r"(办|批|拿|领)(下来|到|好)了?(以后|之后|后)")
+
 LEVEL_NAME = {"community": "社区党群服务中心", "street": "街道便民服务中心", "district": "区政务服务中心"}
 
 
@@ -40,7 +43,7 @@ def detect_aspect(text: str, hint: Optional[str] = None) -> str:
     """What the question asks about. Two things at once ("在哪里交 手机上能交伐", "要收钱吗 要带
     发票伐") get the whole guide, which tells them all."""
     # 伐 is Wu's 吗 ("个人能办伐"); "手机上弄不来" says the online way is no way for this resident.
-    t = (text or "").lower().replace("伐", "吗")
+    t = AFTERWARDS.sub("", (text or "").lower().replace("伐", "吗"))
     if CANNOT_ONLINE.search(t):
         return "general"
     asked = [aspect for aspect, cues in ASPECT_CUES if any(c in t for c in cues)]

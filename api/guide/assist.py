@@ -165,7 +165,12 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         # "快到期了咋办" after the 居住证 guide asks about 居住证签注.
         status, chosen = index.said_of(req.context_code, req.text) or (status, chosen)
     code = None
-    if status == "confident":
+    if (status == "confident" and req.context_code in index.items and chosen[0].kind == "keyword"
+            and (aspect in ("home", "conditions") or any(c in req.text for c in answers.PROXY_CUES))):
+        # "我八十多了腿脚不好 能不能叫社区的人上门来办" after the 优待证 guide: who asks (八十, 高龄津贴's
+        # keyword) and how, of the item under discussion; another item is named, not hinted at.
+        code = req.context_code
+    elif status == "confident":
         code = chosen[0].code
     elif status == "ambiguous" and req.context_code in {m.code for m in chosen}:
         code = req.context_code

@@ -29,6 +29,7 @@ WEIGHT = {"name": 1.0, "alias": 0.95, "keyword": 0.8}
 SOUND_FACTOR = 0.9       # a homophone is almost as good as the right characters
 PARTIAL_FACTOR = 0.8     # partial or misspelt names count for less
 GAP = 2                  # characters between a name's words, in order ("怎么")
+LITTLE_WORDS = set("不没的了是在有也就都还吗呢吧啊呀")
 INSIDE_FACTOR = 0.8      # the question is only part of a name
 SUBSUMED_FACTOR = 0.4    # a match inside another item's longer match
 CONFIDENT = 0.7          # top score needed to answer without asking
@@ -51,7 +52,7 @@ ONTO = re.compile(r"((挂|落|写)(到|在|进)?|(迁|登记|上)(到|在|进))(
 POSSESSED_FACTOR = 0.5  # below CANDIDATE: no longer offered as a choice
 ASKS_AFTER = 4          # characters after "我是…的" that ask something of their own
 # A benefit asked of a document's holders (残疾人证 → 残疾补贴).
-BENEFIT = re.compile(r"补贴|补助|津贴")
+BENEFIT = re.compile(r"补贴|补助|津贴|(有|啥|什么)(好处|优惠|待遇)|(能|可以)(拿|领)(到)?钱")
 APART = 16               # at most this many characters between a document and its state
 
 
@@ -157,7 +158,8 @@ def _match_term(term: Term, q: str, q_syl: List[str], spans: List[Tuple[int, int
     # ("合理" sounds like the keyword "河里").
     if len(term.text) >= (3 if term.kind == "keyword" else 2):
         pos = _find_syllables(term.syl, q_syl)
-        if pos is not None:
+        # "户口不在这里" is no 户口簿: a little word sounding like a name's character is that word.
+        if pos is not None and not any(a != b and a in LITTLE_WORDS for a, b in zip(q[pos:pos + len(term.text)], term.text)):
             return w * SOUND_FACTOR, "sound", set(range(pos, pos + len(term.text)))
     if len(term.words) >= 2 and term.kind == "keyword":
         # 居住证快到期 meets 居住证到期了: every content word present, in any order, each as a word
@@ -198,8 +200,9 @@ class TermIndex:
     def __init__(self, entries: List[Entry]):
         self.items: Dict[str, Tuple[str, List[Term]]] = {}
         for e in entries:
-            terms = [Term(normalise(e.name), "name")]
-            terms += [Term(normalise(a), "alias") for a in e.aliases]
+            # Numbers as the query has them ("4050社保补贴" meets "4050人员" read as 四千零五十).
+            terms = [Term(prepare_query(e.name), "name")]
+            terms += [Term(prepare_query(a), "alias") for a in e.aliases]
             terms += [Term(prepare_query(k), "keyword") for k in e.keywords]
             for t in terms:
                 t.syl = _syllables(t.text)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.guide.answers import LEVEL_NAME
 from api.guide.models import ServiceItem
-from api.guide.search import CANDIDATE, CatalogueIndex, asks, asks_about_item, decide
+from api.guide.search import CANDIDATE, CatalogueIndex, asks, asks_about_item, decide, prepare_query
 from api.handoff import sensitivity
 from api.places import directory as places
 
@@ -77,6 +77,19 @@ def ranked(index: CatalogueIndex, text: str) -> List[str]:
     return sorted(score, key=lambda code: -score[code])[:LIMIT]
 
 
+# "就靠农保一个月两百多块钱": what the household lives on, not what it asks about.
+LIVES_ON = re.compile(r"(靠|靠着|吃|领着|拿着)$")
+
+
+def told_of(text: str, match) -> bool:
+    """Whether the item found is part of the hardship told ("就靠农保…", "我一个人打零工"), not
+    something asked for."""
+    q = prepare_query(text)
+    runs = [(min(match.covered), max(match.covered) + 1)] if match.covered else []
+    spans = [m.span() for p in sensitivity.HARDSHIP_PATTERNS for m in p.finditer(q)]
+    return any(LIVES_ON.search(q[:a]) or any(x < b and a < y for x, y in spans) for a, b in runs)
+
+
 def who_line(item: ServiceItem) -> str:
     """Who may apply, from the plain-words guide: its first real sentence ("过去叫“五保户”" is
     none), up to the first "；"."""
@@ -99,10 +112,11 @@ def answer(session: Session, index: CatalogueIndex, req: HardshipRequest) -> Har
     if not (judged == "hardship" or (req.with_risk and judged == "sensitive" and sensitivity.describes_hardship(req.text))):
         return HardshipResponse(hardship=False)
     status, chosen = decide(index.search(req.text))
-    if status == "confident" and chosen[0].kind in ("name", "alias"):
+    told = told_of(req.text, chosen[0]) if status == "confident" else False
+    if status == "confident" and chosen[0].kind in ("name", "alias") and not told:
         return HardshipResponse(hardship=False)  # "低保怎么申请，我家困难": the guide answers it
     codes = ranked(index, req.text)
-    if status == "confident" and asks(req.text):
+    if status == "confident" and asks(req.text) and not told:
         # An item only hinted at and asked about leads the list ("我爸中风… 想给他做个评估 好申请护理补贴
         # 咋弄": 老年人能力评估); the hardship's own benefits follow.
         codes = [chosen[0].code, *[c for c in codes if c != chosen[0].code]][:LIMIT]

@@ -37,6 +37,8 @@ DANGER = ["起火", "着火", "失火", "火灾", "烧起来", "冒火", "煤气
 FEARED = re.compile(r"(怕|担心|害怕|容易|万一|一旦|防止|避免|以防|小心|可能|会|引发|引起|导致|造成)"
                     r"(哪天|哪一天|有一天|以后|到时候|迟早|早晚|会|要|就)*(发生|出现|被)?$")
 CONFIDENT = 0.6
+# A pension is no wage: "他是有退休工资的" asks about a pension, it reports no wages owed.
+PENSION = re.compile(r"(退休|养老)工资")
 # The street (grid) categories come first: a short report that fits one keeps it, however the
 # wider catalogue (schools, wages, hospitals, shops …) might also read it.
 GRID_GROUPS = ("SR", "JM", "SG", "SS", "XA", "WR", "WY", "MD", "TF", "YL", "JX", "QT")
@@ -322,8 +324,8 @@ class IncidentClassifier:
         return code, min(1.0, 0.5 + score / 20), None
 
     def classify(self, text: str) -> Classified:
-        t = normalise(clean(text))
-        code, score, learnt = self._long(t, text) if len(t) > LONG else (*self._short(text), None)
+        t = PENSION.sub("退休金", normalise(clean(text)))
+        code, score, learnt = self._long(t, text) if len(t) > LONG else (*self._short(t), None)
         category = self.by_code[code] if code else None
         danger = danger_words(text)
         grade = category.default_grade if category else "一般"

@@ -85,11 +85,12 @@ AFTER_FILING = re.compile(r"(这个|那个|这|那)事.{0,6}(多久|几天|什�
 # "我上周报的", or with a time alone ("我的电话是……，上次反映的路灯"): one's own, said either way.
 EARLIER = ("(上次|之前|前几天|前些天|前天|大前天|昨天|刚才|刚刚|上周|上个?礼拜|上个?星期|上个月|前段时间|前阵子|早先|已经|"
            "(礼拜|星期)[一二三四五六天日]|周[一二三四五六日]|[0-9一二三四五六七八九十]+号)")
-OWN_EARLIER = re.compile(rf"(我(们)?{EARLIER}?|{EARLIER})(在这里|跟你们|向你们)?"
-                         r"(反映|报|提交|投诉|举报|申请|登记|提)((过|了)?的|(过|了).{1,15}(的事|的问题|那件事|那个事))")
+OWN_EARLIER = re.compile(rf"(我(们)?{EARLIER}?|{EARLIER}(我(们)?)?)(在这里|跟你们|向你们|打(过)?(电话|12345|热线)|在网上)?"
+                         r"((反映|报|提交|投诉|举报|申请|登记|提)((过|了)?的|(过|了).{1,15}(的事|的问题|那件事|那个事))|(反映|投诉|举报)过)")
 # Waiting for an answer, an approval or a payment that was asked for: always about an earlier
 # request ("投诉的邮件为什么一直没有答复", "补贴申请了半年还没到账"). Not "还没人修": that problem goes on.
 AWAITING = re.compile(r"(没有?|未|不见)(收到)?(任何)?(答复|回复|回音|到账|到位|批下来|办下来|下文|兑现|发放下来|批复)|"
+                      r"(交|递|送)(上去|到).{0,12}(一直|还是?|都)(没|没有)(消息|动静|音讯)|(审|批|办)到哪(一步|了)|"
                       r"迟迟(办|批|发)不下来|还未到(账|位)?|(答复|回复|到账)(了吗|了没|呢)|"
                       r"(批|办|发)下来(了)?(没有?|吗|了吗)|到账(了)?没有?")
 # A complaint about how a department or its staff handled something: people answer it.
@@ -108,8 +109,10 @@ WHERE = re.compile(r"(去|在|到)哪(里|儿)?|哪个(窗口|地方)")
 # and problem words are looked for there (the classifier and the catalogue still read it all).
 LETTER = 120
 HEAD = 100
+# Greetings and chat about the weather or the assistant itself: with no problem told, nothing to file.
+SMALL_TALK = re.compile(r"吃(过|了)?饭|天气|早上好|中午好|晚上好|你好[呀啊]|在吗|在不在|机器人|真人|你是谁|聊(聊)?天|无聊")
 # (伐 is Wu's 吗: "社保能自己交伐")
-QUESTION_END = re.compile(r"[吗呢么伐?？]\s*$|(吗|呢|么|伐)[，,。.!！\s]")
+QUESTION_END = re.compile(r"[吗呢么伐?？]\s*$|(吗|呢|么|伐)[，,。.!！\s]|(行不行|好不好|可不可以|可以不|成不成)\s*$")
 
 
 @dataclass
@@ -299,7 +302,8 @@ def decide(ev: Evidence) -> Decision:
     # A letter that reports a problem and tells of hardship on the way wants the problem dealt with.
     if ev.judge == "hardship" and not (len(t) > LETTER and best == INCIDENT and evidence[INCIDENT] >= ENOUGH):
         return Decision(HARDSHIP, scores, reasons + ["describes hardship"])
-    if best == INCIDENT and not evidence[INCIDENT] and QUESTION_END.search(t) and ev.intents.get("report_incident", 0) <= 0.9:
+    if best == INCIDENT and not evidence[INCIDENT] and (
+            SMALL_TALK.search(t) or QUESTION_END.search(t) and ev.intents.get("report_incident", 0) <= 0.9):
         # "今天好冷啊 你吃过饭了伐": a question, nothing reported; the NLU's reading alone files nothing.
         return Decision(SERVICE if evidence[SERVICE] else OTHER, scores, reasons + ["a question with no problem told"])
     if scores[best] < ENOUGH:
@@ -390,8 +394,11 @@ def two_requests(one: Tuple[Evidence, Decision], other: Tuple[Evidence, Decision
     for (qe, _), (oe, od) in ((one, other), (other, one)):
         # "老年人会弄伐" beside a question is more of it: a half that asks tells no problem of its own.
         asks_only = QUESTION_END.search(_prepare(oe.text)) and not (PROBLEM.search(oe.text) or REPORTING.search(oe.text))
+        # A report's half tells a problem or names a category: "他是有退休工资的" (the learnt reader's
+        # report, on a fragment) reports nothing.
+        tells = oe.category or PROBLEM.search(oe.text) or REPORTING.search(oe.text)
         if (asks_about_an_item(qe) and not asks_about_an_item(oe) and not asks_only
-                and (od.route in (INCIDENT, SUGGESTION) or (od.route == CLARIFY and oe.category))):
+                and (od.route == SUGGESTION or (od.route in (INCIDENT, CLARIFY) and tells))):
             return Decision(SUGGESTION if od.route == SUGGESTION else INCIDENT, od.scores,
                             od.reasons + [f"另问办事指南【{qe.guide_item}】"],
                             request=oe.text, question=qe.text)
