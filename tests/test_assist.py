@@ -247,6 +247,8 @@ def test_too_many_choices_are_refused_clearly():
     ("我想在菜市场租个摊位卖水果 要办营业执照伐 个人能办伐 要多少钱", "个体工商户登记", "general"),
     # "家里每年有优待金" tells of a benefit, not of a document held
     ("儿子今年九月去当兵了 在西藏 听讲家里每年有优待金 要我们自己去申请伐 给多少", "义务兵家庭优待金", None),
+    # three questions, one of them the fee: the whole guide, not its fee line alone
+    ("我家养了条柯基 要不要办狗证 要先打疫苗伐 一年多少钱", "养犬登记", "general"),
 ])
 def test_what_residents_ask_beside_the_item_gets_what_they_need(text, item, aspect):
     res = ask(text=text)

@@ -24,7 +24,7 @@ ASPECT_CUES = [
     # Someone else doing it for the resident (PROXY_CUES): the guide's materials name what a proxy brings.
     ("materials", ["材料", "带什么", "带啥", "证件", "资料", "准备什么", "准备啥", "要带", "拿什么", "提交什么", "照片",
                    *PROXY_CUES]),
-    ("time", ["多久", "几天", "多长时间", "多少天", "什么时候能", "啥时候能", "时限", "多快", "拿到", "批下来", "办下来", "到账"]),
+    ("time", ["多久", "几天", "多长时间", "多少天", "什么时候能", "啥时候能", "时限", "多快", "拿到", "批下来", "办下来", "到账", "加急"]),
     # "免费体检在哪做" names the item (免费 is in its name); "免费吗" asks about the fee.
     ("fee", ["多少钱", "收费", "要钱", "费用", "花钱", "免费吗", "免费的吗", "免不免费", "是不是免费", "收钱", "工本费", "交钱"]),
     ("place", ["哪里", "哪儿", "在哪", "去哪", "地址", "地点", "哪个窗口", "窗口", "几点", "上班时间", "电话"]),
@@ -33,6 +33,9 @@ ASPECT_CUES = [
     ("process", ["流程", "步骤", "程序", "第一步", "怎么操作"]),
 ]
 
+# A clause that asks: "要不要办狗证 办证要先打狂犬疫苗伐 一年多少钱" asks three things, the whole
+# guide answers them (伐 is read as 吗 before this is looked for).
+ASKS_CLAUSE = re.compile(r"[吗呢么]$|要不要|是不是|能不能|可不可以|还是|怎么|咋|啥|什么|哪|多少|几|多久")
 # "证办下来以后有啥好处" tells when, it does not ask how long ("多久能办下来").
 AFTERWARDS = re.compile(r"(办|批|拿|领)(下来|到|好)了?(以后|之后|后)")
 
@@ -50,7 +53,10 @@ def detect_aspect(text: str, hint: Optional[str] = None) -> str:
     if {"online", "place"} & set(asked):
         # "网上能办吗" asks whether it can be done online; "能办吗" alone asks who may.
         asked = [a for a in asked if a != "conditions" or any(c in t for c in STRONG_CONDITIONS)] or asked
-    if len(asked) > 1 or (asked and asked != ["home"] and HOW_TO.search(t)):
+    asking = [c for c in re.split(r"[\s，,。；;！!？?]+", t) if ASKS_CLAUSE.search(c)]
+    # several questions, one of them about no aspect ("是单位去办还是我们自己去办"), not "多久能拿到 有加急伐"
+    several = len(asking) >= 2 and any(not any(cue in c for _, cues in ASPECT_CUES for cue in cues) for c in asking)
+    if len(asked) > 1 or (asked and asked != ["home"] and (HOW_TO.search(t) or several)):
         # "我们这种能申请伐 要排多久", "要补咋弄 收钱伐": the whole guide tells both
         return "general"  # whatever one of them the NLU picked out
     if asked == ["home"]:
