@@ -240,6 +240,13 @@ def test_small_talk_progress_by_phone_and_a_pension_told(text, intents, expected
     assert route(text, **intents)["route"] == expected
 
 
+def test_a_question_about_a_disability_benefit_and_a_report_in_one_breath_is_both():
+    """Read whole, 残疾 and 补贴 sounded like hardship; its halves are a question and a report."""
+    r = route("你好我想问一下那个残疾人的燃油补贴怎么申请还有就是我们桃源新村门口有个井盖松掉了踩上去哐当哐当响",
+              report_incident=1.0)
+    assert r["route"] == "incident" and "燃油补贴" in r["question"] and "井盖" in r["request"]
+
+
 def test_a_follow_up_asking_if_one_may_apply_for_someone_stays_with_the_item():
     """"我去帮他办行不行" after the 慢特病 guide: 行不行 asks; the learnt reader's report reading of
     "腿脚不方便走不动" counts half against a follow-up."""
