@@ -145,6 +145,13 @@ def test_place_asks_for_the_community_then_names_its_centre():
     assert expected in res["text"] and "电话" in res["text"] and "办公时间" in res["text"]
 
 
+def test_another_question_asked_instead_of_the_community_is_answered():
+    """"请问您住在哪个社区？" answered by "登记好了能领失业金伐": it was told "没有找到这个社区"."""
+    text = "登记好了能领失业金伐 我交了八年社保"
+    res = ask(text=text, aspect_hint="place", context_code=item("失业登记").code, community=text, answers_question=True)
+    assert res["status"] == "answered" and res["service_name"] == "失业保险金申领" and "没有找到" not in res["text"]
+
+
 def test_unknown_community_is_asked_again_with_the_list():
     res = ask(text="火星社区", aspect_hint="place", context_code=item("老年人优待证").code, community="火星社区",
               answers_question=True)

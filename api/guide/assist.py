@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from api.guide import answers
 from api.guide.answers import ASPECT_CUES
 from api.guide.models import ServiceItem
-from api.guide.search import MARGIN, CatalogueIndex, Match, decide, named, prepare_query
+from api.guide.search import MARGIN, CatalogueIndex, Match, asks, decide, named, prepare_query
 from api.places import directory as places
 from shared.settings import get_settings
 
@@ -151,9 +151,13 @@ def centre_hours(session: Session, req: AnswerRequest) -> AnswerResponse:
 
 
 def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> AnswerResponse:
-    aspect = answers.detect_aspect(req.text, req.aspect_hint)
     matches = index.search(req.text)
     status, chosen = decide(matches)
+    if (req.answers_question and status == "confident" and named(chosen[0]) and chosen[0].code != req.context_code
+            and asks(req.text) and not places.find_community(session, req.text)):
+        # "登记好了能领失业金伐" asked instead of the community: a new question, not a place.
+        req = req.copy(update={"answers_question": False, "aspect_hint": None, "community": None})
+    aspect = answers.detect_aspect(req.text, req.aspect_hint)
     if req.choices and status != "confident":
         picked = chosen_among(index, req.text, req.choices)
         status, chosen = picked if picked[0] != "unknown" else (status, chosen)
