@@ -59,6 +59,10 @@ HOUSE_NUMBER = re.compile(r"[路街巷弄道]\d+号|\d+(幢|栋|号楼)")
 PHONE_TOLD = re.compile(rf"[，,、\s]*(我的?|本人)?(联系)?(电话|手机号?|号码|联系方式)?(是|为|[:：])?\s*"
                         rf"({MASKED_PHONE.pattern}|{PHONE.pattern})")
 KEPT_AS_TOLD = "好的，我按您说的地点记录，由指挥中心核实具体位置。"
+# Asked twice and answered with a phone or "确认提交" (a taxi taken from somewhere, wages owed):
+# no place to give; the report goes on without one, for the command centre to confirm.
+PLACE_UNTOLD = "未说明具体地点（见问题描述）"
+NO_PLACE_OK = "好的，地点就不填了，按您描述的情况提交，由指挥中心核实。"
 # A resident who will not, or cannot, leave a phone: the report is filed without one.
 NO_PHONE = "不留"
 DECLINES_PHONE = re.compile(r"(不想|不愿意?|不方便|不能|不好|不要|没法|不)(留|给|说|提供|透露)(你们?)?(电话|号码|手机|联系方式)?|"
@@ -195,6 +199,8 @@ class ValidateIncidentForm(FormValidationAction):
         # the place is asked again (an empty answer, not a turn the form refuses).
         if is_confirmation(text, intent) or any(w in text for w in CONFIRM_WORDS) or (
                 phone_in(text) and not PLACE_LEFT.search(PHONE_WORDS.sub("", text))):
+            if asked and int(tracker.get_slot("incident_address_tries") or 0) >= 1:
+                return {"incident_address": PLACE_UNTOLD}
             return {"incident_address": None} if asked else {}
         if intent in ("deny", "ask_service", "request_human", "check_incident_status", "goodbye") and not (
                 asked and BEST_TOLD.search(text)):
@@ -234,10 +240,13 @@ class ValidateIncidentForm(FormValidationAction):
         return {}
 
     def validate_incident_address(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if not value:
-            return {"incident_address": None}
-        value = PHONE_TOLD.sub("", value).strip(" ，,。、") or value
         tries = int(tracker.get_slot("incident_address_tries") or 0) + 1
+        if not value:
+            return {"incident_address": None, "incident_address_tries": tries}
+        if value == PLACE_UNTOLD:
+            dispatcher.utter_message(text=NO_PLACE_OK)
+            return {"incident_address": value, "incident_address_tries": 0}
+        value = PHONE_TOLD.sub("", value).strip(" ，,。、") or value
         try:
             where = backend.locate(value)
         except backend.BackendError:

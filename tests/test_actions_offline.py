@@ -442,6 +442,28 @@ def test_a_message_after_a_clarifying_question_is_read_with_the_one_asked_about_
     assert sent["earlier"] == "狗证是不是要去注销"
 
 
+def test_a_place_asked_twice_and_answered_with_confirmation_goes_on_without_one():
+    """A taxi taken from somewhere: "请问具体在什么地方？" was asked again after the phone, after
+    "确认提交", and so on for ever. Asked once already, the report goes on without a place."""
+    import asyncio
+
+    from actions.incidents import NO_PLACE_OK, PLACE_UNTOLD, ValidateIncidentForm
+    form = ValidateIncidentForm()
+
+    def asked(text, tries):
+        latest = {"text": text, "intent": {"name": "affirm", "confidence": 0.9}, "entities": []}
+        return Tracker("s-taxi", {"requested_slot": "incident_address", "incident_address_tries": tries}, latest,
+                       [], False, None, {"name": "incident_form"}, "action_listen")
+    assert asyncio.run(form.extract_incident_address(CollectingDispatcher(), asked("确认提交", 0), {})) == \
+        {"incident_address": None}
+    t = asked("确认提交", 1)
+    assert asyncio.run(form.extract_incident_address(CollectingDispatcher(), t, {})) == {"incident_address": PLACE_UNTOLD}
+    d = CollectingDispatcher()
+    assert form.validate_incident_address(PLACE_UNTOLD, d, t, {}) == {"incident_address": PLACE_UNTOLD,
+                                                                       "incident_address_tries": 0}
+    assert d.messages[0]["text"] == NO_PLACE_OK
+
+
 def _after_a_choice(words, intent, offered_names):
     buttons = [{"title": n, "payload": f'/inform{{"service_item":"{n}"}}'} for n in offered_names]
     events = [{"event": "user", "text": "我想问一下补贴的事"},

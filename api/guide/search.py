@@ -51,6 +51,11 @@ BROUGHT = re.compile(r"(带|拿|带上|拿上|准备|提供)(个|张|本)?$")
 ONTO = re.compile(r"((挂|落|写)(到|在|进)?|(迁|登记|上)(到|在|进))(我|我们|你|他|她|他们)?(家|家里)?(的)?$")
 POSSESSED_FACTOR = 0.5  # below CANDIDATE: no longer offered as a choice
 ASKS_AFTER = 4          # characters after "我是…的" that ask something of their own
+AGE = re.compile(r"(满|今年|已经)?[一二三四五六七八九十百]+(岁|周岁|多)?")
+# A benefit or a document the question names: "独生子女奖励金", not "什么补贴".
+NAMED_BENEFIT = re.compile(r"([\u4e00-\u9fff]{2,6}?)(奖励金|奖励费|奖励|补助金|扶助金|补贴|津贴)")
+GENERIC = re.compile(r"什么|啥|哪些|有没有|这个|那个|这种|那种|每个月|每月|一个月|听说|[有的月了我你他她们家就都还也]")
+NAMES_IT = 3  # characters of its own a benefit's name needs ("独生子女奖励金"; not "长寿补贴")
 # A benefit asked of a document's holders (残疾人证 → 残疾补贴).
 BENEFIT = re.compile(r"补贴|补助|津贴|(有|啥|什么)(好处|优惠|待遇)|(能|可以)(拿|领)(到)?钱")
 APART = 16               # at most this many characters between a document and its state
@@ -282,6 +287,7 @@ class TermIndex:
                 m.score = min(1.0, m.score + 0.05 * extra)
         self._prefer_fuller(matches)
         self._discount_possessed(q, matches)
+        self._discount_age_beside_a_name(q, matches)
         matches.sort(key=lambda m: (-m.score, m.name))
         return matches[:limit]
 
@@ -302,6 +308,20 @@ class TermIndex:
             who = any(q[:a].endswith("是") and q[b + 1:].startswith("的") and len(q) - b - 2 >= ASKS_AFTER
                       for a, b in runs)
             if who or (held and any(o is not m and o.score >= CANDIDATE and not (o.covered & m.covered) for o in matches)):
+                m.score *= POSSESSED_FACTOR
+
+    @staticmethod
+    def _discount_age_beside_a_name(q: str, matches: List[Match]) -> None:
+        """An age found as a keyword ("满六十" → 老年人优待证) says who asks; beside a benefit the
+        question names itself ("独生子女奖励金", no item of the catalogue) it is not what is asked.
+        "我爸八十五了 有什么补贴" names none: the age is all there is to go on."""
+        for m in matches:
+            if m.kind != "keyword" or not m.covered:
+                continue
+            if not all(AGE.fullmatch(q[a:b + 1]) for a, b in _runs(m.covered)):
+                continue
+            if any(not (m.covered & set(range(*x.span()))) and len(GENERIC.sub("", x.group(1))) >= NAMES_IT
+                   for x in NAMED_BENEFIT.finditer(q)):
                 m.score *= POSSESSED_FACTOR
 
     @staticmethod

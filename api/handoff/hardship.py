@@ -87,7 +87,8 @@ def told_of(text: str, match) -> bool:
     q = prepare_query(text)
     runs = [(min(match.covered), max(match.covered) + 1)] if match.covered else []
     spans = [m.span() for p in sensitivity.HARDSHIP_PATTERNS for m in p.finditer(q)]
-    return any(LIVES_ON.search(q[:a]) or any(x < b and a < y for x, y in spans) for a, b in runs)
+    # within a hardship's words ("打零工"), not a name that holds one ("失业金" holds 失业)
+    return any(LIVES_ON.search(q[:a]) or any(x <= a and b <= y for x, y in spans) for a, b in runs)
 
 
 def who_line(item: ServiceItem) -> str:
