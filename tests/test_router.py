@@ -235,6 +235,9 @@ def test_a_question_or_a_few_words_with_little_evidence_are_no_report_and_no_sug
     ("公租房申请材料交到街道两个多月了 一直没消息 能帮我查一下伐", {"check_incident_status": 0.9}, "progress"),
     # a pension told (退休工资) beside a question: no wage report in the first half
     ("他是有退休工资的 退休工资还有丧葬费可以领的吧 找谁", {"ask_service": 1.0}, "service"),
+    # the number forgotten: still about progress (the answer says a phone opens no one's reports)
+    ("单号我没记 我电话是13812345678", {"inform": 0.9}, "progress"),
+    ("工单号忘了 能用手机号查吗", {"check_incident_status": 0.9}, "progress"),
 ])
 def test_small_talk_progress_by_phone_and_a_pension_told(text, intents, expected):
     assert route(text, **intents)["route"] == expected

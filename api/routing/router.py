@@ -93,6 +93,8 @@ AWAITING = re.compile(r"(没有?|未|不见)(收到)?(任何)?(答复|回复|回
                       r"(交|递|送)(上去|到).{0,12}(一直|还是?|都)(没|没有)(消息|动静|音讯)|(审|批|办)到哪(一步|了)|"
                       r"迟迟(办|批|发)不下来|还未到(账|位)?|(答复|回复|到账)(了吗|了没|呢)|"
                       r"(批|办|发)下来(了)?(没有?|吗|了吗)|到账(了)?没有?")
+# "单号我没记 我电话是…", "工单号忘了 能用手机号查吗": a progress query without its number.
+FORGOT_NUMBER = re.compile(r"(工单号|工单|单号|编号|回执)(我)?(也)?(没记|没有记|忘了|忘记了|找不到了?|丢了|记不得|不记得|没保存|删了)")
 # A complaint about how a department or its staff handled something: people answer it.
 AGAINST_DEPARTMENT = re.compile(
     r"(投诉|举报|质疑|控告)[^，。,\n]{0,12}(局|委员会|发改委|政府|部门|法院|村委|居委会|街道办|派出所|执法队|城管|交警)"
@@ -176,6 +178,8 @@ def progress_asked(ev: Evidence) -> Optional[str]:
         return "工单号"
     if AWAITING.search(t):
         return "等答复、审批或到账"
+    if FORGOT_NUMBER.search(t):
+        return "工单号忘了"
     if PROGRESS_WORDS.search(t) and (ev.has_ticket or OWN_EARLIER.search(t)):
         return "问自己反映过的事的进度"
     if ev.has_ticket and len(t) <= 30 and AFTER_FILING.search(t):
