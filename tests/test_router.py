@@ -190,6 +190,9 @@ def test_one_request_in_two_sentences_is_not_split(text, intents):
 @pytest.mark.parametrize("text, first, second", [
     ("老年证怎么办，还有高龄补贴怎么领", "老年证怎么办", "高龄补贴怎么领"),
     ("生育津贴咋领 还有准生证在哪办", "生育津贴咋领", "准生证在哪办"),
+    # asked as residents ask: "要带啥东西去", "这个咋改"
+    ("我爸前天走了 火化的钱听说可以减免 要怎么弄 还有他的户口要注销 要带啥东西去",
+     "我爸前天走了 火化的钱听说可以减免 要怎么弄", "他的户口要注销 要带啥东西去"),
 ])
 def test_two_questions_about_two_items_are_both_kept(text, first, second):
     made = route(text, ask_service=0.9)
