@@ -102,6 +102,10 @@ def test_follow_ups_keep_the_item(text, aspect, field):
     # who asks (八十: 高龄津贴's keyword; 户口不在: no 户口簿 by sound) of the item under discussion
     ("退役军人优待证", "我八十多了腿脚不好 能不能叫社区的人上门来办", "home", "上门"),
     ("老年人优待证", "她户口不在这里 在江西 能办伐", "conditions", "居住证"),
+    # how much, by the year or the month, in residents' words
+    ("城乡居民医保参保", "一年要交多少钱的", "fee", "缴费标准"),
+    ("公共租赁住房", "租金一个月大概多少", "fee", "租金"),
+    ("居家养老服务补贴", "一个月能补多少钞票", "conditions", None),
 ])
 def test_follow_ups_in_residents_words_keep_the_item(item_name, text, aspect, field):
     code = item(item_name).code
