@@ -13,6 +13,8 @@ from actions.routing import ending_turn, offered, request_and_question, routed_e
 from shared.patterns import mask, phone_in
 
 VOICE_CHANNELS = {"voice"}
+# Words that ask something: a message with one is no chatter, whatever the NLU made of it.
+ASKS = re.compile(r"多少|几|吗|伐|么|怎么|咋|啥|哪|什么|能不能|要不要|可不可以")
 
 
 def first_entity(tracker: Tracker, name: str):
@@ -150,8 +152,10 @@ class ActionAnswerService(Action):
             res = backend.service_answer(
                 text=text[:2000], service_hint=service_hint,
                 aspect_hint=first_entity(tracker, "aspect") or pending_aspect,
-                # Off-topic chatter ("哦哦") is no follow-up question about the item under discussion.
-                context_code=None if intent == "out_of_scope" and not awaiting else tracker.get_slot("service_code"),
+                # Off-topic chatter ("哦哦") is no follow-up question about the item under discussion;
+                # a question the NLU took for chatter ("一个月能补多少钞票") may be.
+                context_code=None if intent == "out_of_scope" and not awaiting and not ASKS.search(text)
+                else tracker.get_slot("service_code"),
                 community=community, answers_question=bool(awaiting),
                 channel="voice" if voice else "text", choices=choices)
         except backend.BackendError:

@@ -464,6 +464,24 @@ def test_a_place_asked_twice_and_answered_with_confirmation_goes_on_without_one(
     assert d.messages[0]["text"] == NO_PLACE_OK
 
 
+@pytest.mark.parametrize("words, keeps", [("一个月能补多少钞票", True), ("哦哦", False)])
+def test_a_question_the_nlu_took_for_chatter_keeps_the_item_under_discussion(backend, words, keeps):
+    """After the 居家养老服务补贴 guide, "一个月能补多少钞票" (out_of_scope to the NLU) was told
+    "抱歉，这个我帮不上忙": the item under discussion was dropped as for "哦哦"."""
+    from actions.service import ActionAnswerService
+    backend.on("POST", "/api/handoff/assess", {"reason": None, "risk": None})
+    backend.on("POST", "/api/handoff/hardship", {"hardship": False})
+    backend.on("POST", "/api/route", {"route": "service", "between": [], "reasons": [], "scores": {}})
+    backend.on("POST", "/api/assist/service-answer", {"status": "unknown", "text": "抱歉", "aspect": "general"})
+    latest = {"text": words, "intent": {"name": "out_of_scope", "confidence": 0.7}, "entities": [],
+              "intent_ranking": [{"name": "out_of_scope", "confidence": 0.7}]}
+    t = Tracker("s-chatter", {"service_code": "MZ-05-0008"}, latest, [{"event": "user", "text": words}],
+                False, None, None, "action_listen")
+    run(ActionAnswerService(), t)
+    (_, _, _, sent), = backend.asked("POST", "/api/assist/service-answer")
+    assert (sent["context_code"] == "MZ-05-0008") is keeps
+
+
 def _after_a_choice(words, intent, offered_names):
     buttons = [{"title": n, "payload": f'/inform{{"service_item":"{n}"}}'} for n in offered_names]
     events = [{"event": "user", "text": "我想问一下补贴的事"},

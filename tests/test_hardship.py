@@ -78,6 +78,13 @@ def test_the_list_follows_the_hardship_described(text, specific):
     assert res["hardship"] and specific in [b["name"] for b in res["benefits"]]
 
 
+def test_an_old_parent_neglected_is_no_child_left_without_parents():
+    """"儿子儿媳都不管我" got 困境儿童基本生活保障 (每月2000元) offered to an old man."""
+    groups = sensitivity.hardship_groups("儿子儿媳都不管我 欠了一屁股债")
+    assert "alone_elderly" in groups and "no_parents" not in groups
+    assert "no_parents" in sensitivity.hardship_groups("儿子儿媳离婚了 都不管孩子")
+
+
 def test_an_item_hinted_at_and_asked_about_leads_the_list():
     res = hardship_answer("我爸中风半边不能动 想给他做个评估 好申请护理补贴 咋弄")
     assert res["hardship"] and res["benefits"][0]["name"] == "老年人能力评估"
