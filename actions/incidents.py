@@ -199,9 +199,12 @@ class ValidateIncidentForm(FormValidationAction):
         # the place is asked again (an empty answer, not a turn the form refuses).
         if is_confirmation(text, intent) or any(w in text for w in CONFIRM_WORDS) or (
                 phone_in(text) and not PLACE_LEFT.search(PHONE_WORDS.sub("", text))):
-            if asked and int(tracker.get_slot("incident_address_tries") or 0) >= 1:
-                return {"incident_address": PLACE_UNTOLD}
-            return {"incident_address": None} if asked else {}
+            if not asked:
+                return {}
+            tries = int(tracker.get_slot("incident_address_tries") or 0)
+            # asked once already: the second time, no place is to be had
+            return {"incident_address": PLACE_UNTOLD} if tries >= 1 else {"incident_address": None,
+                                                                           "incident_address_tries": tries + 1}
         if intent in ("deny", "ask_service", "request_human", "check_incident_status", "goodbye") and not (
                 asked and BEST_TOLD.search(text)):
             return {}
@@ -240,9 +243,9 @@ class ValidateIncidentForm(FormValidationAction):
         return {}
 
     def validate_incident_address(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        tries = int(tracker.get_slot("incident_address_tries") or 0) + 1
         if not value:
-            return {"incident_address": None, "incident_address_tries": tries}
+            return {"incident_address": None}
+        tries = int(tracker.get_slot("incident_address_tries") or 0) + 1
         if value == PLACE_UNTOLD:
             dispatcher.utter_message(text=NO_PLACE_OK)
             return {"incident_address": value, "incident_address_tries": 0}

@@ -455,7 +455,7 @@ def test_a_place_asked_twice_and_answered_with_confirmation_goes_on_without_one(
         return Tracker("s-taxi", {"requested_slot": "incident_address", "incident_address_tries": tries}, latest,
                        [], False, None, {"name": "incident_form"}, "action_listen")
     assert asyncio.run(form.extract_incident_address(CollectingDispatcher(), asked("确认提交", 0), {})) == \
-        {"incident_address": None}
+        {"incident_address": None, "incident_address_tries": 1}
     t = asked("确认提交", 1)
     assert asyncio.run(form.extract_incident_address(CollectingDispatcher(), t, {})) == {"incident_address": PLACE_UNTOLD}
     d = CollectingDispatcher()
