@@ -80,13 +80,21 @@ def _syllables(text: str) -> List[str]:
 DECADE = re.compile(r"([一二三四五六七八九])十年代")
 
 
+# Digits no age or count is written with: left as they are (cn2an takes seconds over a long run).
+LONG_NUMBER = re.compile(r"(\d{9,})")
+
+
+def _in_words(t: str) -> str:
+    """'85岁' → '八十五岁', so digits meet keywords written in characters."""
+    try:
+        return cn2an.transform(t, "an2cn")
+    except Exception:  # cn2an rejects some mixed strings; the plain text still works
+        return t
+
+
 def prepare_query(text: str) -> str:
     t = normalise(clean(without_numbers(text)))
-    try:
-        # '85岁' → '八十五岁', so digits meet keywords written in characters.
-        t = cn2an.transform(t, "an2cn")
-    except Exception:  # cn2an rejects some mixed strings; the plain text still works
-        pass
+    t = "".join(p if LONG_NUMBER.fullmatch(p) else _in_words(p) for p in LONG_NUMBER.split(t))
     # "八十年代盖的房子" is no one's age (八十 → 高龄津贴): said as "八零年代".
     return re.sub(r"\s+", "", DECADE.sub(r"\1零年代", t))
 
@@ -111,12 +119,25 @@ class Match:
     covered: Set[int] = field(default_factory=set)  # query positions explained by this item
 
 
-def _find_syllables(needle: List[str], hay: List[str]) -> Optional[int]:
-    n = len(needle)
-    for i in range(len(hay) - n + 1):
-        if hay[i:i + n] == needle:
-            return i
-    return None
+SEP = "\x00"  # between syllables; clean() leaves no control character in a query
+
+
+class Sounds:
+    """A query's syllables, searchable as one string: a long message (2,000 characters) is
+    searched for every name's sound, so a slice-by-slice comparison in Python is too slow."""
+
+    def __init__(self, text: str):
+        syl = _syllables(text)
+        self.joined = SEP + SEP.join(syl) + SEP
+        self.index, at = {}, 0
+        for i, s in enumerate(syl):
+            self.index[at] = i
+            at += len(s) + 1
+
+    def find(self, needle: List[str]) -> Optional[int]:
+        """Where the syllables `needle` start in the query, or None."""
+        at = self.joined.find(SEP + SEP.join(needle) + SEP)
+        return None if at < 0 else self.index[at]
 
 
 def _longest_common(a: str, b: str) -> Tuple[int, int]:
@@ -153,8 +174,8 @@ def _find_word(word: str, q: str, spans: List[Tuple[int, int]]) -> int:
     return -1
 
 
-def _match_term(term: Term, q: str, q_syl: List[str], spans: List[Tuple[int, int]] = ()) -> Optional[Tuple[float, str, Set[int]]]:
-    """(score, how, query positions covered) or None. spans: _spans(q)."""
+def _match_term(term: Term, q: str, sounds: Sounds, spans: List[Tuple[int, int]] = ()) -> Optional[Tuple[float, str, Set[int]]]:
+    """(score, how, query positions covered) or None. sounds: Sounds(q); spans: _spans(q)."""
     w = WEIGHT[term.kind]
     pos = q.find(term.text)
     if pos >= 0:
@@ -162,7 +183,7 @@ def _match_term(term: Term, q: str, q_syl: List[str], spans: List[Tuple[int, int
     # By sound: a misspelt name (低包 for 低保); a two-character keyword's sound is too common
     # ("合理" sounds like the keyword "河里").
     if len(term.text) >= (3 if term.kind == "keyword" else 2):
-        pos = _find_syllables(term.syl, q_syl)
+        pos = sounds.find(term.syl)
         # "户口不在这里" is no 户口簿: a little word sounding like a name's character is that word.
         if pos is not None and not any(a != b and a in LITTLE_WORDS for a, b in zip(q[pos:pos + len(term.text)], term.text)):
             return w * SOUND_FACTOR, "sound", set(range(pos, pos + len(term.text)))
@@ -262,12 +283,12 @@ class TermIndex:
         q = self.state_beside_document(prepare_query(text))
         if not q:
             return []
-        q_syl, spans = _syllables(q), _spans(q)
+        sounds, spans = Sounds(q), _spans(q)
         best: Dict[str, Match] = {}
         keyword_hits: Dict[str, int] = {}
         for code, (name, terms) in self.items.items():
             for t in terms:
-                m = _match_term(t, q, q_syl, spans)
+                m = _match_term(t, q, sounds, spans)
                 if not m:
                     continue
                 score, how, covered = m
