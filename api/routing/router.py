@@ -358,22 +358,25 @@ def halves(text: str) -> List[Tuple[str, str]]:
 WANTS_TO = re.compile(r"(想|要|准备|打算)(办|申请|领|补|换|开)")
 
 
+def asks_telling_no_problem(t: str) -> bool:
+    """A question (prepared text) that reports nothing and tells no problem."""
+    return (not REPORTING.search(t) and not PROBLEM.search(t)
+            and bool(ASKING_OUTRIGHT.search(t) or ASKING.search(t) or QUESTION_END.search(t) or WANTS_TO.search(t)))
+
+
 def asks_about_an_item(ev: Evidence) -> bool:
     """A question about a named catalogue item, with no problem told in it ("问一下老年证怎么办");
     or about one of a few items, asked outright ("顺便问一下 我儿子是重度残疾 白天能送到哪里托养")."""
     t = _prepare(ev.text)
     found = (ev.guide == "confident" and not ev.guide_partial) or (ev.guide == "ambiguous" and ASKING_OUTRIGHT.search(t))
-    return (bool(found) and not REPORTING.search(t) and not PROBLEM.search(t)
-            and bool(ASKING_OUTRIGHT.search(t) or ASKING.search(t) or QUESTION_END.search(t) or WANTS_TO.search(t)))
+    return bool(found) and asks_telling_no_problem(t)
 
 
 def asks_something_else(earlier: Evidence, latest: Evidence) -> bool:
     """A question about another catalogue item, typed instead of answering the clarifying question
     ("狗证是不是要去注销" → "您是想咨询…还是要反映问题？" → "养老保险一个月交多少"). An answer that
     names the item asked about again ("咨询 狗证注销要带啥") is an answer."""
-    t = _prepare(latest.text)
-    asks = (latest.guide in ("confident", "ambiguous") and not REPORTING.search(t) and not PROBLEM.search(t)
-            and bool(ASKING_OUTRIGHT.search(t) or ASKING.search(t) or QUESTION_END.search(t) or WANTS_TO.search(t)))
+    asks = latest.guide in ("confident", "ambiguous") and asks_telling_no_problem(_prepare(latest.text))
     return asks and not (asks_about_an_item(earlier) and earlier.guide_item == latest.guide_item)
 
 
