@@ -186,6 +186,6 @@ class ActionScreenMessage(Action):
                 len(choices) == 1 or len(re.findall(r"\w", text)) >= ANSWERS_A_CHOICE):
             # "是的" to the one item offered, "就是老人的" to a few: the choice, answered in words.
             return [FollowupAction(ROUTE_ACTION["service"])]
-        if len(re.findall(r"\w", text)) < SAYS_MORE:
-            return []
+        if len(re.findall(r"\w", text)) < SAYS_MORE and intent != "affirm":
+            return []  # "确认提交" may confirm nothing (a hand-over out of hours): the router says
         return routed_elsewhere(dispatcher, tracker, self.name(), screened=True) or []

@@ -265,3 +265,28 @@ def test_what_residents_ask_beside_the_item_gets_what_they_need(text, item, aspe
     res = ask(text=text)
     assert res["status"] == "answered" and res["service_name"] == item
     assert aspect is None or res["aspect"] == aspect
+
+
+@pytest.mark.parametrize("item_name, text, said, unsaid", [
+    # the guide's photo line, with how many when asked, not the whole list or "I don't know"
+    ("退役军人优待证", "照片要几张 白底的还是蓝底的", "白底免冠彩色证件照（电子版，1份）", "户口簿"),
+    ("养犬登记", "狗的照片要拍几张", "犬只照片（电子版，3份）", "狂犬病"),
+    # a material the guide asks for, named in a question about another item's name
+    ("退役军人优待证", "身份证要复印件吗", "本人身份证（原件", "证件照"),
+    ("养犬登记", "身份证要复印件吗", "养犬人居民身份证", "犬只照片"),
+    ("退役军人优待证", "户口本要带原件吗", "户口簿（原件", "证件照"),
+])
+def test_a_material_asked_about_after_its_guide_is_answered_by_its_own_line(item_name, text, said, unsaid):
+    res = ask(text=text, context_code=item(item_name).code)
+    assert res["status"] == "answered" and res["service_name"] == item_name, res["text"]
+    assert said in res["text"] and unsaid not in res["text"], res["text"]
+    assert res["follow_ups"][0]["title"] == "要带什么材料"  # the whole list, one press away
+
+
+@pytest.mark.parametrize("item_name, text, meant", [
+    ("退役军人优待证", "那办身份证要带什么材料", "居民身份证申领换领补领"),   # all the materials of another item
+    ("退役军人优待证", "身份证过期了怎么办", "居民身份证申领换领补领"),       # not a material question
+])
+def test_a_document_asked_about_for_itself_is_its_own_item(item_name, text, meant):
+    res = ask(text=text, context_code=item(item_name).code)
+    assert res["service_name"] == meant, res["text"]

@@ -310,6 +310,9 @@ def test_more_said_after_a_matter_went_to_a_person_out_of_hours_goes_to_that_cas
         assert route("你们帮我反映上去就行", "after-hours", report_incident=0.6)["route"] == "case"
         when = route("那啥时候有人联系我", "after-hours", check_incident_status=0.7)
         assert when["route"] == "case" and when["case"]["asks_when"] is True
+        # "确认提交" files nothing here: the resident is told the matter waits for a person
+        submit = route("确认提交", "after-hours", affirm=1.0)
+        assert submit["route"] == "case" and submit["case"]["asks_when"] is True
         # a question, another problem: their own routes
         assert route("居住证在哪办", "after-hours", ask_service=0.9)["route"] == "service"
         assert route("还有我家楼下路灯坏了好几天了", "after-hours", report_incident=0.9)["route"] == "incident"

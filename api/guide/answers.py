@@ -7,6 +7,8 @@ told offered as follow-up buttons. The voice channel gets one short sentence ins
 import re
 from typing import Dict, List, Optional, Tuple
 
+import jieba
+
 from api.guide.models import ServiceItem
 from api.places.models import Community, ServiceCentre
 
@@ -23,6 +25,7 @@ ASPECT_CUES = [
     ("online", ["网上", "线上", "手机上", "手机办", "网办", "浙里办", "小程序", "app", "不用去", "不出门", "在家办"]),
     # Someone else doing it for the resident (PROXY_CUES): the guide's materials name what a proxy brings.
     ("materials", ["材料", "带什么", "带啥", "证件", "资料", "准备什么", "准备啥", "要带", "拿什么", "提交什么", "照片",
+                   "相片", "白底", "蓝底", "红底", "底色", "一寸", "二寸", "两寸", "复印件", "原件",
                    *PROXY_CUES]),
     ("time", ["多久", "几天", "多长时间", "多少天", "什么时候能", "啥时候能", "时限", "多快", "拿到", "批下来", "办下来", "到账", "加急"]),
     # "免费体检在哪做" names the item (免费 is in its name); "免费吗" asks about the fee.
@@ -154,9 +157,9 @@ def _alternative(m: dict) -> Optional[str]:
     return found.group(1) if found else None
 
 
-def _material_line(m: dict, notes: str) -> str:
+def _material_line(m: dict, notes: str, one: bool = False) -> str:
     line = f"{m['name']}（{m['form']}"
-    if m.get("count") and m["count"] > 1:
+    if m.get("count") and (m["count"] > 1 or one):
         line += f"，{m['count']}份"
     line += "）"
     return f"{line}：{notes}" if notes else line
@@ -186,6 +189,45 @@ def _material_groups(s: ServiceItem) -> Tuple[List[Tuple[str, List[str]]], List[
         else:
             if_any.append(_material_line(m, m.get("notes") or ""))
     return needed, if_any
+
+
+# A material asked about by name after its guide ("照片要几张 白底还是蓝底", "身份证要复印件吗"):
+# that material's own line answers it; the whole list is one button away. A photo is asked about
+# in many words (寸, 底色); other materials by a word of their name.
+PHOTO_ASKED = re.compile(r"照片|相片|证件照|寸照|[一二两1-2]寸|[白蓝红]底|底色|背景色")
+PHOTO_NAMED = re.compile(r"照片|相片|证件照|合影")
+# Words of materials' names that name no material ("本人身份证": 身份证 does).
+NOT_A_MATERIAL = {"本人", "近期", "彩色", "免冠", "原件", "复印件", "证明", "材料", "申请", "申请人", "申请书", "申请表",
+                  "情况", "或者", "以及", "双方", "家庭", "成员", "代办人", "监护人", "老人", "居民", "社会", "保障"}
+SAME_MATERIAL = {"户口本": "户口簿", "社保卡": "社会保障卡", "相片": "照片"}
+ALL_MATERIALS = ("材料", "带什么", "带啥", "准备什么", "准备啥", "拿什么", "提交什么", "资料", "哪些东西", "啥东西", "什么东西")
+
+
+def materials_named(s: ServiceItem, text: str) -> List[dict]:
+    """The materials a question names, unless it asks for them all (要带什么)."""
+    t = (text or "").lower()
+    for said, name in SAME_MATERIAL.items():
+        t = t.replace(said, name)
+    if any(c in t for c in ALL_MATERIALS):
+        return []
+    if PHOTO_ASKED.search(t):
+        return [m for m in s.materials if PHOTO_NAMED.search(m["name"])]
+    return [m for m in s.materials
+            if any(len(w) >= 2 and w not in NOT_A_MATERIAL and w in t and w not in s.name
+                   for w in jieba.lcut_for_search(m["name"], HMM=False))]
+
+
+ASKS_HOW_MANY = re.compile(r"几(张|份|个|本|套)|多少(张|份)")
+
+
+def named_materials_section(s: ServiceItem, named: List[dict], text: str = "") -> str:
+    """The named materials' lines; with the count said even when it is one, if asked ("要几张")."""
+    how_many = ASKS_HOW_MANY.search(text or "")
+    lines = [_material_line(m, m.get("notes") or "", one=bool(how_many)) for m in named]
+    head = f"【{s.name}】" + ("要准备" if s.visits == 0 else "要带")
+    if len(lines) == 1:
+        return f"{head}：{lines[0]}。"
+    return head + "：\n" + "\n".join(f"· {x}" for x in lines)
 
 
 IF_ANY_HEADING = "如有以下情况再带（不涉及的不用带）"

@@ -151,6 +151,13 @@ def centre_hours(session: Session, req: AnswerRequest) -> AnswerResponse:
                           sections=parts)
 
 
+def material_of_context(session: Session, context_code: Optional[str], aspect: str, text: str) -> bool:
+    if aspect != "materials" or not context_code:
+        return False
+    item = session.scalars(select(ServiceItem).where(ServiceItem.code == context_code)).first()
+    return bool(item and answers.materials_named(item, text))
+
+
 def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> AnswerResponse:
     matches = index.search(req.text)
     status, chosen = decide(matches)
@@ -170,7 +177,10 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         # "快到期了咋办" after the 居住证 guide asks about 居住证签注.
         status, chosen = index.said_of(req.context_code, req.text) or (status, chosen)
     code = None
-    if (status == "confident" and req.context_code in index.items and chosen[0].kind == "keyword"
+    if material_of_context(session, req.context_code, aspect, req.text):
+        # "身份证要复印件吗", "狗的照片要拍几张" after a guide: a material that guide asks for.
+        code = req.context_code
+    elif (status == "confident" and req.context_code in index.items and chosen[0].kind == "keyword"
             and (aspect in ("home", "conditions") or any(c in req.text for c in answers.PROXY_CUES))):
         # "我八十多了腿脚不好 能不能叫社区的人上门来办" after the 优待证 guide: who asks (八十, 高龄津贴's
         # keyword) and how, of the item under discussion; another item is named, not hinted at.
@@ -221,6 +231,13 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
     if req.channel == "voice":
         return AnswerResponse(status="answered", **base, text=answers.compose(item, aspect, centre, community, "voice"))
     parts = answers.sections(item, aspect, centre, community)
+    named_materials = answers.materials_named(item, req.text) if aspect == "materials" else []
+    if named_materials:
+        # "照片要几张 白底还是蓝底": that material's line; the whole list is the first button.
+        parts = [answers.named_materials_section(item, named_materials, req.text)]
+        return AnswerResponse(status="answered", **base, text=parts[0], sections=parts,
+                              follow_ups=[FollowUp(title=answers.FOLLOW_UPS[a], aspect=a)
+                                          for a in ["materials", *answers.follow_ups(aspect, centre)]])
     return AnswerResponse(status="answered", **base, text="\n\n".join(parts), sections=parts,
                           follow_ups=[FollowUp(title=answers.FOLLOW_UPS[a], aspect=a)
                                       for a in answers.follow_ups(aspect, centre)])

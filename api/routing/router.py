@@ -48,7 +48,8 @@ ASKING = re.compile(
     r"在哪(里|儿)?(办|申请|领|补|换|交|缴|开)|去哪(里|儿)?(办|申请|领|补|换|交|缴|开)|哪里(可以|能)?(办|申请|领|补|换)|"
     r"(能|可以|可否|能否|是否)(办|办理|申请|领取?|享受|补办|转|报销|参保|落户|入学|登记|续保|缴)|(能|可以)(报|补|领|拿|交|提|换)(吗|伐|不|么)|(办理|申请|补办|领取)(条件|标准|时间|地点)|"
     r"政策|规定|条件|标准是|有没有补贴|补贴(多少|怎么)|多少钱|(收|交)多少|多久(能|可以)?(办|拿|下来)|"
-    r"怎么(收费|计算|算)|(是否|是不是|算不算)(属于|符合|可以)|是不是(要|得|需要|还要)|会不会|要不要|用不用|需不需要")
+    r"怎么(收费|计算|算)|(是否|是不是|算不算)(属于|符合|可以)|是不是(要|得|需要|还要)|会不会|要不要|用不用|需不需要|"
+    r"几(张|份|寸|本|页)|[白蓝红]底|复印件|原件")
 # How the board's letters report: 投诉, 举报, 反映……问题, 请求整治.
 REPORTING = re.compile(
     r"(投诉|举报)(?!电话|热线|渠道|方式|途径|号码|怎么|到哪|去哪|哪里|找谁)|曝光|反映.{0,30}(问题|情况|现象|乱象)|(请求|要求|恳请|希望|请).{0,12}(解决|整治|治理|查处|处理|整顿|拆除|关停|取缔|"
@@ -106,6 +107,10 @@ PASS_ON = re.compile(r"帮(我|忙)?(反映|转|报|登记|记|投诉|举报)|�
 WHEN_CONTACTED = re.compile(r"(什么时候|啥时候|多久|几时|几点).{0,6}(联系|回复|回电|打电话|来电话|找我|回我)|"
                             r"有人(联系|回复|回|管)我?(吗|没|不|伐)")
 WHERE = re.compile(r"(去|在|到)哪(里|儿)?|哪个(窗口|地方)")
+# "确认提交" after a hand-over out of hours: nothing is filed by saying so; the resident hears
+# where the matter stands (a person takes it up), not "好的。还有什么可以帮您？".
+SUBMITS = re.compile(r"提交|报上去|交上去")
+SHORT_CONFIRMATION = 10
 # A letter (longer than this) tells its history on the way: "多次反映都没有答复", a leak or a
 # quarrel in passing. What it asks for is in its head, the title and the opening; the progress
 # and problem words are looked for there (the classifier and the catalogue still read it all).
@@ -197,7 +202,8 @@ def adds_to_case(ev: Evidence) -> Optional[str]:
     t = _prepare(ev.text)
     if not (ev.waiting_case or ev.recent_ticket) or ev.ticket_number:
         return None
-    if ev.waiting_case and (WHEN_CONTACTED.search(t) or (not ev.has_ticket and PROGRESS_WORDS.search(t))):
+    if ev.waiting_case and (WHEN_CONTACTED.search(t) or (not ev.has_ticket and PROGRESS_WORDS.search(t))
+                            or (len(t) <= SHORT_CONFIRMATION and SUBMITS.search(t))):
         return ASKS_WHEN
     if (ASKING_OUTRIGHT.search(t) or ASKING.search(t) or QUESTION_END.search(t) or ev.guide == "confident"
             or PROBLEM.search(t) or len(t) > LETTER):
