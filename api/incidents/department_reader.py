@@ -14,8 +14,10 @@ from api.core.linear_reader import LinearReader, Reading
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORTS = ROOT / "data" / "real-messages" / "reports.jsonl"
-# What it reads: the title twice (a letter names its matter there) and the opening.
-OPENING = 200
+# What it reads: the title twice (a letter names its matter there) and the opening. The opening's
+# length by 5-fold cross-validation over the training and tuning splits' reports, keywords and
+# reader together: 200 characters 0.790, 400 0.800, 1000 0.795.
+OPENING = 400
 
 
 def reading(title: str, message: str = "") -> str:
