@@ -62,6 +62,10 @@ def test_a_suggestion_needs_no_phone_goes_to_its_department_and_gets_fifteen_wor
     ("建议在青山公园多建几个厕所", "明湖区综合行政执法局"),
     # spaces for commas, as residents type them
     ("我提个意见哦 社区那个活动室一年到头锁着 能不能开个老年大学 书法班 唱歌班", "明湖区民政局"),
+    # benches for the old people who dance in a square: the square's, not 民政's
+    ("建议文昌广场那边多放几张椅子 我们老年人跳好舞要坐下来歇歇的", "明湖区园林绿化管理中心"),
+    # the centre's own hours: the street office answers, not the command centre
+    ("我有个意见 社区办事的地方中午能不能不关门 我们上班的人只有中午有空过来", "街道办事处（属地街道）"),
 ])
 def test_a_suggestion_goes_to_the_department_of_what_it_proposes(text, department):
     assert file(text, kind="建议").json()["department"] == department
