@@ -350,3 +350,34 @@ def test_the_stop_the_time_and_a_phone_said_after_filing_go_onto_that_work_order
     assert client.post("/api/tickets/recent/details", json={"sender": "nobody-here", "text": said}).status_code == 404
     # a new problem told after filing is a report of its own
     assert route("还有翠苑三区5幢门口路灯也坏了好几天了", sender, report_incident=0.9)["route"] == "incident"
+
+
+@pytest.mark.parametrize("text", [
+    "楼道里一股好重的煤气味 好像是对门传出来的 敲门也没人开 怎么办",   # 开 and 煤气 sound like 燃气开户
+    "电梯困住人了 怎么办啊",
+])
+def test_an_emergency_is_reported_at_once_never_asked_about(text):
+    """The report tells 119/110/120 first; asking "咨询还是反映？" left a gas leak without them
+    until the resident pressed a button."""
+    made = route(text, report_incident=0.6, ask_service=0.4)
+    assert made["route"] == "incident", made
+
+
+def test_a_danger_feared_is_read_on_its_evidence():
+    assert route("燃气泄漏报警器在哪里可以申请安装 要钱吗", ask_service=0.9)["route"] == "service"
+
+
+@pytest.mark.parametrize("text, intents, expected", [
+    # after the 老年助餐 guide: a community, a fact about oneself, a question with a house number
+    ("阿拉住荷花苑", {"report_incident": 1.0}, "service"),
+    ("店就十几平米", {"report_incident": 1.0}, "service"),
+    ("我住柳岸新村8幢 礼拜六能去伐", {"inform": 1.0}, "service"),
+    # a problem told after a guide is still a report
+    ("楼下路灯坏了", {"report_incident": 1.0}, "incident"),
+    ("我家门口的井盖没了", {"report_incident": 1.0}, "incident"),
+])
+def test_after_a_guide_what_tells_no_problem_opens_no_report(text, intents, expected):
+    """A fragment typed after a guide opened an empty report ("【您反映的问题】请问具体在什么地方？")
+    that then asked for a place after every later answer."""
+    r = client.post("/api/route", json={"text": text, "intents": intents, "context_code": "MZ-20-0010"}).json()
+    assert r["route"] == expected, r

@@ -36,6 +36,8 @@ DANGER = ["起火", "着火", "失火", "火灾", "烧起来", "冒火", "煤气
 # A danger feared is no emergency: "楼道里堆了好多纸板，怕着火" is a hazard to remove, not a fire.
 FEARED = re.compile(r"(怕|担心|害怕|容易|万一|一旦|防止|避免|以防|小心|可能|会|引发|引起|导致|造成)"
                     r"(哪天|哪一天|有一天|以后|到时候|迟早|早晚|会|要|就)*(发生|出现|被)?$")
+# Nor is a thing that guards against it: "燃气泄漏报警器在哪装", "火灾演练".
+SAFEGUARD = re.compile(r"(报警器|报警装置|探测器|检测仪|切断阀|演练|预防|保险|知识|培训|隐患)")
 CONFIDENT = 0.6
 # A pension is no wage: "他是有退休工资的" asks about a pension, it reports no wages owed.
 PENSION = re.compile(r"(退休|养老)工资")
@@ -248,7 +250,8 @@ class Classified:
 def danger_words(text: str) -> List[str]:
     """The danger words said as happening, not as feared."""
     t = normalise(clean(text))
-    return [w for w in DANGER if any(not FEARED.search(t[:m.start()]) for m in re.finditer(re.escape(w), t))]
+    return [w for w in DANGER if any(not FEARED.search(t[:m.start()]) and not SAFEGUARD.match(t, m.end())
+                                     for m in re.finditer(re.escape(w), t))]
 
 
 class IncidentClassifier:

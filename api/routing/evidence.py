@@ -44,7 +44,7 @@ def gather(session: Session, index: CatalogueIndex, text: str, intents: Dict[str
         ticket_number=ticket_number_in(text),
         has_ticket=bool(sender) and has_ticket(session, sender),
         learnt=learnt.label if learnt else None, learnt_margin=learnt.margin if learnt else 0.0,
-        follows_up=follows_up, waiting_case=waiting, recent_ticket=filed,
+        follows_up=follows_up, waiting_case=waiting, recent_ticket=filed, emergency=c.emergency,
         # A place told counts only for what follows a hand-over or a filing: the address
         # extractor (spaCy) runs for those messages alone, not for every message routed.
         gives_place=(waiting or filed) and bool(find_places(text, place_names(session))))

@@ -104,7 +104,7 @@ AGAINST_DEPARTMENT = re.compile(
 # on it ("你们帮我反映上去就行", "我就是要投诉她"), or asks when someone will be in touch.
 PASS_ON = re.compile(r"帮(我|忙)?(反映|转|报|登记|记|投诉|举报)|反映上去|转告|转达|记下来|告诉(他们|工作人员)|"
                      r"(就是|就|一定|非)要(投诉|举报|反映|告)")
-WHEN_CONTACTED = re.compile(r"(什么时候|啥时候|多久|几时|几点).{0,6}(联系|回复|回电|打电话|来电话|找我|回我)|"
+WHEN_CONTACTED = re.compile(r"(什么时候|啥时候|多久|几时|几点).{0,6}(联系|回复|回电|打电话|来电话|找我|回我|处理|来人|有人来|上门)|"
                             r"有人(联系|回复|回|管)我?(吗|没|不|伐)")
 WHERE = re.compile(r"(去|在|到)哪(里|儿)?|哪个(窗口|地方)")
 # "确认提交" after a hand-over out of hours: nothing is filed by saying so; the resident hears
@@ -139,6 +139,7 @@ class Evidence:
     learnt_margin: float = 0.0        # … and how far ahead of its runner-up
     follows_up: bool = False          # a service item is under discussion in the conversation
     gives_place: bool = False         # the text names a place of the district
+    emergency: bool = False           # a danger said as happening (煤气味, 着火, 被困): 119/110/120 first
     # A call-back case of this conversation waits for staff, opened a few messages ago …
     waiting_case: bool = False
     # … or a work order was filed in it minutes ago: what is added belongs to either.
@@ -238,6 +239,10 @@ def decide(ev: Evidence) -> Decision:
 
     if ev.judge in ("sensitive", "angry"):
         return Decision(PERSON, scores, [f"handoff trigger: {ev.judge}"], handoff_reason=ev.judge)
+    if ev.emergency and len(t) <= LETTER:
+        # "煤气味…敲门也没人开 怎么办": the emergency numbers at once, never "咨询还是反映？" first.
+        # (A letter tells past fires on the way; it is read on all its evidence.)
+        return Decision(INCIDENT, scores, ["an emergency: the report tells 119/110/120 first"])
     why = adds_to_case(ev)
     if why:
         return Decision(CASE, scores, [why])
@@ -316,6 +321,13 @@ def decide(ev: Evidence) -> Decision:
             SMALL_TALK.search(t) or QUESTION_END.search(t) and ev.intents.get("report_incident", 0) <= 0.9):
         # "今天好冷啊 你吃过饭了伐": a question, nothing reported; the NLU's reading alone files nothing.
         return Decision(SERVICE if evidence[SERVICE] else OTHER, scores, reasons + ["a question with no problem told"])
+    # After a guide, "阿拉住荷花苑", "店就十几平米", "我住柳岸新村8幢 礼拜六能去伐" tell no problem: more
+    # about the item under discussion, neither a report of nothing (on the NLU's or the letters'
+    # reading of a fragment) nor a reason to ask "咨询还是反映？".
+    no_problem_after_guide = (ev.follows_up and len(t) <= LETTER and not ev.category and not (
+        PROBLEM.search(head(t)) or REPORTING.search(opening) or NAMES_A_PROBLEM.search(opening)))
+    if no_problem_after_guide and INCIDENT in (best, second) and (best == INCIDENT or scores[best] - scores[second] < CLOSE):
+        return Decision(SERVICE, scores, reasons + ["after a guide, no problem told"])
     if scores[best] < ENOUGH:
         # Little evidence either way: the NLU's reading stands, but a progress query without a
         # ticket or progress words is a question ("身份证快到期了").
