@@ -43,7 +43,7 @@ STATE = re.compile(LOST_WORDS + r"|(快|要|已经|马上)?(到期|过期)了?|(
 DOCUMENT = re.compile(r"..*(证|卡|本|簿|照)$")   # a name or an alias that is a document
 # Said just before a document or a status the resident already has (办了二级残疾证, 我家是低保户).
 # ("听人讲有居住证以后…" holds none: 有 needs someone who has it.)
-POSSESSED = re.compile(r"(办了|办好了|(我|我们|他|她|他们|我家|家里|本人|自己)(已经|早就)?有|拿了|拿到了|持有?|领了)"
+POSSESSED = re.compile(r"(办了|办好了|(我|我们|他|她|他们|我家|家里|本人|自己|户口|户籍)(也|都)?(已经|早就)?有|拿了|拿到了|持有?|领了)"
                        r"(个|张|本|一个|一张)?([一二三四]级)?$")
 # … or a document to bring along ("小孩子办身份证…要带户口本吗"): what another item asks for.
 BROUGHT = re.compile(r"(带|拿|带上|拿上|准备|提供)(个|张|本)?$")
@@ -323,12 +323,16 @@ class TermIndex:
             # ("家里每年有优待金" tells of a benefit, not of one held: only a document is held)
             document = bool(DOCUMENT.match(m.term))
             runs = _runs(m.covered)
-            held = any((document and (POSSESSED.search(q[:a]) or BROUGHT.search(q[:a]) or ONTO.search(q[:a])))
-                       or (q[:a].endswith("是") and q[b + 1:].startswith("户")) for a, b in runs)
+            held = [(a, b) for a, b in runs
+                    if (document and (POSSESSED.search(q[:a]) or BROUGHT.search(q[:a]) or ONTO.search(q[:a])))
+                    or (q[:a].endswith("是") and q[b + 1:].startswith("户"))
+                    # "…能不能给我老婆孩子用 她们是居民医保": what someone is, said last
+                    or (q[:a].endswith("是") and not q[:a].endswith("的是") and b + 1 == len(q))]
+            held_at = {p for a, b in held for p in range(a, b + 1)}
             # "我是企业退休的 独生子女父母奖励怎么领": who asks, and the question is what follows.
             who = any(q[:a].endswith("是") and q[b + 1:].startswith("的") and len(q) - b - 2 >= ASKS_AFTER
                       for a, b in runs)
-            if who or (held and any(o is not m and o.score >= CANDIDATE and not (o.covered & m.covered) for o in matches)):
+            if who or (held and any(o is not m and o.score >= CANDIDATE and not (o.covered & held_at) for o in matches)):
                 m.score *= POSSESSED_FACTOR
 
     @staticmethod
