@@ -290,3 +290,10 @@ def test_a_material_asked_about_after_its_guide_is_answered_by_its_own_line(item
 def test_a_document_asked_about_for_itself_is_its_own_item(item_name, text, meant):
     res = ask(text=text, context_code=item(item_name).code)
     assert res["service_name"] == meant, res["text"]
+
+
+def test_a_community_told_after_a_guide_gets_its_centre_for_that_item():
+    """"阿拉住荷花苑" after the 老年助餐 guide (which asked for the community) got "没能对应"."""
+    res = ask(text="阿拉住荷花苑", context_code=item("老年助餐服务").code)
+    assert res["status"] == "answered" and res["service_name"] == "老年助餐服务"
+    assert "荷花社区党群服务中心" in res["text"] and "荷花池路8号" in res["text"]

@@ -381,3 +381,13 @@ def test_after_a_guide_what_tells_no_problem_opens_no_report(text, intents, expe
     that then asked for a place after every later answer."""
     r = client.post("/api/route", json={"text": text, "intents": intents, "context_code": "MZ-20-0010"}).json()
     assert r["route"] == expected, r
+
+
+def test_a_few_words_about_the_child_after_the_orphan_guide_are_no_risk():
+    """"他九岁 户口在我们这儿" after the 孤儿基本生活费 guide was handed to a person (the classifier
+    alone, 0.56 sure); a risk told in the same place still is."""
+    def after_guide(text):
+        return client.post("/api/route", json={"text": text, "intents": {"inform": 0.9},
+                                               "context_code": "MZ-05-0013"}).json()
+    assert after_guide("他九岁 户口在我们这儿")["route"] != "person"
+    assert after_guide("我真的不想活了")["route"] == "person"

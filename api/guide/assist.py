@@ -199,6 +199,10 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
             or any(c in req.text for c in answers.PROXY_CUES) or aspect == "place"):
         # … or where, asked of nothing the catalogue knows ("我们住翠苑三区7幢的 去哪里报")
         code = req.context_code
+    elif status == "unknown" and req.context_code and not req.service_hint and places.find_community(session, req.text):
+        # "阿拉住荷花苑" after a guide done at the community's centre: which centre, for that item.
+        code = req.context_code
+        aspect = "place" if aspect == "general" else aspect
     if code is None and status == "ambiguous":
         text = (f"您是想问【{chosen[0].name}】吗？是的话请点一下：" if len(chosen) == 1
                 else "您想问的是下面哪一项？请点选或直接回复名称：")

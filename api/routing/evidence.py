@@ -19,6 +19,9 @@ from shared.addresses import find_places
 from shared.patterns import ticket_number_in
 
 
+FRAGMENT = 20  # characters: a few words said after a guide
+
+
 def has_ticket(session: Session, sender: str) -> bool:
     return session.scalars(select(Ticket.id).where(Ticket.reporter_ref == tickets.reporter_ref(sender))
                            .limit(1)).first() is not None
@@ -40,7 +43,9 @@ def gather(session: Session, index: CatalogueIndex, text: str, intents: Dict[str
         # A letter whose department real letters teach, though no category of it fits, is a matter too.
         category=c.category.name if c.category else (None if c.department_code == COMMAND_CENTRE else c.department_code),
         category_score=c.confidence,
-        judge=sensitivity.judge(text, asks_about(status, text) or (follows_up and asks(text))),
+        # A question about an item, or a few words more about the one under discussion ("他九岁
+        # 户口在我们这儿" after the 孤儿 guide): the classifier alone must be sure of a risk there.
+        judge=sensitivity.judge(text, asks_about(status, text) or (follows_up and (asks(text) or len(text) <= FRAGMENT))),
         ticket_number=ticket_number_in(text),
         has_ticket=bool(sender) and has_ticket(session, sender),
         learnt=learnt.label if learnt else None, learnt_margin=learnt.margin if learnt else 0.0,
