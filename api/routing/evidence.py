@@ -18,7 +18,6 @@ from api.routing.router import Evidence
 from shared.addresses import find_places
 from shared.patterns import ticket_number_in
 
-
 FRAGMENT = 20  # characters: a few words said after a guide
 
 
