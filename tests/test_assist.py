@@ -297,3 +297,13 @@ def test_a_community_told_after_a_guide_gets_its_centre_for_that_item():
     res = ask(text="阿拉住荷花苑", context_code=item("老年助餐服务").code)
     assert res["status"] == "answered" and res["service_name"] == "老年助餐服务"
     assert "荷花社区党群服务中心" in res["text"] and "荷花池路8号" in res["text"]
+
+
+def test_a_document_the_guide_does_not_ask_for_is_said_not_needed():
+    """"户口本一定要带吗" after the 结婚登记 guide (which needs no 户口簿) got the 户口簿补领换领 guide."""
+    res = ask(text="户口本一定要带吗 他女朋友户口本在老家", context_code=item("结婚登记").code)
+    assert res["service_name"] == "结婚登记" and "不用带户口本" in res["text"], res["text"]
+    # a document a guide's note asks for in some cases is told with that note, never "not needed"
+    res = ask(text="户口本要带吗", context_code=item("出入境证件申领（护照）").code)
+    assert res["service_name"] == "出入境证件申领（护照）" and "不用带" not in res["text"]
+    assert "未满16周岁未办身份证的，提供户口簿" in res["text"]

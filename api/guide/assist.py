@@ -152,10 +152,19 @@ def centre_hours(session: Session, req: AnswerRequest) -> AnswerResponse:
 
 
 def material_of_context(session: Session, context_code: Optional[str], aspect: str, text: str) -> bool:
+    """A material of the item under discussion asked about, or a document it does not ask for."""
     if aspect != "materials" or not context_code:
         return False
     item = session.scalars(select(ServiceItem).where(ServiceItem.code == context_code)).first()
-    return bool(item and answers.materials_named(item, text))
+    return bool(item and (answers.materials_named(item, text) or documents_not_needed(item, text)))
+
+
+def documents_not_needed(item: ServiceItem, text: str) -> List[str]:
+    """Documents a question names ("户口本一定要带吗") that this item's guide does not ask for;
+    none when the question asks for all its materials."""
+    if any(c in (text or "") for c in answers.ALL_MATERIALS):
+        return []
+    return [d for d in answers.documents_named(text) if not answers.asks_for(item, d)]
 
 
 def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> AnswerResponse:
@@ -236,9 +245,12 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         return AnswerResponse(status="answered", **base, text=answers.compose(item, aspect, centre, community, "voice"))
     parts = answers.sections(item, aspect, centre, community)
     named_materials = answers.materials_named(item, req.text) if aspect == "materials" else []
-    if named_materials:
-        # "照片要几张 白底还是蓝底": that material's line; the whole list is the first button.
-        parts = [answers.named_materials_section(item, named_materials, req.text)]
+    not_needed = documents_not_needed(item, req.text) if aspect == "materials" and not named_materials else []
+    if named_materials or not_needed:
+        # "照片要几张 白底还是蓝底": that material's line; "户口本一定要带吗" (结婚登记): not needed.
+        # The whole list is the first button.
+        parts = [answers.named_materials_section(item, named_materials, req.text) if named_materials
+                 else answers.not_needed_section(item, not_needed)]
         return AnswerResponse(status="answered", **base, text=parts[0], sections=parts,
                               follow_ups=[FollowUp(title=answers.FOLLOW_UPS[a], aspect=a)
                                           for a in ["materials", *answers.follow_ups(aspect, centre)]])
