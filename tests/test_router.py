@@ -391,3 +391,10 @@ def test_a_few_words_about_the_child_after_the_orphan_guide_are_no_risk():
                                                "context_code": "MZ-05-0013"}).json()
     assert after_guide("他九岁 户口在我们这儿")["route"] != "person"
     assert after_guide("我真的不想活了")["route"] == "person"
+
+
+def test_a_question_naming_an_item_is_answered_though_its_subject_is_a_category():
+    """"装修垃圾怎么清运" names 装修垃圾清运 and asks; 建筑垃圾乱倒 (the subject's category) made it ask
+    "咨询还是反映？", and the community typed next filed a dumping report."""
+    assert route("家里装修好了一堆垃圾 装修垃圾怎么清运 收钱伐", report_incident=1.0)["route"] == "service"
+    assert route("小区门口有人乱倒装修垃圾 好几天了没人清", report_incident=1.0)["route"] == "incident"

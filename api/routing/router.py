@@ -346,6 +346,11 @@ def decide(ev: Evidence) -> Decision:
             return Decision(best, scores, reasons + ["little evidence, but some, and the NLU read no request"])
         return Decision(SERVICE if route == PROGRESS else route, scores, reasons + ["little evidence: the NLU's reading"])
     # Close on the NLU's word alone is no reason to ask: both readings need evidence of their own.
+    if (scores[best] - scores[second] < CLOSE and scores[second] >= ENOUGH and {best, second} == {SERVICE, INCIDENT}
+            and len(t) <= LETTER and asks_about_an_item(ev)):
+        # "家里装修好了一堆垃圾 装修垃圾怎么清运 收钱伐" names an item and asks, telling no problem:
+        # the category its subject suggests (建筑垃圾乱倒) is no reason to ask which is meant.
+        return Decision(SERVICE, scores, reasons + ["asks about a named item, no problem told"])
     if (scores[best] - scores[second] < CLOSE and scores[second] >= ENOUGH and evidence[best] and evidence[second]
             and {best, second} <= {SERVICE, INCIDENT, SUGGESTION}):
         return Decision(CLARIFY, scores, reasons + ["two readings are close"], between=(best, second))
