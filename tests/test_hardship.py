@@ -190,6 +190,8 @@ def test_a_typed_plea_read_as_a_request_for_a_person_gets_the_benefits_unless_a_
      "最低生活保障"),
     # a child whose parents are in prison: 事实无人抚养
     ("我侄子爸妈都进去了 判了好几年 孩子才八岁 现在跟着我 我自己也有两个孩子 这孩子能有啥补助伐", "困境儿童基本生活保障"),
+    # a mother alone with "个三岁的娃" (words between 带 and 娃), out of work
+    ("我刚离婚 一个人带个三岁的娃 前夫一分钱抚养费都不给 我没工作 在外面租房子 真的快撑不下去了", "最低生活保障"),
 ])
 def test_hardship_told_in_residents_words_gets_its_benefits_even_once_a_person_has_it(text, specific):
     res = TestClient(app, headers=SERVICE).post("/api/handoff/hardship", json={"text": text, "with_risk": True}).json()
