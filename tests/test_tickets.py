@@ -30,6 +30,10 @@ def file(description, address="柳岸新村5幢", phone="13857112345", **kw):
     ("小区门口井盖没了", "井盖缺失破损", "较大"),  # someone can fall in
     ("隔壁工地半夜还在施工吵得睡不着", "夜间施工噪音", "一般"),
     ("楼道里有人把电瓶车推上去充电", "电动车楼道充电", "小微"),  # the grid worker sees to it
+    # how residents say it is worse: a week of it, a big nest where children pass
+    ("沿江大道东段那个工地半夜两点还在打桩 连着一个礼拜了 孩子都被吵醒", "夜间施工噪音", "较大"),
+    ("柳岸小学门口那棵大樟树上有个好大的马蜂窝 小孩放学都从下面走 怕被叮", "马蜂窝", "较大"),
+    ("阳台上有个小马蜂窝", "马蜂窝", "一般"),
 ])
 def test_classification(text, category, grade):
     r = client.post("/api/incidents/classify", json={"text": text}).json()
