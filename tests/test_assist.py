@@ -307,3 +307,14 @@ def test_a_document_the_guide_does_not_ask_for_is_said_not_needed():
     res = ask(text="户口本要带吗", context_code=item("出入境证件申领（护照）").code)
     assert res["service_name"] == "出入境证件申领（护照）" and "不用带" not in res["text"]
     assert "未满16周岁未办身份证的，提供户口簿" in res["text"]
+
+
+@pytest.mark.parametrize("item_name, text", [
+    ("多人口家庭阶梯水量核增", "丈母娘户口不在一起的也能算伐"),
+    ("百岁老人长寿保健金", "她户口在青山社区 要本人去吗"),
+])
+def test_where_someones_hukou_is_told_of_the_item_under_discussion(item_name, text):
+    """户口 there says where someone is registered; it offered five household items to choose from."""
+    res = ask(text=text, context_code=item(item_name).code)
+    assert res["status"] == "answered" and res["service_name"] == item_name, res["text"]
+    assert "户口簿（原件" not in res["text"].split("\n")[0]  # not the 户口簿 line as the answer

@@ -29,6 +29,9 @@ _FOLLOW_UP_LONGEST_FIRST = sorted(FOLLOW_UP_WORDS, key=len, reverse=True)
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
+WHOSE_HUKOU = re.compile(r"(户口|户籍)(本|簿)?(也|都|还|又)?(不)?(在|是)")
+
+
 class AnswerRequest(BaseModel):
     text: str = Field("", max_length=2000)
     service_hint: Optional[str] = Field(None, max_length=100)   # NLU's service_item entity
@@ -198,6 +201,12 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         code = chosen[0].code
     elif status == "ambiguous" and req.context_code in {m.code for m in chosen}:
         code = req.context_code
+    elif status == "ambiguous" and req.context_code and not any(map(named, chosen)) and WHOSE_HUKOU.search(req.text):
+        # "丈母娘户口不在一起的也能算伐", "她户口在青山社区 要本人去吗": where someone's 户口 is, told
+        # of the item under discussion (who counts, who may: its conditions, unless something else
+        # is asked); "办户口要什么材料" asks about another.
+        code = req.context_code
+        aspect = "conditions" if aspect == "general" else aspect
     elif status == "ambiguous" and req.context_code and aspect == "conditions" and not any(map(named, chosen)):
         # "我是外地户口能申请吗" after the 低保 guide: who may apply is told by the resident's own
         # circumstances, which only hint at other items (外地户口); the item under discussion is
