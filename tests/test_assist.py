@@ -318,3 +318,11 @@ def test_where_someones_hukou_is_told_of_the_item_under_discussion(item_name, te
     res = ask(text=text, context_code=item(item_name).code)
     assert res["status"] == "answered" and res["service_name"] == item_name, res["text"]
     assert "户口簿（原件" not in res["text"].split("\n")[0]  # not the 户口簿 line as the answer
+
+
+def test_the_one_item_offered_answered_with_a_community_is_told_where_to_go():
+    """"您是想问【65岁及以上老年人免费健康体检】吗？" answered "我住在新塘家园" got "没能对应"."""
+    name = "65岁及以上老年人免费健康体检"
+    res = ask(text="我住在新塘家园", choices=[name])
+    assert res["status"] == "answered" and res["service_name"] == name, res["text"]
+    assert "新塘" in res["text"]

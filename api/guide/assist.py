@@ -181,6 +181,10 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
     if req.choices and status != "confident":
         picked = chosen_among(index, req.text, req.choices)
         status, chosen = picked if picked[0] != "unknown" else (status, chosen)
+        if status != "confident" and len(req.choices) == 1 and places.find_community(session, req.text):
+            # "您是想问【65岁…体检】吗？" answered "我住在新塘家园": yes, and where to go for it.
+            status, chosen = decide(index.search(req.choices[0]))
+            aspect = "place" if aspect == "general" else aspect
     if status != "confident" and req.service_hint:
         hint_status, hint_chosen = decide(index.search(req.service_hint))
         if hint_status == "confident" or status == "unknown":
