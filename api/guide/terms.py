@@ -10,6 +10,7 @@ from collections import defaultdict
 from typing import Dict, Iterable, List, Tuple
 
 VERB_PREFIXES = ("办理", "申请", "补办", "领取", "办", "补", "领", "开", "吃", "交", "上", "报", "查", "换", "续", "转")
+ENDING = ("注销", "取消")
 VERB_SUFFIXES = ("申请", "申领", "办理", "补办", "补换", "怎么办", "丢了", "掉了", "过期了", "到期了", "换证", "换领", "补领", "换卡")
 
 
@@ -35,7 +36,9 @@ def derived_terms(items: Iterable) -> Tuple[Dict[str, List[str]], Dict[str, List
                 owners[c].add(it.code)
     aliases, keywords = defaultdict(list), defaultdict(list)
     for c, codes in owners.items():
-        mentions = {it.code for it in items if any(c in w for w in [it.name, *it.aliases])}
+        # An item that ends the thing (注销营业执照) is no item for the thing said alone (营业执照):
+        # "开面馆要办哪些证 营业执照…" is not asking how to close a shop.
+        mentions = {it.code for it in items if any(c in w and not any(v in w for v in ENDING) for w in [it.name, *it.aliases])}
         if len(codes | mentions) == 1:
             aliases[next(iter(codes))].append(c)
         else:
