@@ -202,6 +202,27 @@ NOT_A_MATERIAL = {"本人", "近期", "彩色", "免冠", "原件", "复印件",
                   "户口"}  # "她户口在青山社区" says where, not which paper
 SAME_MATERIAL = {"户口本": "户口簿", "社保卡": "社会保障卡", "相片": "照片"}
 ALL_MATERIALS = ("材料", "带什么", "带啥", "准备什么", "准备啥", "拿什么", "提交什么", "资料", "哪些东西", "啥东西", "什么东西")
+ASKS_HOW_MANY = re.compile(r"几(张|份|个|本|套)|多少(张|份)")
+# Documents residents ask whether to bring ("户口本要带吗"), by the words for them in questions
+# and in the catalogue's material names (the names and notes say whether an item asks for one).
+DOCUMENTS = {"户口簿": ("户口簿", "户口本"), "身份证": ("身份证",), "结婚证": ("结婚证",), "离婚证": ("离婚证",),
+             "居住证": ("居住证",), "社会保障卡": ("社会保障卡", "社保卡"), "银行卡": ("银行卡",), "残疾人证": ("残疾人证", "残疾证"),
+             "营业执照": ("营业执照",), "不动产权证书": ("不动产权证", "房产证"), "出生医学证明": ("出生医学证明", "出生证"),
+             "退休证": ("退休证",), "驾驶证": ("驾驶证", "驾照"), "毕业证书": ("毕业证",), "护照": ("护照",)}
+DOCUMENT_OF = {w: d for d, words in DOCUMENTS.items() for w in words}
+# A note saying a document is not needed ("不需要户口簿") asks for none.
+NOT_NEEDED = re.compile(r"(不需要|不用|无需|免)(提供|带|交|提交)?[\u4e00-\u9fff]{2,6}?(证|簿|本|卡|执照|证明|证书)")
+
+
+def material_words(name: str) -> List[str]:
+    """The words of a material's name that name it ("本人身份证" → 身份证)."""
+    return [w for w in jieba.lcut_for_search(name, HMM=False) if len(w) >= 2 and w not in NOT_A_MATERIAL]
+
+
+def documents_named(text: str) -> List[str]:
+    """The documents a question names, in its own words (社保卡), one word for each."""
+    t = (text or "").lower()
+    return [next(w for w in words if w in t) for words in DOCUMENTS.values() if any(w in t for w in words)]
 
 
 def materials_named(s: ServiceItem, text: str) -> List[dict]:
@@ -219,43 +240,15 @@ def materials_named(s: ServiceItem, text: str) -> List[dict]:
             or any(w in NOT_NEEDED.sub("", m.get("notes") or "") and w not in s.name for w in said)]
 
 
-ASKS_HOW_MANY = re.compile(r"几(张|份|个|本|套)|多少(张|份)")
-
-
-def material_words(name: str) -> List[str]:
-    """The words of a material's name that name it ("本人身份证" → 身份证)."""
-    return [w for w in jieba.lcut_for_search(name, HMM=False) if len(w) >= 2 and w not in NOT_A_MATERIAL]
-
-
-# Documents residents ask whether to bring, by the words for them in questions and in the
-# catalogue's material names (the names say whether an item asks for one).
-DOCUMENTS = {"户口簿": ("户口簿", "户口本"), "身份证": ("身份证",), "结婚证": ("结婚证",), "离婚证": ("离婚证",),
-             "居住证": ("居住证",), "社会保障卡": ("社会保障卡", "社保卡"), "银行卡": ("银行卡",), "残疾人证": ("残疾人证", "残疾证"),
-             "营业执照": ("营业执照",), "不动产权证书": ("不动产权证", "房产证"), "出生医学证明": ("出生医学证明", "出生证"),
-             "退休证": ("退休证",), "驾驶证": ("驾驶证", "驾照"), "毕业证书": ("毕业证",), "护照": ("护照",)}
-
-
-DOCUMENT_OF = {w: d for d, words in DOCUMENTS.items() for w in words}
-
-
-def documents_named(text: str) -> List[str]:
-    """The documents a question names, in its own words (社保卡), one word for each."""
-    t = (text or "").lower()
-    return [next(w for w in words if w in t) for words in DOCUMENTS.values() if any(w in t for w in words)]
-
-
 def asks_for(s: ServiceItem, document: str) -> bool:
-    """Whether the item's materials name the document (a word of DOCUMENTS): in a name, or as an alternative in a note
-    ("未办身份证的，提供户口簿"), not as one not needed ("不需要户口簿")."""
+    """Whether the item's materials name the document (a word of DOCUMENTS): in a name, or as an
+    alternative in a note ("未办身份证的，提供户口簿"), not as one not needed ("不需要户口簿")."""
     said = "".join(f"{m['name']}。{m.get('notes') or ''}。" for m in s.materials)
     return any(w in NOT_NEEDED.sub("", said) for w in DOCUMENTS[DOCUMENT_OF[document]])
 
 
-NOT_NEEDED = re.compile(r"(不需要|不用|无需|免)(提供|带|交|提交)?[\u4e00-\u9fff]{2,6}?(证|簿|本|卡|执照|证明|证书)")
-
-
 def not_needed_section(s: ServiceItem, documents: List[str]) -> str:
-    """A document asked about that the item's guide does not ask for ("户口本一定要带吗" for 结婚登记)."""
+    """Documents asked about that the item's guide does not ask for ("户口本一定要带吗" for 结婚登记)."""
     return (f"办理【{s.name}】不用带{'、'.join(documents)}，办事指南要的材料里没有{'它' if len(documents) == 1 else '这些'}。"
             "要带的材料点“要带什么材料”可以看全。")
 

@@ -27,8 +27,7 @@ FOLLOW_UP_WORDS = set("""
 """.split())
 _FOLLOW_UP_LONGEST_FIRST = sorted(FOLLOW_UP_WORDS, key=len, reverse=True)
 HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
+# Where someone's 户口 is ("丈母娘户口不在一起的", "她户口在青山社区"): who asks, not what.
 WHOSE_HUKOU = re.compile(r"(户口|户籍)(本|簿)?(也|都|还|又)?(不)?(在|是)")
 
 
