@@ -326,3 +326,10 @@ def test_the_one_item_offered_answered_with_a_community_is_told_where_to_go():
     res = ask(text="我住在新塘家园", choices=[name])
     assert res["status"] == "answered" and res["service_name"] == name, res["text"]
     assert "新塘" in res["text"]
+
+
+def test_a_document_the_family_has_is_no_question_about_it():
+    """"…我们是外地户口有居住证 报名要准备啥" asks about school, not 居住证申领 (the family has one)."""
+    res = ask(text="孩子明年上一年级 我们是外地户口有居住证 报名要准备啥 什么时候报")
+    assert res.get("service_name") != "居住证申领"
+    assert "义务教育入学" in [res.get("service_name"), *[c["name"] for c in res["candidates"]]]
