@@ -196,3 +196,13 @@ def test_a_typed_plea_read_as_a_request_for_a_person_gets_the_benefits_unless_a_
 def test_hardship_told_in_residents_words_gets_its_benefits_even_once_a_person_has_it(text, specific):
     res = TestClient(app, headers=SERVICE).post("/api/handoff/hardship", json={"text": text, "with_risk": True}).json()
     assert res["hardship"] and specific in [b["name"] for b in res["benefits"]]
+
+
+def test_a_son_worried_about_his_forgetful_father_gets_care_not_the_childless_benefit():
+    """QA7 C11: the father (82, alone, forgetting meals and the gas) was offered 特困人员救助供养, which
+    is for old people with no children to support them; his son wrote."""
+    text = "我爸八十二了 一个人住在望江新村 我在外地上班 他最近老是忘事 有时候饭都忘了吃 煤气也忘关 我很担心 社区能帮点什么忙吗"
+    res = TestClient(app, headers=SERVICE).post("/api/handoff/hardship", json={"text": text}).json()
+    names = [b["name"] for b in res["benefits"]]
+    assert res["hardship"] and "老年人能力评估" in names and "居家养老服务补贴" in names
+    assert "特困人员救助供养" not in names

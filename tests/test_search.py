@@ -127,3 +127,12 @@ def test_search_endpoint_ranks_with_scores():
 
 def test_search_endpoint_rejects_overlong_query():
     assert TestClient(app, headers=SERVICE).get("/api/search", params={"q": "居" * 3000}).status_code == 422
+
+
+def test_an_item_that_ends_a_thing_is_no_item_for_the_thing_alone(index):
+    """"开个小面馆 要办哪些证 营业执照…" offered 个体工商户注销 beside 登记; 注销 is still found when asked."""
+    from api.guide.search import decide
+    status, chosen = decide(index.search("我想在翠苑菜场边上开个小面馆 要办哪些证 营业执照 食品许可什么的"))
+    assert "个体工商户注销" not in [m.name for m in chosen]
+    status, chosen = decide(index.search("营业执照怎么注销"))
+    assert status == "confident" and chosen[0].name == "个体工商户注销"

@@ -36,13 +36,14 @@ def derived_terms(items: Iterable) -> Tuple[Dict[str, List[str]], Dict[str, List
                 owners[c].add(it.code)
     aliases, keywords = defaultdict(list), defaultdict(list)
     for c, codes in owners.items():
+        mentions = {it.code for it in items if any(c in w for w in [it.name, *it.aliases])}
         # An item that ends the thing (注销营业执照) is no item for the thing said alone (营业执照):
-        # "开面馆要办哪些证 营业执照…" is not asking how to close a shop.
-        mentions = {it.code for it in items if any(c in w and not any(v in w for v in ENDING) for w in [it.name, *it.aliases])}
+        # "开面馆要办哪些证 营业执照…" is not asking how to close a shop. The thing stays a hint.
+        ending = {it.code for it in items if any(c in w and any(v in w for v in ENDING) for w in [it.name, *it.aliases])}
         if len(codes | mentions) == 1:
             aliases[next(iter(codes))].append(c)
         else:
-            for code in codes | mentions:
+            for code in (codes | mentions) - (ending - codes):
                 keywords[code].append(c)
     return aliases, keywords
 

@@ -24,6 +24,7 @@ ASKS = {
     "illness": ["临时救助", "慈善救助申请", "最低生活保障"],
     "disability": ["残疾人两项补贴", "最低生活保障", "残疾人就业创业扶持"],
     "care": ["居家养老服务补贴", "残疾人两项补贴", "养老机构入住申请"],
+    "memory": ["老年人能力评估", "老年助餐服务", "居家养老服务补贴"],
     "no_parents": ["困境儿童基本生活保障", "孤儿基本生活费", "临时救助"],
     "alone_elderly": ["特困人员救助供养", "居家养老服务补贴", "最低生活保障"],
     "lost_job": ["失业保险金申领", "最低生活保障", "失业登记"],
@@ -74,7 +75,18 @@ def ranked(index: CatalogueIndex, text: str) -> List[str]:
     for m in index.search(text, limit=8):
         if m.score >= CANDIDATE and m.code in score:
             score[m.code] += WORDS_WEIGHT * m.score
+    if CHILD_WRITES.search(text):
+        # "我爸八十二了 一个人住": the old man has a son, who writes; 特困 is for those with none.
+        for name in FOR_THE_CHILDLESS:
+            status, chosen = decide(index.search(name, limit=1))
+            if status == "confident":
+                score.pop(chosen[0].code, None)
     return sorted(score, key=lambda code: -score[code])[:LIMIT]
+
+
+# The writer's own parent: someone with a child to support them.
+CHILD_WRITES = re.compile(r"我(爸|妈|老爸|老妈|父亲|母亲|爹|娘|公公|婆婆|岳父|岳母|丈母娘|老丈人)")
+FOR_THE_CHILDLESS = ["特困人员救助供养"]
 
 
 # "就靠农保一个月两百多块钱": what the household lives on, not what it asks about.

@@ -120,6 +120,9 @@ HARDSHIP = {
                r"(医药费|医疗费|住院费|手术费|药费)|中风",
     # Someone at home who needs looking after, and a family that cannot manage it.
     "care": r"瘫痪|瘫(在床|着|了)|卧床|失能|失智|老年痴呆|生活不能自理|(照顾|护理|看护|伺候)不过来|需要(人)?(照顾|护理|陪护)",
+    # An old person's memory failing ("老是忘事 …煤气也忘关"): looking after, before it is an illness.
+    "memory": r"(老是|经常|总是|常常)忘(事|东西)|记性(越来越|很|太|特别)?(差|不好)|(老年)?糊涂了|认不(得|出)人|"
+              r"忘(了|记)?关(煤气|燃气|火)|(煤气|燃气|火)也?忘(了|记)?关|出门(就)?找不到家|走丢了?",
     "disability": r"残疾|残障|肢残|失明|失聪|聋哑|智力障碍|精神病",
     # A child whose parents cannot look after it (in prison, gone): 事实无人抚养.
     "no_parents": r"(爸妈|父母|爸爸妈妈|他爸他妈|孩子的爸妈|儿子儿媳|儿子媳妇|女儿女婿).{0,6}(都)?(进去了|坐牢|服刑|判了|在监狱|不在了|去世|走了|跑了|不管(?![我俺])(?!老))|"
