@@ -333,3 +333,34 @@ def test_a_document_the_family_has_is_no_question_about_it():
     res = ask(text="孩子明年上一年级 我们是外地户口有居住证 报名要准备啥 什么时候报")
     assert res.get("service_name") != "居住证申领"
     assert "义务教育入学" in [res.get("service_name"), *[c["name"] for c in res["candidates"]]]
+
+
+@pytest.mark.parametrize("item_name, text, said, unsaid", [
+    # questions the guide's own sentences answer, which got "没能对应到具体的办事事项"
+    ("医保异地就医备案", "备案一次管多久", "有效期一般不少于6个月", "承诺时限"),
+    ("医保异地就医备案", "备案了能直接结算伐 还是要先垫钱回来报", "可直接结算", "承诺时限"),
+    ("养老金领取资格认证", "多久认证一次 忘了认证会怎样", "认证周期为12个月", "承诺时限"),
+    ("养老金领取资格认证", "多久认证一次 忘了认证会怎样", "养老金会暂停发放", "承诺时限"),
+    ("养老金领取资格认证", "他不会弄手机 我在这边能帮他刷脸吗", "子女可以在自己手机上添加老人", "材料"),
+    ("企业职工退休申请（基本养老金申领）", "是厂里办还是自己办", "单位职工一般由单位经办人统一申报", "材料"),
+    ("离婚登记", "孩子归谁民政局管不管", "子女抚养", "材料"),
+    # a point of the guide asked how long: that point, not how long the registry takes
+    ("离婚登记", "冷静期要多久", "30天冷静期", "承诺时限"),
+])
+def test_a_follow_up_the_guide_answers_in_its_own_words_is_quoted(item_name, text, said, unsaid):
+    res = ask(text=text, context_code=item(item_name).code)
+    assert res["status"] == "answered" and res["service_name"] == item_name, res["text"]
+    assert said in res["text"] and unsaid not in res["text"], res["text"]
+    assert f"关于【{item_name}】，办事指南里是这样写的" in res["text"]
+    assert [f["title"] for f in res["follow_ups"]] == ["要带什么材料", "在哪办", "怎么办理"]
+
+
+@pytest.mark.parametrize("text, said", [("要多久", "承诺时限"), ("离婚登记要带什么材料", "结婚证")])
+def test_an_aspect_asked_after_a_guide_is_still_that_aspect(text, said):
+    res = ask(text=text, context_code=item("离婚登记").code)
+    assert said in res["text"] and "办事指南里是这样写的" not in res["text"], res["text"]
+
+
+def test_a_follow_up_the_guide_does_not_answer_is_not_quoted_at_random():
+    res = ask(text="民政局食堂饭好吃伐", context_code=item("离婚登记").code)
+    assert "办事指南里是这样写的" not in res["text"], res["text"]

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field, constr, root_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.guide import answers
+from api.guide import answers, passages
 from api.guide.answers import ASPECT_CUES
 from api.guide.models import ServiceItem
 from api.guide.search import MARGIN, CatalogueIndex, Match, asks, decide, named, prepare_query
@@ -169,6 +169,26 @@ def documents_not_needed(item: ServiceItem, text: str) -> List[str]:
     return [d for d in answers.documents_named(text) if not answers.asks_for(item, d)]
 
 
+# Offered under a quoted sentence: the parts of the guide residents ask for next.
+AFTER_A_QUOTE = ("materials", "place", "process")
+
+
+def said_in_context(session: Session, code: str, text: str, channel: str) -> Optional[AnswerResponse]:
+    """The sentences of the guide under discussion that answer a follow-up it names no aspect
+    of, quoted as the guide's own words, with its phone for anything they leave open."""
+    item = session.scalars(select(ServiceItem).where(ServiceItem.code == code)).first()
+    said = passages.said_in_guide(item, text) if item else []
+    if not said:
+        return None
+    lines = "\n".join(f"· {s}" for s in said)
+    text = (f"关于【{item.name}】，办事指南里是这样写的：\n{lines}\n"
+            f"没说清楚的，可以打{item.phone}问一下。")
+    if channel == "voice":
+        text = f"关于{item.name}，办事指南里写着：{said[0]}"
+    return AnswerResponse(status="answered", aspect="general", service_code=item.code, service_name=item.name,
+                          text=text, follow_ups=[FollowUp(title=answers.FOLLOW_UPS[a], aspect=a) for a in AFTER_A_QUOTE])
+
+
 def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> AnswerResponse:
     matches = index.search(req.text)
     status, chosen = decide(matches)
@@ -237,10 +257,22 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         return centre_hours(session, req)  # "礼拜六开门伐" after a guide: the centres' hours
     if item is None and status == "unknown" and not req.context_code and (kinds := benefits_of_no_one(index, req.text)):
         return AnswerResponse(status="ambiguous", aspect=aspect, text=WHICH_BENEFIT, candidates=kinds)
+    if item is None and status == "unknown" and req.context_code and not req.answers_question:
+        # "备案一次管多久" after the 异地就医备案 guide: a sentence of that guide may answer it.
+        said = said_in_context(session, req.context_code, req.text, req.channel)
+        if said:
+            return said
     if item is None:
         return AnswerResponse(status="unknown", aspect=aspect, text=unknown_text())
     if aspect in ("fee", "general") and answers.asks_how_much_it_pays(item, req.text):
         aspect = "conditions"
+    if (item.code == req.context_code and aspect in ("general", "time") and not req.answers_question
+            and passages.names_a_point(item, req.text)):
+        # "冷静期要多久", "要两个人都到场吗" after the 离婚登记 guide: that point, not the guide again
+        # or how long the registry takes.
+        said = said_in_context(session, item.code, req.text, req.channel)
+        if said:
+            return said
     # The community told now ("我们住翠苑三区7幢的 去哪里报"), else the one known from before.
     community = places.find_community(session, req.community or "") or places.find_community(session, req.text)
     centre = places.centre_for(session, item.handled_at, community)

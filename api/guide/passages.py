@@ -1,0 +1,114 @@
+"""A follow-up the guide answers in a sentence of its own: "备案一次管多久" after the 异地就医备案
+guide is told "临时外出就医备案有效期一般不少于6个月…", "多久认证一次 忘了认证会怎样" after the
+养老金认证 guide its 12-month period and what happens when it lapses. Such questions name no
+aspect the answers know (materials, time, fee…) and no other item; the guide's conditions, steps
+and notes hold the answer more often than not.
+
+A sentence is chosen by the question's telling words it holds, each weighted by how rare it is
+among the item's sentences (备案 is in all of them; 有效期 in one). How residents ask is not how
+guides write, so a few ways of asking add the guide's words for the same thing (多久…一次 → 周期,
+忘了 → 超过/未, 垫钱 → 自费). Nothing is made up: the sentences are the guide's own, quoted."""
+import math
+import re
+from typing import List, Set, Tuple
+
+from api.guide.answers import ASPECT_CUES
+from api.guide.models import ServiceItem
+
+# How residents ask → the words a guide uses for the same thing.
+SENSES = [
+    (re.compile(r"多久|多长时间|多长|几年|几个月|有效|管用"), ("有效期", "周期", "期限", "个月")),
+    (re.compile(r"忘了|忘记|没(去|做|办|弄)|过期|逾期|晚了|来不及|超过"), ("超过", "逾期", "忘记", "暂停", "未")),
+    (re.compile(r"垫钱|垫付|先付|自己(付|出钱|掏钱)|自费|回来报"), ("自费", "垫付", "手工报销")),
+    (re.compile(r"帮(他|她|我|老人|爸|妈)|替(他|她|我)|子女|儿子|女儿|家人|家属"), ("代办", "子女", "家属", "家人")),
+    (re.compile(r"单位|厂里|公司|自己(去)?办|谁(来|去)?办"), ("单位", "经办", "本人")),
+    (re.compile(r"加急|快点|当天|当场|马上|急用|急着"), ("当场", "即时", "当天", "立等", "加急", "急用")),
+    (re.compile(r"归谁|抚养|跟谁"), ("抚养",)),
+    (re.compile(r"直接(结算|报|刷)|刷卡"), ("直接结算",)),
+    (re.compile(r"退休金|养老金|能拿多少|拿多少"), ("核定",)),
+]
+# Words that ask, or say who asks: no sentence is chosen for holding them.
+ASKING_WORDS = set("""
+请问 问问 想问 一下 怎么 怎么样 怎样 如何 什么 多少 可以 能不能 是不是 还是 要不要 需要 需不需要 的话 会不会 这个 那个
+我们 你们 他们 自己 一个 一次 一个月 每个月 个月 以后 之后 以前 现在 时候 已经 还要 就是 知道 这边 那边 办理 办事 问题 情况 事情 东西 时间 怎么办 有没有
+""".split())
+CUES = {c for _, cues in ASPECT_CUES for c in cues}
+WORD = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9]{2,}$")
+# A sentence is quoted when its words weigh this much: one word in about a quarter of the guide's
+# sentences or fewer, or two commoner ones.
+ENOUGH = 1.2
+# A point of the guide: a word in at most this share of its sentences.
+POINT = 1 / 3
+LONGEST = 6
+MOST = 2
+
+
+def sentences(item: ServiceItem) -> List[str]:
+    """The guide's own sentences that may answer a follow-up: conditions, steps, notes."""
+    out = [item.summary, *item.conditions, *item.steps]
+    out += [f"{m['name']}：{m['notes']}" for m in item.materials if m.get("notes")]
+    if item.hours_note:
+        out.append(item.hours_note)
+    return [s for s in out if s]
+
+
+def _own_words(t: str, pool: List[str], names: List[str]) -> Set[str]:
+    """The question's words the guide also uses, longest first at each place ("冷静期要多久" →
+    冷静期). Words that ask, the aspects' cues (多久, 材料: the answers tell those) and the item's
+    own name (离婚 in 离婚登记's guide) tell no sentence from another."""
+    words, i = set(), 0
+    while i < len(t):
+        n = next((n for n in range(min(LONGEST, len(t) - i), 1, -1)
+                  if WORD.match(t[i:i + n]) and any(t[i:i + n] in s for s in pool)), 1)
+        w = t[i:i + n]
+        if n > 1 and w not in ASKING_WORDS and w not in CUES and not any(w in name for name in names):
+            words.add(w)
+        i += n
+    return words
+
+
+def _words(text: str, pool: List[str], names: List[str]) -> List[str]:
+    """The question's own words in the guide, and the guide's words for how it asks."""
+    t = _prepared(text)
+    words = _own_words(t, pool, names)
+    for asked, said in SENSES:
+        if asked.search(t):
+            words.update(w for w in said if any(w in s for s in pool))
+    return sorted(words)
+
+
+def _prepared(text: str) -> str:
+    return (text or "").lower().replace("伐", "吗")
+
+
+def names_a_point(item: ServiceItem, question: str) -> bool:
+    """The question names a point of the guide in its own words (冷静期, 到场), one a few of its
+    sentences hold: "冷静期要多久" asks about that, not how long the item takes to be done."""
+    pool = sentences(item)
+    return any(sum(w in s for s in pool) <= len(pool) * POINT
+               for w in _own_words(_prepared(question), pool, [item.name]))
+
+
+def said_in_guide(item: ServiceItem, question: str) -> List[str]:
+    """The guide's sentences (at most two, in the guide's order) that answer the question, or none.
+    A second one must answer words of the question the first does not hold."""
+    pool = sentences(item)
+    words = _words(question, pool, [item.name])
+    if not pool or not words:
+        return []
+    weight = {w: math.log((len(pool) + 1) / (0.5 + sum(w in s for s in pool))) for w in words}
+
+    def held(s: str) -> Tuple[float, frozenset]:
+        got = frozenset(w for w in words if w in s)
+        return sum(weight[w] for w in got), got
+
+    ranked = sorted(((*held(s), i) for i, s in enumerate(pool)), key=lambda r: (-r[0], r[2]))
+    best_score, best_words, best_i = ranked[0]
+    if best_score < ENOUGH:
+        return []
+    chosen = [best_i]
+    for score, got, i in ranked[1:]:
+        if score >= ENOUGH and sum(weight[w] for w in got - best_words) >= ENOUGH:
+            chosen.append(i)
+            break
+    return [pool[i] for i in sorted(chosen)][:MOST]
