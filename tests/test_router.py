@@ -60,13 +60,17 @@ def route(text, sender="", **intents):
     ("能不能在小区里装个充电桩", {"ask_service": 0.98}, "suggestion"),
     ("我家能不能装个燃气", {"ask_service": 0.98}, "service"),
     ("我要开个证明", {"make_suggestion": 0.6, "ask_service": 0.3}, "service"),
+    # A place without what it should have asks for one; one that is broken asks for a repair.
+    ("我们小区门口那个十字路口没有红绿灯 车开得飞快", {"report_incident": 0.5, "make_suggestion": 0.5}, "suggestion"),
+    ("我们小区门口那个十字路口的红绿灯坏了 车开得飞快", {"report_incident": 0.5, "make_suggestion": 0.5}, "incident"),
     # Small talk the NLU took for a report: nothing told to file.
     ("今天好冷啊 你吃过饭了伐", {"report_incident": 0.78}, "other"),
     # Progress words alone, with no work order and no "我反映的": a report that goes on.
     ("路灯坏了一个月了怎么还没人修", {"check_incident_status": 0.7, "report_incident": 0.25}, "incident"),
 ])
 def test_tricky_pairs_are_routed_on_all_the_evidence(text, intents, expected):
-    assert route(text, **intents)["route"] == expected
+    made = route(text, **intents)
+    assert made["route"] == expected, made
 
 
 def test_hardship_gets_the_benefits_and_a_risk_to_life_a_person():
@@ -172,6 +176,15 @@ def test_a_question_asked_with_a_report_is_kept_to_answer_first(text, intents, e
     assert (made["route"], made["question"], made["request"]) == (expected, question, rest)
 
 
+def test_a_need_told_with_a_problem_is_met_first_and_the_problem_filed():
+    """"…想告他们 可是请不起律师" was filed as a labour report, 法律援助 never named."""
+    text = "被公司开除了 一分钱补偿都没给 想告他们 可是请不起律师"
+    made = route(text, request_human=0.4, make_suggestion=0.3)
+    assert (made["route"], made["request"], made["question"]) == ("incident", text, text)
+    made = route("被公司开除了 一分钱补偿都没给 想告他们", request_human=0.4, make_suggestion=0.3)
+    assert made["question"] is None
+
+
 @pytest.mark.parametrize("text, intents", [
     # One request said in two sentences: the second half names no item, or the first no problem.
     ("社保卡坏了，怎么补办", {"ask_service": 0.6, "report_incident": 0.3}),
@@ -243,7 +256,8 @@ def test_a_question_or_a_few_words_with_little_evidence_are_no_report_and_no_sug
     ("工单号忘了 能用手机号查吗", {"check_incident_status": 0.9}, "progress"),
 ])
 def test_small_talk_progress_by_phone_and_a_pension_told(text, intents, expected):
-    assert route(text, **intents)["route"] == expected
+    made = route(text, **intents)
+    assert made["route"] == expected, made
 
 
 def test_a_question_about_a_disability_benefit_and_a_report_in_one_breath_is_both():

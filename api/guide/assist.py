@@ -177,7 +177,7 @@ def said_in_context(session: Session, code: str, text: str, channel: str) -> Opt
     """The sentences of the guide under discussion that answer a follow-up it names no aspect
     of, quoted as the guide's own words, with its phone for anything they leave open."""
     item = session.scalars(select(ServiceItem).where(ServiceItem.code == code)).first()
-    said = passages.said_in_guide(item, text) if item else []
+    said = passages.said_in_guide(item, text) if item and (asks(text) or passages.ASKS_WHICH.search(text)) else []
     if not said:
         return None
     lines = "\n".join(f"· {s}" for s in said)

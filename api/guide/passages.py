@@ -12,6 +12,8 @@ import math
 import re
 from typing import List, Set, Tuple
 
+import jieba
+
 from api.guide.answers import ASPECT_CUES
 from api.guide.models import ServiceItem
 
@@ -27,13 +29,17 @@ SENSES = [
     (re.compile(r"直接(结算|报|刷)|刷卡"), ("直接结算",)),
     (re.compile(r"退休金|养老金|能拿多少|拿多少"), ("核定",)),
 ]
+# Asked as a choice ("厂里办还是自己办", "孩子归谁", "民政局管不管"), beside search.asks's questions.
+ASKS_WHICH = re.compile(r"还是|谁|(\w)不\1")
 # Words that ask, or say who asks: no sentence is chosen for holding them.
 ASKING_WORDS = set("""
 请问 问问 想问 一下 怎么 怎么样 怎样 如何 什么 多少 可以 能不能 是不是 还是 要不要 需要 需不需要 的话 会不会 这个 那个
 我们 你们 他们 自己 一个 一次 一个月 每个月 个月 以后 之后 以前 现在 时候 已经 还要 就是 知道 这边 那边 办理 办事 问题 情况 事情 东西 时间 怎么办 有没有
 """.split())
 CUES = {c for _, cues in ASPECT_CUES for c in cues}
-WORD = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9]{2,}$")
+# Two characters or more, one of them Chinese, not ending in a particle ("养的"): "18" in a phone
+# number is no point of a guide.
+WORD = re.compile(r"^(?=.*[\u4e00-\u9fff])[\u4e00-\u9fffA-Za-z0-9]{2,}(?<![的了吗呢吧啊着过地得])$")
 # A sentence is quoted when its words weigh this much: one word in about a quarter of the guide's
 # sentences or fewer, or two commoner ones.
 ENOUGH = 1.2
@@ -56,10 +62,15 @@ def _own_words(t: str, pool: List[str], names: List[str]) -> Set[str]:
     """The question's words the guide also uses, longest first at each place ("冷静期要多久" →
     冷静期). Words that ask, the aspects' cues (多久, 材料: the answers tell those) and the item's
     own name (离婚 in 离婚登记's guide) tell no sentence from another."""
+    # Words start and end where jieba's do: "浙里办上" holds no 里办.
+    bounds, at = {0}, 0
+    for token in jieba.cut(t, HMM=False):
+        at += len(token)
+        bounds.add(at)
     words, i = set(), 0
     while i < len(t):
         n = next((n for n in range(min(LONGEST, len(t) - i), 1, -1)
-                  if WORD.match(t[i:i + n]) and any(t[i:i + n] in s for s in pool)), 1)
+                  if i in bounds and i + n in bounds and WORD.match(t[i:i + n]) and any(t[i:i + n] in s for s in pool)), 1)
         w = t[i:i + n]
         if n > 1 and w not in ASKING_WORDS and w not in CUES and not any(w in name for name in names):
             words.add(w)

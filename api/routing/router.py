@@ -67,7 +67,12 @@ PROBLEM = re.compile(
 SUGGESTING_OUTRIGHT = re.compile(r"建议|意见|提议|呼吁|反对|支持|呼声|倡议")
 NEW_THING = re.compile(r"增设|增开|增加|多设|多开|新建|修建|建设|开通|加装|规划|改造|设立|太高|太贵|太少|不合理|"
                        # "能不能修个坡道", "希望在小区里装个充电桩"; not "我要开个证明"
-                       r"(能不能|能否|可不可以|可否|希望|最好)(在.{0,12})?(修|建|装|搭|铺|加|设)(个|一个|一条|条|座|几个|一些|些)")
+                       r"(能不能|能否|可不可以|可否|希望|最好)(在.{0,12})?(修|建|装|搭|铺|加|设)(个|一个|一条|条|座|几个|一些|些)|"
+                       r"(请求|恳请|希望|要求)(尽快|早日|尽早)?(开放|启用|开通)")
+# A place without what a place should have ("十字路口没有任何信号灯", "小区无公交车", "村里没通自来水")
+# asks for one: nothing is broken, whatever fault category the thing's name suggests (信号灯故障).
+LACKS = re.compile(r"(没有|没|无|缺少|缺乏)(任何|一个|一盏|一处)?(公交(车|站|线路)?|信号灯|红绿灯|路灯|人行天桥|学校|幼儿园|"
+                   r"菜市场|农贸市场|公厕|公共厕所|停车场|充电桩|电梯|健身器材)|(没有?|未)通(自来水|公交|水泥路|燃气|天然气)")
 FOR_ONES_HOME = re.compile(r"(我|我们|自己|俺)家(里)?(能不能|能否|可以|可不可以|想|要)")
 SUGGESTING = re.compile(
     r"希望|能否|能不能|可否|可不可以|是否可以|应该|应当|改进|改善|完善|调整|取消|恢复|考虑|为何不|为什么不")
@@ -116,6 +121,8 @@ SHORT_CONFIRMATION = 10
 # and problem words are looked for there (the classifier and the catalogue still read it all).
 LETTER = 120
 HEAD = 100
+# A need told along with a problem: to go to law without the means ("想告他们 可是请不起律师").
+NEEDS_HELP = re.compile(r"(请不起|付不起|雇不起|没钱请|没钱打)(律师|官司)|(想|要|准备|打算)(告|起诉|打官司).{0,12}(没钱|请不起|付不起)")
 # Greetings and chat about the weather or the assistant itself: with no problem told, nothing to file.
 SMALL_TALK = re.compile(r"吃(过|了)?饭|天气|早上好|中午好|晚上好|你好[呀啊]|在吗|在不在|机器人|真人|你是谁|聊(聊)?天|无聊")
 # (伐 is Wu's 吗: "社保能自己交伐")
@@ -255,7 +262,9 @@ def decide(ev: Evidence) -> Decision:
     asking = ASKING_OUTRIGHT.search(opening)
     # "咨询……规划" asks about a plan; it proposes nothing.
     # "我家能不能装个燃气" wants something for one's own home: a question, no proposal.
-    proposing = None if asking or FOR_ONES_HOME.search(opening) else (NEW_THING.search(opening) or SUGGESTING.search(opening))
+    lacks = LACKS.search(opening) and not PROBLEM.search(head(t))
+    proposing = None if asking or FOR_ONES_HOME.search(opening) else (
+        NEW_THING.search(opening) or lacks or SUGGESTING.search(opening))
     suggesting = SUGGESTING_OUTRIGHT.search(opening) or proposing
     for intent, p in ev.intents.items():
         route = INTENT_ROUTE.get(intent)
@@ -280,7 +289,7 @@ def decide(ev: Evidence) -> Decision:
         # category its subject (狗) and the NLU suggest.
         add(SERVICE, 0.5, "问办事指南里的这一项")
     if ev.category:
-        add(INCIDENT, 0.4 * min(1.0, ev.category_score), f"事项分类【{ev.category}】")
+        add(INCIDENT, (0.2 if lacks else 0.4) * min(1.0, ev.category_score), f"事项分类【{ev.category}】")
     # "我们住翠苑三区7幢的 去哪里报" after the 新生儿入户 guide: more about that item.
     follow_up = ev.follows_up and not (REPORTING.search(opening) or PROBLEM.search(head(t))) and bool(
         asking or ASKING.search(opening) or QUESTION_END.search(t) or WHERE.search(t))
@@ -302,7 +311,7 @@ def decide(ev: Evidence) -> Decision:
     if SUGGESTING_OUTRIGHT.search(opening):
         add(SUGGESTION, 0.6, "提建议、意见")
     elif proposing:
-        add(SUGGESTION, 0.5 if NEW_THING.search(opening) else 0.2, "要新建、增设，希望、能否")
+        add(SUGGESTION, 0.5 if NEW_THING.search(opening) or lacks else 0.2, "要新建、增设，希望、能否")
     request = sum(p for intent, p in ev.intents.items() if intent in INTENT_ROUTE)
     if ev.learnt in (SERVICE, INCIDENT, SUGGESTION) and ev.learnt_margin >= LEARNT_MARGIN and (
             request >= LEARNT_NEEDS_REQUEST or any(evidence.values())):
@@ -351,6 +360,12 @@ def decide(ev: Evidence) -> Decision:
         # "家里装修好了一堆垃圾 装修垃圾怎么清运 收钱伐" names an item and asks, telling no problem:
         # the category its subject suggests (建筑垃圾乱倒) is no reason to ask which is meant.
         return Decision(SERVICE, scores, reasons + ["asks about a named item, no problem told"])
+    if (best == INCIDENT and ev.guide == "confident" and not ev.guide_partial and len(t) <= LETTER
+            and NEEDS_HELP.search(t)):
+        # "被公司开除了 一分钱补偿都没给 想告他们 可是请不起律师": the report, and first the item
+        # (法律援助) that meets the need said with it.
+        return Decision(INCIDENT, scores, reasons + [f"另说了要办的事：办事指南【{ev.guide_item}】"],
+                        request=ev.text, question=ev.text)
     if (scores[best] - scores[second] < CLOSE and scores[second] >= ENOUGH and evidence[best] and evidence[second]
             and {best, second} <= {SERVICE, INCIDENT, SUGGESTION}):
         return Decision(CLARIFY, scores, reasons + ["two readings are close"], between=(best, second))
