@@ -222,5 +222,13 @@ class ActionAnswerService(Action):
                                           f"地址：{found['centre']['address']}\n电话：{found['centre']['phone']}\n"
                                           "请问要办什么事？")
             return [SlotSet("community", found["name"])]
+        if tracker.get_slot("service_code") and not phone:
+            # "阿拉两家头都是明湖户口" after the 护照 guide: noted, and that item's parts offered.
+            try:
+                res = backend.service_answer(text=text[:2000], context_code=tracker.get_slot("service_code"))
+            except backend.BackendError:
+                res = None
+            if res and res["status"] == "answered":
+                return utter_answer(dispatcher, res)
         dispatcher.utter_message(text="收到。请问您想咨询哪项办事服务，或者要反映什么问题？")
         return []

@@ -369,3 +369,17 @@ def test_an_aspect_asked_after_a_guide_is_still_that_aspect(text, said):
 def test_a_follow_up_the_guide_does_not_answer_is_not_quoted_at_random(item_name, text):
     res = ask(text=text, context_code=item(item_name).code)
     assert "办事指南里是这样写的" not in res["text"], res["text"]
+
+
+@pytest.mark.parametrize("text", ["阿拉两家头都是明湖户口", "我们都是本地户口", "我是退休工人"])
+def test_something_told_after_a_guide_keeps_that_item(text):
+    """"阿拉两家头都是明湖户口" after the 护照 guide got "请问您想咨询哪项办事服务" or a choice of
+    five household items (户口)."""
+    name = "出入境证件申领（护照）"
+    res = ask(text=text, context_code=item(name).code)
+    assert res["status"] == "answered" and res["service_name"] == name and not res["candidates"], res["text"]
+    assert f"关于【{name}】您还想了解什么" in res["text"]
+    assert {"要带什么材料", "在哪办", "谁能办"} <= {f["title"] for f in res["follow_ups"]}
+    # asked, it is answered
+    res = ask(text="户口在外地能办吗", context_code=item(name).code)
+    assert res["aspect"] == "conditions" and "还想了解什么" not in res["text"]

@@ -189,6 +189,21 @@ def said_in_context(session: Session, code: str, text: str, channel: str) -> Opt
                           text=text, follow_ups=[FollowUp(title=answers.FOLLOW_UPS[a], aspect=a) for a in AFTER_A_QUOTE])
 
 
+def tells_only(text: str) -> bool:
+    """Something told, nothing asked ("我们都是本地户口")."""
+    return not (asks(text) or passages.ASKS_WHICH.search(text) or answers.detect_aspect(text) != "general")
+
+
+def noted(session: Session, code: str) -> Optional[AnswerResponse]:
+    """Something told about the item under discussion: noted, and its parts offered to ask about."""
+    item = session.scalars(select(ServiceItem).where(ServiceItem.code == code)).first()
+    if item is None:
+        return None
+    return AnswerResponse(status="answered", aspect="general", service_code=item.code, service_name=item.name,
+                          text=f"好的，知道了。关于【{item.name}】您还想了解什么？点下面的按钮，或者直接问我。",
+                          follow_ups=[FollowUp(title=answers.FOLLOW_UPS[a], aspect=a) for a in answers.FOLLOW_UPS])
+
+
 def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> AnswerResponse:
     matches = index.search(req.text)
     status, chosen = decide(matches)
@@ -244,6 +259,11 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         # "阿拉住荷花苑" after a guide done at the community's centre: which centre, for that item.
         code = req.context_code
         aspect = "place" if aspect == "general" else aspect
+    if (code is None and req.context_code and status in ("unknown", "ambiguous") and not any(map(named, chosen))
+            and not (req.answers_question or req.choices or req.service_hint) and tells_only(req.text)):
+        # "阿拉两家头都是明湖户口", "店就十几平米" after a guide: told, not asked; the item stays the one
+        # under discussion (no choice of household items for 户口, no "没能对应").
+        return noted(session, req.context_code) or AnswerResponse(status="unknown", aspect=aspect, text=unknown_text())
     if code is None and status == "ambiguous":
         text = (f"您是想问【{chosen[0].name}】吗？是的话请点一下：" if len(chosen) == 1
                 else "您想问的是下面哪一项？请点选或直接回复名称：")
