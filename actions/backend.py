@@ -140,10 +140,11 @@ def file_suggestion(**payload) -> dict:
 
 
 def route(text: str, intents: dict, sender: str, context_code: Optional[str] = None,
-          earlier: Optional[str] = None) -> dict:
+          earlier: Optional[str] = None, choices: Optional[list] = None) -> dict:
     """What the message is, decided by the backend on all the evidence (api/routing/router.py):
     {'route': service|incident|suggestion|progress|person|hardship|clarify|other, 'between', ...}.
     context_code: the service item under discussion, if any; earlier: the message a clarifying
-    question asked about, when this one answers it in words."""
+    question asked about, when this one answers it in words; choices: the items just offered."""
     return _call("POST", "/api/route", json={"text": text[:5000], "intents": intents, "sender": sender,
-                                             "context_code": context_code, "earlier": earlier and earlier[:5000]})
+                                             "context_code": context_code, "earlier": earlier and earlier[:5000],
+                                             "choices": (choices or [])[:10]})

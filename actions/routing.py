@@ -58,7 +58,7 @@ def decision(tracker: Tracker) -> Optional[dict]:
     try:
         made = backend.route(text=text, intents=ranking, sender=tracker.sender_id,
                              context_code=tracker.get_slot("service_code"),
-                             earlier=asked_about and asked_about.get("text"))
+                             earlier=asked_about and asked_about.get("text"), choices=offered(tracker))
     except backend.BackendError:
         return None
     if asked_about and not made.get("stands_alone"):

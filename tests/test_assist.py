@@ -383,3 +383,23 @@ def test_something_told_after_a_guide_keeps_that_item(text):
     # asked, it is answered
     res = ask(text="户口在外地能办吗", context_code=item(name).code)
     assert res["aspect"] == "conditions" and "还想了解什么" not in res["text"]
+
+
+def test_a_choice_answered_with_something_told_is_offered_again():
+    """"店就十几平米" after a choice of four business items got "没能对应…"."""
+    choices = ["个体工商户登记", "小餐饮登记", "食品经营许可"]
+    res = ask(text="店就十几平米", choices=choices)
+    assert res["status"] == "ambiguous" and [c["name"] for c in res["candidates"]] == choices
+    assert ask(text="就是开个小店", choices=choices)["service_name"] == "个体工商户登记"
+
+
+@pytest.mark.parametrize("text, names", [
+    ("哦不对 他说是什么居住登记 跟居住证是一回事吗", ["居住登记", "居住证申领"]),
+    ("高龄津贴和长寿金有什么不同", ["高龄津贴", "百岁老人长寿保健金"]),
+])
+def test_two_items_asked_apart_are_each_said_and_offered(text, names):
+    """"…居住登记 跟居住证是一回事吗" got the 居住证 guide again, the correction unheard."""
+    res = ask(text=text, context_code=item("居住证申领").code)
+    assert res["status"] == "ambiguous" and [c["name"] for c in res["candidates"]] == names, res["text"]
+    assert res["text"].startswith("这两项分别是")
+    assert all(f"【{n}】{item(n).summary}" in res["text"] for n in names)

@@ -412,3 +412,11 @@ def test_a_question_naming_an_item_is_answered_though_its_subject_is_a_category(
     "咨询还是反映？", and the community typed next filed a dumping report."""
     assert route("家里装修好了一堆垃圾 装修垃圾怎么清运 收钱伐", report_incident=1.0)["route"] == "service"
     assert route("小区门口有人乱倒装修垃圾 好几天了没人清", report_incident=1.0)["route"] == "incident"
+
+
+def test_a_fragment_after_a_choice_of_items_is_more_about_them():
+    """"店就十几平米" after a choice of business items was filed as a report of nothing."""
+    said = {"text": "店就十几平米", "intents": {"report_incident": 1.0}}
+    assert client.post("/api/route", json=said).json()["route"] == "incident"
+    made = client.post("/api/route", json={**said, "choices": ["个体工商户登记", "小餐饮登记"]}).json()
+    assert made["route"] == "service", made

@@ -189,6 +189,23 @@ def said_in_context(session: Session, code: str, text: str, channel: str) -> Opt
                           text=text, follow_ups=[FollowUp(title=answers.FOLLOW_UPS[a], aspect=a) for a in AFTER_A_QUOTE])
 
 
+# Two items named to be told apart ("居住登记跟居住证是一回事吗", "低保和特困有啥区别").
+COMPARES = re.compile(r"一回事|一样(吗|不|伐|么|嘛)|区别|差别|(有|是)?(什么|啥)不(一样|同)|不同")
+
+
+def compared(session: Session, named_items: List[Match], aspect: str) -> AnswerResponse:
+    """Each item named, in a line of its own (its summary), and the choice of which to go on with."""
+    items = {i.code: i for i in session.scalars(select(ServiceItem).where(
+        ServiceItem.code.in_([m.code for m in named_items])))}
+    lines = [f"【{items[m.code].name}】{items[m.code].summary}" for m in named_items if m.code in items]
+    text = f"这{'两' if len(lines) == 2 else '几'}项分别是：\n" + "\n".join(lines) + "\n想详细了解哪一项，请点一下："
+    return AnswerResponse(status="ambiguous", aspect=aspect, text=text,
+                          candidates=[Candidate(code=m.code, name=m.name, score=round(m.score, 3)) for m in named_items])
+
+
+CHOOSE_AGAIN = "好的，知道了。您要办的是下面哪一项？请点一下，我把怎么办告诉您："
+
+
 def tells_only(text: str) -> bool:
     """Something told, nothing asked ("我们都是本地户口")."""
     return not (asks(text) or passages.ASKS_WHICH.search(text) or answers.detect_aspect(text) != "general")
@@ -259,11 +276,21 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         # "阿拉住荷花苑" after a guide done at the community's centre: which centre, for that item.
         code = req.context_code
         aspect = "place" if aspect == "general" else aspect
+    if code is None and status == "unknown" and req.choices and tells_only(req.text):
+        # "店就十几平米" after a choice of 个体工商户登记, 小餐饮登记…: told, not which one; asked again.
+        codes = {name: c for c, (name, _) in index.items.items()}
+        offered = [Candidate(code=codes[name], name=name, score=0.0) for name in req.choices if name in codes]
+        if offered:
+            return AnswerResponse(status="ambiguous", aspect=aspect, text=CHOOSE_AGAIN, candidates=offered)
     if (code is None and req.context_code and status in ("unknown", "ambiguous") and not any(map(named, chosen))
             and not (req.answers_question or req.choices or req.service_hint) and tells_only(req.text)):
         # "阿拉两家头都是明湖户口", "店就十几平米" after a guide: told, not asked; the item stays the one
         # under discussion (no choice of household items for 户口, no "没能对应").
         return noted(session, req.context_code) or AnswerResponse(status="unknown", aspect=aspect, text=unknown_text())
+    both = [m for m in matches if named(m)][:3]
+    if len(both) >= 2 and COMPARES.search(req.text) and not req.choices:
+        # "居住登记跟居住证是一回事吗", "高龄津贴和长寿金有什么不同": what each is, then which to go on with.
+        return compared(session, both, aspect)
     if code is None and status == "ambiguous":
         text = (f"您是想问【{chosen[0].name}】吗？是的话请点一下：" if len(chosen) == 1
                 else "您想问的是下面哪一项？请点选或直接回复名称：")

@@ -1,10 +1,10 @@
 """POST /api/route: what a resident's message is (api/routing/router.py), for the action server."""
 import logging
 from dataclasses import replace
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field, validator
+from pydantic import BaseModel, Field, constr, validator
 
 from api.core.db import WriteSession
 from api.core.deps import reading, require_service_token
@@ -29,6 +29,8 @@ class RouteIn(BaseModel):
     # The message a clarifying question asked about, answered now in words rather than by a button
     # ("就是湖滨路口那个站 我电话…"): the two are one message, and the question is not asked twice.
     earlier: Optional[str] = Field(None, max_length=5000)
+    # The items the assistant just offered to choose between: what follows is about them too.
+    choices: List[constr(max_length=100)] = Field([], max_items=10)
 
     @validator("intents")
     def _few(cls, v):
@@ -43,7 +45,9 @@ def decide(session, body: RouteIn) -> decision.Decision:
     catalogue = index.current()
     if body.earlier:
         return answered_in_words(session, body)
-    made = decision.decide(gather(session, catalogue, body.text, body.intents, body.sender, body.context_code))
+    # "店就十几平米" after a choice of 个体工商户登记 and 小餐饮登记: more about those, as after a guide.
+    context = body.context_code or next((code for code, (name, _) in catalogue.items.items() if name in body.choices), None)
+    made = decision.decide(gather(session, catalogue, body.text, body.intents, body.sender, context))
     # ("残疾人的燃油补贴怎么申请 还有…井盖松掉了" reads as hardship whole: its halves are a question and a report)
     if made.route not in (decision.SERVICE, decision.INCIDENT, decision.SUGGESTION, decision.CLARIFY, decision.HARDSHIP):
         return made
