@@ -391,6 +391,14 @@ def test_a_choice_answered_with_something_told_is_offered_again():
     res = ask(text="店就十几平米", choices=choices)
     assert res["status"] == "ambiguous" and [c["name"] for c in res["candidates"]] == choices
     assert ask(text="就是开个小店", choices=choices)["service_name"] == "个体工商户登记"
+    # asked how long, each item's time limit; asked what to bring, which one first
+    res = ask(text="要多久能办下来", choices=choices)
+    assert res["status"] == "ambiguous" and [c["name"] for c in res["candidates"]] == choices
+    assert res["text"].splitlines()[:3] == [f"【{n}】承诺时限{d}" for n, d in (
+        ("个体工商户登记", "1个工作日，法定时限3个工作日。"), ("小餐饮登记", "5个工作日。"),
+        ("食品经营许可", "3个工作日，法定时限10个工作日。"))]
+    res = ask(text="要带什么材料", choices=choices)
+    assert res["status"] == "ambiguous" and "请先点一下您要办的那一项" in res["text"]
 
 
 @pytest.mark.parametrize("text, names", [

@@ -203,7 +203,10 @@ def compared(session: Session, named_items: List[Match], aspect: str) -> AnswerR
                           candidates=[Candidate(code=m.code, name=m.name, score=round(m.score, 3)) for m in named_items])
 
 
+# Aspects told in a line: asked of several items at once, each item's line.
+ONE_LINE = ("time", "fee", "online", "visits")
 CHOOSE_AGAIN = "好的，知道了。您要办的是下面哪一项？请点一下，我把怎么办告诉您："
+EACH_ITS_OWN = "这几项各有各的要求。请先点一下您要办的那一项，我把它的完整说明发给您："
 
 
 def tells_only(text: str) -> bool:
@@ -276,12 +279,19 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         # "阿拉住荷花苑" after a guide done at the community's centre: which centre, for that item.
         code = req.context_code
         aspect = "place" if aspect == "general" else aspect
-    if code is None and status == "unknown" and req.choices and tells_only(req.text):
+    if (code is None and status == "unknown" and req.choices and (tells_only(req.text) or aspect != "general")
+            and not asks_centre_hours(req.text)):
         # "店就十几平米" after a choice of 个体工商户登记, 小餐饮登记…: told, not which one; asked again.
-        codes = {name: c for c, (name, _) in index.items.items()}
-        offered = [Candidate(code=codes[name], name=name, score=0.0) for name in req.choices if name in codes]
+        # "要多久能办下来": that, for each of them; "要带什么材料": each its own, so which one first.
+        offered = session.scalars(select(ServiceItem).where(ServiceItem.name.in_(req.choices))).all()
+        offered.sort(key=lambda i: req.choices.index(i.name))
+        if aspect in ONE_LINE:
+            text = "\n".join(answers.sections(i, aspect)[0] for i in offered) + "\n想详细了解哪一项，请点一下："
+        else:
+            text = CHOOSE_AGAIN if tells_only(req.text) else EACH_ITS_OWN
         if offered:
-            return AnswerResponse(status="ambiguous", aspect=aspect, text=CHOOSE_AGAIN, candidates=offered)
+            return AnswerResponse(status="ambiguous", aspect=aspect, text=text,
+                                  candidates=[Candidate(code=i.code, name=i.name, score=0.0) for i in offered])
     if (code is None and req.context_code and status in ("unknown", "ambiguous") and not any(map(named, chosen))
             and not (req.answers_question or req.choices or req.service_hint) and tells_only(req.text)):
         # "阿拉两家头都是明湖户口", "店就十几平米" after a guide: told, not asked; the item stays the one
