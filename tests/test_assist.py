@@ -215,6 +215,10 @@ def test_how_much_a_benefit_pays_is_its_standard_not_its_fee():
     res = ask(text="我妈九十一了 高龄补贴咋领 一个月多少钱")
     assert res["service_name"] == "高龄津贴" and "每人每月300元" in res["text"] and "收费：不收费" not in res["text"]
     assert ask(text="老年证要钱吗")["aspect"] == "fee"
+    # a benefit whose standard the province sets: that, not "收费：不收费"
+    res = ask(text="义务兵家庭优待金一年多少钱")
+    assert "优待金标准按省、市规定执行" in res["text"] and "收费：不收费" not in res["text"]
+    assert ask(text="养老金认证要多少钱")["aspect"] == "fee"   # a check, not a payment
 
 
 def test_where_asked_after_a_guide_with_ones_address_is_where_that_item_is_done_there():

@@ -82,8 +82,12 @@ HOW_TO = re.compile(r"(咋|怎么|如何)(弄|搞|申请|补|领|办(?!理))")
 HOW_MUCH = re.compile(r"多少钱|几块钱|多少块|给多少|发多少|领多少|补多少|一个月多少|每月多少|有多少")
 
 
+# … as does a free item whose name says it pays (义务兵家庭优待金: "标准按省、市规定执行"), not "收费：不收费".
+PAYS = re.compile(r"补贴|津贴|补助|抚恤|扶助金|优待金|保健金|生活费|奖励|奖补|保险金|丧葬")
+
+
 def asks_how_much_it_pays(s: ServiceItem, text: str) -> bool:
-    return (s.fee.startswith("不收费") and any("元" in c for c in s.conditions)
+    return (s.fee.startswith("不收费") and (any("元" in c for c in s.conditions) or bool(PAYS.search(s.name)))
             and bool(HOW_MUCH.search(text or "")))
 
 
