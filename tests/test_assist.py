@@ -415,3 +415,11 @@ def test_two_items_asked_apart_are_each_said_and_offered(text, names):
     assert res["status"] == "ambiguous" and [c["name"] for c in res["candidates"]] == names, res["text"]
     assert res["text"].startswith("这两项分别是")
     assert all(f"【{n}】{item(n).summary}" in res["text"] for n in names)
+
+
+def test_how_long_asked_in_a_hurry_is_told_what_the_guide_says_for_a_hurry():
+    """"身份证掉了 下个礼拜三要坐高铁 补办来得及伐": 15 working days, and the temporary card."""
+    res = ask(text="身份证掉了 下个礼拜三要坐高铁 补办来得及伐")
+    assert res["aspect"] == "time" and "承诺时限15个工作日" in res["text"]
+    assert "急用的可同时申领临时身份证。" in res["text"]
+    assert "急用" not in ask(text="护照要多久能拿到")["text"]   # a guide with nothing for a hurry
