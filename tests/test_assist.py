@@ -423,3 +423,9 @@ def test_how_long_asked_in_a_hurry_is_told_what_the_guide_says_for_a_hurry():
     assert res["aspect"] == "time" and "承诺时限15个工作日" in res["text"]
     assert "急用的可同时申领临时身份证。" in res["text"]
     assert "急用" not in ask(text="护照要多久能拿到")["text"]   # a guide with nothing for a hurry
+
+
+def test_how_long_a_queue_is_told_with_what_the_time_limit_leaves_out():
+    """"要排多久" (养老院) got only "承诺时限20个工作日", as if a bed came in 20 working days."""
+    res = ask(text="想把我爸送公办养老院 要排多久")
+    assert res["aspect"] == "time" and "普通轮候等待时间视床位情况而定" in res["text"], res["text"]

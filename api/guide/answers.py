@@ -28,7 +28,7 @@ ASPECT_CUES = [
                    "相片", "白底", "蓝底", "红底", "底色", "一寸", "二寸", "两寸", "复印件", "原件",
                    *PROXY_CUES]),
     ("time", ["多久", "几天", "多长时间", "多少天", "什么时候能", "啥时候能", "时限", "多快", "拿到", "批下来", "办下来", "到账", "加急",
-              "来得及", "来不及", "赶得上", "赶不上"]),
+              "来得及", "来不及", "赶得上", "赶不上", "排多久", "要排", "轮候", "排队"]),
     # "免费体检在哪做" names the item (免费 is in its name); "免费吗" asks about the fee.
     ("fee", ["多少钱", "收费", "要钱", "费用", "花钱", "免费吗", "免费的吗", "免不免费", "是不是免费", "收钱", "工本费", "交钱",
              "租金"]),
@@ -110,6 +110,14 @@ def _when_urgent(s: ServiceItem) -> List[str]:
     """The guide's own words on what to do in a hurry ("急用的可同时申领临时身份证"), told with its time limit."""
     clauses = [c for x in [*s.conditions, *s.steps] for c in re.split(r"[；;]", x)]
     return [c.strip().rstrip("。") + "。" for c in clauses if URGENT.search(c)][:2]
+
+
+def _time_note(s: ServiceItem) -> List[str]:
+    """The guide's note on what its time limit leaves out ("普通轮候等待时间视床位情况而定")."""
+    return [s.hours_note.rstrip("。") + "。"] if TIME_NOTE.search(s.hours_note or "") else []
+
+
+TIME_NOTE = re.compile(r"时限|轮候|等待|审核时间")
 
 
 def _visits_text(s: ServiceItem) -> str:
@@ -331,7 +339,7 @@ def sections(s: ServiceItem, aspect: str, centre: Optional[ServiceCentre] = None
         steps = "\n".join(f"{i}. {x}" for i, x in enumerate(s.steps, 1))
         return [f"{head}办理流程：\n{steps}", _visits_text(s)]
     if aspect == "time":
-        return [f"{head}{_time_text(s)}。" + "".join(f"\n{x}" for x in _when_urgent(s))]
+        return [f"{head}{_time_text(s)}。" + "".join(f"\n{x}" for x in [*_when_urgent(s), *_time_note(s)])]
     if aspect == "fee":
         return [f"{head}收费：{s.fee}。"]
     if aspect == "place":
