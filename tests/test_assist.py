@@ -429,3 +429,12 @@ def test_how_long_a_queue_is_told_with_what_the_time_limit_leaves_out():
     """"要排多久" (养老院) got only "承诺时限20个工作日", as if a bed came in 20 working days."""
     res = ask(text="想把我爸送公办养老院 要排多久")
     assert res["aspect"] == "time" and "普通轮候等待时间视床位情况而定" in res["text"], res["text"]
+
+
+def test_someone_from_elsewhere_asking_if_it_can_be_done_here_is_told_who_may():
+    """"我户口是湖南的 能在这边开吗 要几天能拿到": the guide left out 本区户籍，或办了居住登记的."""
+    res = ask(text="单位让我开无犯罪证明 我户口是湖南的 能在这边开吗 要几天能拿到")
+    assert res["service_name"] == "无犯罪记录证明" and res["aspect"] == "general"
+    assert res["sections"][1].startswith("申请条件：") and "在本区办理了居住登记的人员" in res["sections"][1]
+    assert "承诺时限" in res["text"] and "谁能办" not in [f["title"] for f in res["follow_ups"]]
+    assert "申请条件" not in ask(text="老年证怎么办")["text"]

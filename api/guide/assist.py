@@ -29,6 +29,10 @@ _FOLLOW_UP_LONGEST_FIRST = sorted(FOLLOW_UP_WORDS, key=len, reverse=True)
 HAN = re.compile(r"[\u4e00-\u9fff]")
 # Where someone's 户口 is ("丈母娘户口不在一起的", "她户口在青山社区"): who asks, not what.
 WHOSE_HUKOU = re.compile(r"(户口|户籍)(本|簿)?(也|都|还|又)?(不)?(在|是)")
+# Someone from elsewhere asking whether it can be done here ("我户口是湖南的 能在这边开吗"): who
+# may is part of the answer.
+FROM_ELSEWHERE = re.compile(r"外地(户口|户籍|人|的)|(户口|户籍)(是|在)(外地|老家|外省|[\u4e00-\u9fff]{2,3}的)|非本(地|区|市)|"
+                            r"(能|可以)在(这边|这里|本地|杭州|这儿)")
 
 
 class AnswerRequest(BaseModel):
@@ -355,6 +359,10 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         return AnswerResponse(status="answered", **base, text=parts[0], sections=parts,
                               follow_ups=[FollowUp(title=answers.FOLLOW_UPS[a], aspect=a)
                                           for a in ["materials", *answers.follow_ups(aspect, centre)]])
+    offer = answers.follow_ups(aspect, centre)
+    if aspect == "general" and item.conditions and FROM_ELSEWHERE.search(req.text):
+        # "我户口是湖南的 能在这边开吗 要几天能拿到": the whole guide, and who may (its conditions).
+        parts = parts[:1] + [answers.sections(item, "conditions")[0].replace(f"【{item.name}】", "", 1)] + parts[1:]
+        offer = [a for a in offer if a != "conditions"]
     return AnswerResponse(status="answered", **base, text="\n\n".join(parts), sections=parts,
-                          follow_ups=[FollowUp(title=answers.FOLLOW_UPS[a], aspect=a)
-                                      for a in answers.follow_ups(aspect, centre)])
+                          follow_ups=[FollowUp(title=answers.FOLLOW_UPS[a], aspect=a) for a in offer])
