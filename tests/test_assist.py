@@ -438,3 +438,14 @@ def test_someone_from_elsewhere_asking_if_it_can_be_done_here_is_told_who_may():
     assert res["sections"][1].startswith("申请条件：") and "在本区办理了居住登记的人员" in res["sections"][1]
     assert "承诺时限" in res["text"] and "谁能办" not in [f["title"] for f in res["follow_ups"]]
     assert "申请条件" not in ask(text="老年证怎么办")["text"]
+
+
+def test_the_other_item_of_the_same_document_asked_after_a_guide_needs_no_confirming():
+    """"那临时的要多少钱" after the 身份证 guide got "您是想问【临时居民身份证申领】吗？"."""
+    res = ask(text="那临时的要多少钱", context_code=item("居民身份证申领换领补领").code)
+    assert res["status"] == "answered" and res["service_name"] == "临时居民身份证申领" and "10元" in res["text"]
+
+
+def test_who_goes_to_apply_is_the_guides_step_that_says_so():
+    res = ask(text="要我们自己去申请吗", context_code=item("义务兵家庭优待金").code)
+    assert "义务兵家属带材料到户籍所在社区退役军人服务站" in res["text"], res["text"]

@@ -213,6 +213,15 @@ CHOOSE_AGAIN = "好的，知道了。您要办的是下面哪一项？请点一�
 EACH_ITS_OWN = "这几项各有各的要求。请先点一下您要办的那一项，我把它的完整说明发给您："
 
 
+def sibling_of(index: CatalogueIndex, context_code: Optional[str], code: str) -> bool:
+    """Two items of one document (居民身份证申领换领补领, 临时居民身份证申领): names sharing three
+    characters in a row or more."""
+    if not context_code or context_code not in index.items or code not in index.items:
+        return False
+    a, b = index.items[context_code][0], index.items[code][0]
+    return any(a[i:i + 3] in b for i in range(len(a) - 2))
+
+
 def tells_only(text: str) -> bool:
     """Something told, nothing asked ("我们都是本地户口")."""
     return not (asks(text) or passages.ASKS_WHICH.search(text) or answers.detect_aspect(text) != "general")
@@ -263,6 +272,9 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         code = chosen[0].code
     elif status == "ambiguous" and req.context_code in {m.code for m in chosen}:
         code = req.context_code
+    elif status == "ambiguous" and len(chosen) == 1 and sibling_of(index, req.context_code, chosen[0].code):
+        # "那临时的要多少钱" after the 居民身份证 guide: 临时居民身份证申领, no "您是想问…吗？" first.
+        code = chosen[0].code
     elif status == "ambiguous" and req.context_code and not any(map(named, chosen)) and WHOSE_HUKOU.search(req.text):
         # "丈母娘户口不在一起的也能算伐", "她户口在青山社区 要本人去吗": where someone's 户口 is, told
         # of the item under discussion (who counts, who may: its conditions, unless something else
@@ -290,7 +302,8 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         offered = session.scalars(select(ServiceItem).where(ServiceItem.name.in_(req.choices))).all()
         offered.sort(key=lambda i: req.choices.index(i.name))
         if aspect in ONE_LINE:
-            text = "\n".join(answers.sections(i, aspect)[0] for i in offered) + "\n想详细了解哪一项，请点一下："
+            # each item's own line (its notes belong to its guide, not under the others')
+            text = "\n".join(answers.sections(i, aspect)[0].split("\n")[0] for i in offered) + "\n想详细了解哪一项，请点一下："
         else:
             text = CHOOSE_AGAIN if tells_only(req.text) else EACH_ITS_OWN
         if offered:
