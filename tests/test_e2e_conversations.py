@@ -163,3 +163,15 @@ def test_out_of_hours_the_resident_can_leave_a_number_to_be_called_back(talk):
     assert "电话138****1234也记下了" in reply and "13800001234" not in reply
     with WriteSession() as s:
         assert s.get(HandoffCase, cid).context["callback_phone"] == "13800001234"
+
+
+def test_a_statement_after_a_guide_keeps_the_item_and_a_follow_up_gets_the_guides_own_sentence(talk):
+    """"阿拉两家头都是明湖户口" after the 护照 guide got "请问您想咨询哪项办事服务"; "备案一次管多久" after
+    the 异地就医备案 guide got "没能对应"."""
+    talk("护照哪能办 要跑几趟")
+    messages = talk("阿拉两家头都是明湖户口")
+    assert "关于【出入境证件申领（护照）】您还想了解什么" in text_of(messages)
+    assert "要带什么材料" in [b["title"] for b in messages[-1].get("buttons") or []]
+    talk("异地就医备案怎么办")
+    reply = text_of(talk("备案一次管多久"))
+    assert "有效期一般不少于6个月" in reply and "没能对应" not in reply
