@@ -449,3 +449,24 @@ def test_the_other_item_of_the_same_document_asked_after_a_guide_needs_no_confir
 def test_who_goes_to_apply_is_the_guides_step_that_says_so():
     res = ask(text="要我们自己去申请吗", context_code=item("义务兵家庭优待金").code)
     assert "义务兵家属带材料到户籍所在社区退役军人服务站" in res["text"], res["text"]
+
+
+@pytest.mark.parametrize("item_name, text, said", [
+    # asked instead of naming the community: a question about the item, not "没有找到这个社区"
+    ("高龄津贴", "一个月多少钱", "每人每月100元"),
+    # how many years, asked: the guide's sentence, not "好的，知道了"
+    ("食品经营许可", "许可证管几年", "有效期5年"),
+    ("城乡居民养老保险参保", "要交满几年才能拿养老金", "累计缴费满15年"),
+    # the resident's circumstances hint at other items (低保户, 外地户口): the item under discussion
+    ("城乡居民医保参保", "我们是外地户口 有居住证的", "申请条件"),
+    ("住房公积金提取", "我老婆名下有套房子 我还能租房提吗", "本人及配偶在本市无自有住房"),
+])
+def test_follow_ups_residents_write_stay_with_the_item(item_name, text, said):
+    res = ask(text=text, context_code=item(item_name).code, answers_question=True)
+    assert res["status"] == "answered" and res["service_name"] == item_name, res["text"]
+    assert said in res["text"] and "还想了解什么" not in res["text"], res["text"]
+
+
+def test_a_community_told_with_ones_circumstances_is_where_for_the_item():
+    res = ask(text="我是外地户口 跟儿子住在翠苑社区", context_code=item("老年人优待证").code)
+    assert res["service_name"] == "老年人优待证" and "翠苑社区党群服务中心" in res["text"], res["text"]

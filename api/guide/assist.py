@@ -181,7 +181,7 @@ def said_in_context(session: Session, code: str, text: str, channel: str) -> Opt
     """The sentences of the guide under discussion that answer a follow-up it names no aspect
     of, quoted as the guide's own words, with its phone for anything they leave open."""
     item = session.scalars(select(ServiceItem).where(ServiceItem.code == code)).first()
-    said = passages.said_in_guide(item, text) if item and (asks(text) or passages.ASKS_WHICH.search(text)) else []
+    said = passages.said_in_guide(item, text) if item and asks_anything(text) else []
     if not said:
         return None
     lines = "\n".join(f"· {s}" for s in said)
@@ -222,9 +222,22 @@ def sibling_of(index: CatalogueIndex, context_code: Optional[str], code: str) ->
     return any(a[i:i + 3] in b for i in range(len(a) - 2))
 
 
+# "要交满几年", "管几年", "几点开饭" ask; "在江苏也交过几年" tells.
+HOW_MANY_ASKED = re.compile(r"(?<![过了好这那前后十])几(年|次|个月|个|岁|点|号|天|回|张|份|趟)")
+
+
+def asks_anything(text: str) -> bool:
+    """A question however asked: 吗/怎么 (search.asks), a choice ("厂里办还是自己办"), how many ("管几年")."""
+    return bool(asks(text) or passages.ASKS_WHICH.search(text) or HOW_MANY_ASKED.search(text))
+
+
 def tells_only(text: str) -> bool:
     """Something told, nothing asked ("我们都是本地户口")."""
-    return not (asks(text) or passages.ASKS_WHICH.search(text) or answers.detect_aspect(text) != "general")
+    return not (asks_anything(text) or answers.detect_aspect(text) != "general")
+
+
+# How long something lasts or how often ("这次换的能用几年", "多久认证一次"): not how long it takes.
+PERIOD_ASKED = re.compile(r"(能用|管|有效)(几年|多久|多长时间)|多久.{0,4}一次|几年一次|每隔|有效期")
 
 
 def noted(session: Session, code: str) -> Optional[AnswerResponse]:
@@ -240,9 +253,11 @@ def noted(session: Session, code: str) -> Optional[AnswerResponse]:
 def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> AnswerResponse:
     matches = index.search(req.text)
     status, chosen = decide(matches)
-    if (req.answers_question and status == "confident" and named(chosen[0]) and chosen[0].code != req.context_code
-            and asks(req.text) and not places.find_community(session, req.text)):
-        # "登记好了能领失业金伐" asked instead of the community: a new question, not a place.
+    if (req.answers_question and (asks_anything(req.text) or FROM_ELSEWHERE.search(req.text))
+            and not places.find_community(session, req.text)
+            and (status != "confident" or not named(chosen[0]) or chosen[0].code != req.context_code)):
+        # "登记好了能领失业金伐", "一个月多少钱", "我们是外地户口" said instead of the community: a
+        # question (about another item or the same) or who asks, not a place.
         req = req.copy(update={"answers_question": False, "aspect_hint": None, "community": None})
     aspect = answers.detect_aspect(req.text, req.aspect_hint)
     if req.choices and status != "confident":
@@ -281,10 +296,16 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         # is asked); "办户口要什么材料" asks about another.
         code = req.context_code
         aspect = "conditions" if aspect == "general" else aspect
-    elif status == "ambiguous" and req.context_code and aspect == "conditions" and not any(map(named, chosen)):
-        # "我是外地户口能申请吗" after the 低保 guide: who may apply is told by the resident's own
-        # circumstances, which only hint at other items (外地户口); the item under discussion is
-        # asked about. "办户口要什么材料" asks about something else.
+    elif (status == "ambiguous" and req.context_code and not any(map(named, chosen))
+          and places.find_community(session, req.text) and not asks(req.text)):
+        # "我是外地户口 跟儿子住在翠苑社区" after the 优待证 guide: where, for that item.
+        code = req.context_code
+        aspect = "place"
+    elif status == "ambiguous" and req.context_code and not any(map(named, chosen)) and (
+            aspect == "conditions" or aspect == "general" and asks_anything(req.text)):
+        # "我是外地户口能申请吗" after the 低保 guide, "我们家不是低保户 也能领伐" after the 两项补贴
+        # guide: the resident's own circumstances only hint at other items (外地户口, 低保户); the
+        # item under discussion is asked about. "办户口要什么材料" names another.
         code = req.context_code
     elif status == "unknown" and req.context_code and not req.service_hint and (
             req.answers_question or names_no_subject(places.strip_community_names(session, req.text))
@@ -310,10 +331,15 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
             return AnswerResponse(status="ambiguous", aspect=aspect, text=text,
                                   candidates=[Candidate(code=i.code, name=i.name, score=0.0) for i in offered])
     if (code is None and req.context_code and status in ("unknown", "ambiguous") and not any(map(named, chosen))
-            and not (req.answers_question or req.choices or req.service_hint) and tells_only(req.text)):
+            and not (req.answers_question or req.choices or req.service_hint) and tells_only(req.text)
+            and not places.find_community(session, req.text)):
         # "阿拉两家头都是明湖户口", "店就十几平米" after a guide: told, not asked; the item stays the one
         # under discussion (no choice of household items for 户口, no "没能对应").
-        return noted(session, req.context_code) or AnswerResponse(status="unknown", aspect=aspect, text=unknown_text())
+        if FROM_ELSEWHERE.search(req.text) and req.context_code in index.items:
+            # "我们是外地户口 有居住证的": who may, of the item under discussion.
+            code, aspect = req.context_code, "conditions"
+        else:
+            return noted(session, req.context_code) or AnswerResponse(status="unknown", aspect=aspect, text=unknown_text())
     both = [m for m in matches if named(m)][:3]
     if len(both) >= 2 and COMPARES.search(req.text) and not req.choices:
         # "居住登记跟居住证是一回事吗", "高龄津贴和长寿金有什么不同": what each is, then which to go on with.
@@ -341,7 +367,7 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
     if aspect in ("fee", "general") and answers.asks_how_much_it_pays(item, req.text):
         aspect = "conditions"
     if (item.code == req.context_code and aspect in ("general", "time") and not req.answers_question
-            and passages.names_a_point(item, req.text)):
+            and (passages.names_a_point(item, req.text) or PERIOD_ASKED.search(req.text))):
         # "冷静期要多久", "要两个人都到场吗" after the 离婚登记 guide: that point, not the guide again
         # or how long the registry takes.
         said = said_in_context(session, item.code, req.text, req.channel)
