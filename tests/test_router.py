@@ -420,3 +420,14 @@ def test_a_fragment_after_a_choice_of_items_is_more_about_them():
     assert client.post("/api/route", json=said).json()["route"] == "incident"
     made = client.post("/api/route", json={**said, "choices": ["个体工商户登记", "小餐饮登记"]}).json()
     assert made["route"] == "service", made
+
+
+def test_what_a_resident_tells_after_a_guide_is_no_suggestion_and_a_named_item_no_hardship_list():
+    """QA8: "我们是低保户 住在松竹社区" after the 居家养老服务补贴 guide was filed as a 建议 work order;
+    "想给我爸办残疾证 他中风了走不了路" got the hardship list instead of the 残疾人证 guide."""
+    said = {"text": "我们是低保户 住在松竹社区", "intents": {"make_suggestion": 1.0}}
+    assert client.post("/api/route", json={**said, "context_code": "MZ-05-0008"}).json()["route"] == "service"
+    proposal = {"text": "社区食堂的饭太咸了 建议少放点盐", "intents": {"make_suggestion": 1.0}, "context_code": "MZ-05-0008"}
+    assert client.post("/api/route", json=proposal).json()["route"] == "suggestion"
+    assert route("想给我爸办残疾证 他中风了走不了路", make_suggestion=0.66, ask_service=0.11)["route"] == "service"
+    assert route("没收入，一个人带孩子，政府能管不", ask_service=0.7)["route"] == "hardship"

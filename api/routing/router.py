@@ -324,7 +324,9 @@ def decide(ev: Evidence) -> Decision:
     ranked = sorted(ROUTES, key=scores.get, reverse=True)
     best, second = ranked[0], ranked[1]
     # A letter that reports a problem and tells of hardship on the way wants the problem dealt with.
-    if ev.judge == "hardship" and not (len(t) > LETTER and best == INCIDENT and evidence[INCIDENT] >= ENOUGH):
+    # "想给我爸办残疾证 他中风了走不了路" names what it asks for: the guide, not the hardship list.
+    if ev.judge == "hardship" and not (len(t) > LETTER and best == INCIDENT and evidence[INCIDENT] >= ENOUGH) and not (
+            len(t) <= LETTER and asks_about_an_item(ev) and ev.guide == "confident"):
         return Decision(HARDSHIP, scores, reasons + ["describes hardship"])
     if best == INCIDENT and not evidence[INCIDENT] and (
             SMALL_TALK.search(t) or QUESTION_END.search(t) and ev.intents.get("report_incident", 0) <= 0.9):
@@ -337,6 +339,10 @@ def decide(ev: Evidence) -> Decision:
         PROBLEM.search(head(t)) or REPORTING.search(opening) or NAMES_A_PROBLEM.search(opening)))
     if no_problem_after_guide and INCIDENT in (best, second) and (best == INCIDENT or scores[best] - scores[second] < CLOSE):
         return Decision(SERVICE, scores, reasons + ["after a guide, no problem told"])
+    if (ev.follows_up and len(t) <= LETTER and best == SUGGESTION and not suggesting
+            and not (PROBLEM.search(head(t)) or REPORTING.search(opening))):
+        # "我们是低保户 住在松竹社区" after a guide proposes nothing: more about the item.
+        return Decision(SERVICE, scores, reasons + ["after a guide, nothing proposed"])
     if scores[best] < ENOUGH:
         # Little evidence either way: the NLU's reading stands, but a progress query without a
         # ticket or progress words is a question ("身份证快到期了").
@@ -347,8 +353,9 @@ def decide(ev: Evidence) -> Decision:
             # "那房产证上加个名字呢" (a category named, no problem told): a question; the guide answers
             # what it can, and says honestly what it cannot. Small talk ("你是机器人吗") stays small talk.
             return Decision(SERVICE, scores, reasons + ["little evidence: a question, not a report"])
-        if route == SUGGESTION and not suggesting and len(re.findall(r"\w", t)) < SAYS_LITTLE:
-            # "就是那个老年人的": too little to file as a proposal; the guide asks what is meant.
+        if route == SUGGESTION and not suggesting and (len(re.findall(r"\w", t)) < SAYS_LITTLE or ev.follows_up):
+            # "就是那个老年人的": too little to file as a proposal; "我们是低保户 住在松竹社区" after a
+            # guide is more about it. The guide asks what is meant.
             return Decision(SERVICE, scores, reasons + ["little evidence: nothing proposed"])
         if route == OTHER and evidence[best]:
             # "翠苑二区2幢边上的路面有个大坑" read as a bare address: the classifier's category stands.
@@ -393,7 +400,7 @@ def halves(text: str) -> List[Tuple[str, str]]:
     return out[:MAX_SPLITS]
 
 
-WANTS_TO = re.compile(r"(想|要|准备|打算)(办|申请|领|补|换|开)")
+WANTS_TO = re.compile(r"(想|要|准备|打算)(给.{1,4})?(办|申请|领|补|换|开)")
 
 
 def asks_telling_no_problem(t: str) -> bool:
