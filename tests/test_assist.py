@@ -470,3 +470,29 @@ def test_follow_ups_residents_write_stay_with_the_item(item_name, text, said):
 def test_a_community_told_with_ones_circumstances_is_where_for_the_item():
     res = ask(text="我是外地户口 跟儿子住在翠苑社区", context_code=item("老年人优待证").code)
     assert res["service_name"] == "老年人优待证" and "翠苑社区党群服务中心" in res["text"], res["text"]
+
+
+@pytest.mark.parametrize("item_name, text, said", [
+    ("残疾人证", "评残要去医院吗 他出不了门的", "行动不便的重度残疾人可以申请上门评定"),
+    ("居住证签注", "我已经过期两个月没弄 咋办", "逾期未签注的，居住证暂停使用"),
+    ("养老金领取资格认证", "要是过了时间没认证会咋样", "养老金会暂停发放"),
+    ("老年助餐服务", "吃一顿能便宜多少", "60～79周岁每餐补助2元"),
+    ("老年助餐服务", "我老伴走不动 能送上门吗", "可以送餐上门"),
+])
+def test_what_residents_ask_after_a_guide_is_the_line_that_answers_it(item_name, text, said):
+    """QA8: each got "没能对应" or the whole guide again."""
+    res = ask(text=text, context_code=item(item_name).code)
+    assert res["service_name"] == item_name and said in res["text"], res["text"]
+    assert "要带的材料" not in res["text"]
+
+
+def test_an_expired_document_asked_about_after_its_guide_is_that_guide_again():
+    res = ask(text="身份证过期了怎么办", context_code=item("居民身份证申领换领补领").code)
+    assert "办事指南里是这样写的" not in res["text"] and "材料" in res["text"], res["text"]
+
+
+def test_how_much_a_disability_benefit_pays_and_help_for_one_who_cannot_use_a_phone():
+    res = ask(text="我儿子二级残疾 残疾人补贴一个月能拿多少")
+    assert res["service_name"] == "残疾人两项补贴" and "240元" in res["text"] and "收费：不收费" not in res["text"]
+    res = ask(text="退休工资要认证了 咋弄啊 我不太会弄手机")
+    assert res["aspect"] == "general" and "社区" in res["text"], res["text"]

@@ -73,14 +73,14 @@ def detect_aspect(text: str, hint: Optional[str] = None) -> str:
     return "general" if asked or hint not in ASPECTS else hint
 
 
-CANNOT_ONLINE = re.compile(r"(手机|网上|app|浙里办|线上)(上)?.{0,2}(弄|搞|办|操作|用|整)不(来|了|好|会|懂)|"
+CANNOT_ONLINE = re.compile(r"(手机|网上|app|浙里办|线上)(上)?.{0,2}(弄|搞|办|操作|用|整)不(来|了|好|会|懂)|不(太)?会(弄|用|玩|操作)(智能)?手机|不会上网|"
                            r"不会(用|弄|搞|操作|玩)(手机|智能手机|网上|电脑)|不会上网|没有?智能手机")
 STRONG_CONDITIONS = ("条件", "资格", "符合", "谁能", "够不够", "要求")
 # How to get it done, asked beside one aspect: the whole guide (一次性告知).
 HOW_TO = re.compile(r"(咋|怎么|如何)(弄|搞|申请|补|领|办(?!理))")
 # A free item whose conditions state sums of money pays them (高龄津贴 每月100元): asked "多少钱",
 # the resident wants to know how much, which the conditions tell.
-HOW_MUCH = re.compile(r"多少钱|几块钱|多少块|给多少|发多少|领多少|补多少|一个月多少|每月多少|有多少")
+HOW_MUCH = re.compile(r"多少钱|几块钱|多少块|给多少|发多少|领多少|补多少|拿多少|补助多少|便宜多少|一个月多少|每月多少|有多少")
 
 
 # … as does a free item whose name says it pays (义务兵家庭优待金: "标准按省、市规定执行"), not "收费：不收费".

@@ -236,6 +236,11 @@ def tells_only(text: str) -> bool:
     return not (asks_anything(text) or answers.detect_aspect(text) != "general")
 
 
+# Cannot leave home: asked after a guide, what it says about home visits.
+HOMEBOUND = re.compile(r"出不了门|出不去|下不了(床|楼)|瘫(在床|痪)|卧床|走不(动|了)(路)?|行动不便|腿脚不(好|便)")
+# A deadline missed ("我已经过期两个月没弄 咋办", "过了时间没认证会咋样"): what the guide says then.
+LAPSED = re.compile(r"过期|逾期|过了(时间|期限|日子)|超过.{0,4}(期限|时间)|忘(了|记)(去)?(办|弄|交|认证|签注)?")
+LAPSE_TOLD = re.compile(r"逾期|超过|暂停|停发|作废")
 # How long something lasts or how often ("这次换的能用几年", "多久认证一次"): not how long it takes.
 PERIOD_ASKED = re.compile(r"(能用|管|有效)(几年|多久|多长时间)|多久.{0,4}一次|几年一次|每隔|有效期")
 
@@ -309,7 +314,7 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         code = req.context_code
     elif status == "unknown" and req.context_code and not req.service_hint and (
             req.answers_question or names_no_subject(places.strip_community_names(session, req.text))
-            or any(c in req.text for c in answers.PROXY_CUES) or aspect == "place"):
+            or any(c in req.text for c in answers.PROXY_CUES) or aspect in ("place", "home")):
         # … or where, asked of nothing the catalogue knows ("我们住翠苑三区7幢的 去哪里报")
         code = req.context_code
     elif status == "unknown" and req.context_code and not req.service_hint and places.find_community(session, req.text):
@@ -366,12 +371,18 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         return AnswerResponse(status="unknown", aspect=aspect, text=unknown_text())
     if aspect in ("fee", "general") and answers.asks_how_much_it_pays(item, req.text):
         aspect = "conditions"
+    if item.code == req.context_code and aspect == "general" and HOMEBOUND.search(req.text):
+        # "评残要去医院吗 他出不了门的" after the guide: what it says about coming to the home.
+        aspect = "home"
     if (item.code == req.context_code and aspect in ("general", "time") and not req.answers_question
-            and (passages.names_a_point(item, req.text) or PERIOD_ASKED.search(req.text))):
+            and (passages.names_a_point(item, req.text) or PERIOD_ASKED.search(req.text) or LAPSED.search(req.text))):
         # "冷静期要多久", "要两个人都到场吗" after the 离婚登记 guide: that point, not the guide again
         # or how long the registry takes.
         said = said_in_context(session, item.code, req.text, req.channel)
-        if said:
+        # A lapse asked about is answered by what the guide says of one (逾期未签注的…暂停使用), not by
+        # any sentence: "身份证过期了怎么办" is the guide again (换领).
+        if said and (passages.names_a_point(item, req.text) or PERIOD_ASKED.search(req.text)
+                     or LAPSE_TOLD.search(said.text)):
             return said
     # The community told now ("我们住翠苑三区7幢的 去哪里报"), else the one known from before.
     community = places.find_community(session, req.community or "") or places.find_community(session, req.text)
