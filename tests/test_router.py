@@ -431,3 +431,17 @@ def test_what_a_resident_tells_after_a_guide_is_no_suggestion_and_a_named_item_n
     assert client.post("/api/route", json=proposal).json()["route"] == "suggestion"
     assert route("想给我爸办残疾证 他中风了走不了路", make_suggestion=0.66, ask_service=0.11)["route"] == "service"
     assert route("没收入，一个人带孩子，政府能管不", ask_service=0.7)["route"] == "hardship"
+
+
+@pytest.mark.parametrize("code, text", [
+    ("MZ-05-0001", "我儿子不跟我们住 他的工资算不算进去"),     # after the 低保 guide
+])
+def test_a_follow_up_asked_as_a_choice_is_no_case_for_a_person(code, text):
+    """QA8: "他的工资算不算进去" after the 低保 guide was handed to staff: the action's check did not
+    take "算不算" for a question about the item under discussion."""
+    r = client.post("/api/handoff/assess", json={"text": text, "context_code": code})
+    assert r.status_code == 200 and r.json()["reason"] is None, r.json()
+    # a complaint about staff after the same guide still goes to a person
+    r = client.post("/api/handoff/assess", json={"text": "评低保的时候居委会那个主任收了人家的好处 我要举报他",
+                                                 "context_code": code})
+    assert r.json()["reason"] == "sensitive"

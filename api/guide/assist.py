@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from api.guide import answers, passages
 from api.guide.answers import ASPECT_CUES
 from api.guide.models import ServiceItem
-from api.guide.search import MARGIN, CatalogueIndex, Match, asks, decide, named, prepare_query
+from api.guide.search import MARGIN, CatalogueIndex, Match, asks, asks_anything, decide, named, prepare_query
 from api.places import directory as places
 from shared.settings import get_settings
 
@@ -220,15 +220,6 @@ def sibling_of(index: CatalogueIndex, context_code: Optional[str], code: str) ->
         return False
     a, b = index.items[context_code][0], index.items[code][0]
     return any(a[i:i + 3] in b for i in range(len(a) - 2))
-
-
-# "要交满几年", "管几年", "几点开饭" ask; "在江苏也交过几年" tells.
-HOW_MANY_ASKED = re.compile(r"(?<![过了好这那前后十])几(年|次|个月|个|岁|点|号|天|回|张|份|趟)")
-
-
-def asks_anything(text: str) -> bool:
-    """A question however asked: 吗/怎么 (search.asks), a choice ("厂里办还是自己办"), how many ("管几年")."""
-    return bool(asks(text) or passages.ASKS_WHICH.search(text) or HOW_MANY_ASKED.search(text))
 
 
 def tells_only(text: str) -> bool:

@@ -35,8 +35,6 @@ SENSES = [
     (re.compile(r"直接(结算|报|刷)|刷卡"), ("直接结算",)),
     (re.compile(r"退休金|养老金|能拿多少|拿多少"), ("核定",)),
 ]
-# Asked as a choice ("厂里办还是自己办", "孩子归谁", "民政局管不管"), beside search.asks's questions.
-ASKS_WHICH = re.compile(r"还是|谁|(\w)不\1")
 # Words that ask, or say who asks: no sentence is chosen for holding them.
 ASKING_WORDS = set("""
 请问 问问 想问 一下 怎么 怎么样 怎样 如何 什么 多少 可以 能不能 是不是 还是 要不要 需要 需不需要 的话 会不会 这个 那个

@@ -403,6 +403,18 @@ def asks(text: str) -> bool:
     return bool(QUESTION.search(re.sub(r"\s+", " ", normalise(clean(text)))))
 
 
+# Asked as a choice ("厂里办还是自己办", "孩子归谁", "民政局管不管", "他的工资算不算进去") …
+ASKS_WHICH = re.compile(r"还是|谁|(\w)不\1")
+# … or how many ("要交满几年", "管几年", "几点开饭"; "在江苏也交过几年" tells).
+HOW_MANY_ASKED = re.compile(r"(?<![过了好这那前后十])几(年|次|个月|个|岁|点|号|天|回|张|份|趟)")
+
+
+def asks_anything(text: str) -> bool:
+    """A question however asked, after a guide: asks()'s, a choice or how many. (asks() alone
+    decides first messages: "不知道谁家的狗" there is no question.)"""
+    return bool(asks(text) or ASKS_WHICH.search(text) or HOW_MANY_ASKED.search(text))
+
+
 def decide(matches: List[Match]) -> Tuple[str, List[Match]]:
     """'confident' (one item), 'ambiguous' (ask which) or 'unknown' (say so honestly)."""
     top = [m for m in matches if m.score >= CANDIDATE]

@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from api.core.deps import reading, require_service_token, writing
 from api.guide import index
-from api.guide.search import asks, asks_about_item
+from api.guide.search import asks_about_item, asks_anything
 from api.handoff import cases, hardship, relay, sensitivity
 from api.handoff.states import Author, Reason
 
@@ -39,7 +39,7 @@ def assess(body: AssessIn):
     """Should people take this message? {'reason': 'sensitive' | 'angry' | None, 'risk': 'self_harm' |
     'violence' | 'fraud' | 'missing' | None (which safety lines the resident is given first)}."""
     catalogue = index.current()
-    asks_item = asks_about_item(catalogue, body.text) or (body.context_code in catalogue.items and asks(body.text))
+    asks_item = asks_about_item(catalogue, body.text) or (body.context_code in catalogue.items and asks_anything(body.text))
     return {"reason": sensitivity.assess(body.text, asks_item), "risk": sensitivity.kind_of_risk(body.text)}
 
 

@@ -6,7 +6,7 @@ from typing import Dict, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.guide.search import CatalogueIndex, asks, asks_about
+from api.guide.search import CatalogueIndex, asks_about, asks_anything
 from api.guide.search import decide as guide_decision
 from api.handoff import relay, sensitivity
 from api.incidents import tickets
@@ -44,7 +44,7 @@ def gather(session: Session, index: CatalogueIndex, text: str, intents: Dict[str
         category_score=c.confidence,
         # A question about an item, or a few words more about the one under discussion ("他九岁
         # 户口在我们这儿" after the 孤儿 guide): the classifier alone must be sure of a risk there.
-        judge=sensitivity.judge(text, asks_about(status, text) or (follows_up and (asks(text) or len(text) <= FRAGMENT))),
+        judge=sensitivity.judge(text, asks_about(status, text) or (follows_up and (asks_anything(text) or len(text) <= FRAGMENT))),
         ticket_number=ticket_number_in(text),
         has_ticket=bool(sender) and has_ticket(session, sender),
         learnt=learnt.label if learnt else None, learnt_margin=learnt.margin if learnt else 0.0,
