@@ -454,6 +454,7 @@ def test_who_goes_to_apply_is_the_guides_step_that_says_so():
 @pytest.mark.parametrize("item_name, text, said", [
     # asked instead of naming the community: a question about the item, not "没有找到这个社区"
     ("高龄津贴", "一个月多少钱", "每人每月100元"),
+    ("高龄津贴", "跟尊老金是一样的伐", "年满80周岁"),
     # how many years, asked: the guide's sentence, not "好的，知道了"
     ("食品经营许可", "许可证管几年", "有效期5年"),
     ("城乡居民养老保险参保", "要交满几年才能拿养老金", "累计缴费满15年"),
@@ -478,6 +479,11 @@ def test_a_community_told_with_ones_circumstances_is_where_for_the_item():
     ("养老金领取资格认证", "要是过了时间没认证会咋样", "养老金会暂停发放"),
     ("老年助餐服务", "吃一顿能便宜多少", "60～79周岁每餐补助2元"),
     ("老年助餐服务", "我老伴走不动 能送上门吗", "可以送餐上门"),
+    ("新生儿入户", "孩子爸在外地上班 两个人都要去吗", "一方不能到场的，带上其身份证原件"),
+    ("新生儿入户", "孩子都两个月了 还能上吗", "超过一个月的仍可办理"),
+    ("个体工商户登记", "在自己家里开行不行", "利用住宅从事经营的"),
+    ("食品经营许可", "我店面才30平米 也要办这个吗", "50平方米以下的小餐饮店"),
+    ("参保人员死亡待遇领取（丧葬补助金、抚恤金）", "我们兄妹三个 谁去领", "由一人领取"),
 ])
 def test_what_residents_ask_after_a_guide_is_the_line_that_answers_it(item_name, text, said):
     """QA8: each got "没能对应" or the whole guide again."""

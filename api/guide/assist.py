@@ -23,7 +23,7 @@ FOLLOW_UP_WORDS = set("""
 操作 搞 准备 东西 情况 问题 事 事情 一样 还是 怎么样 样
 现在 今天 大概 一般 总共 一共 最 好 行 还要 这边 那边 自己 本人 帮 帮忙 请 谢谢 麻烦 具体 详细 说说 讲讲 告诉 知道 清楚 一次 次 趟 天 钱 时候
 伐 来 回 领 加急 急用 着急 急 当天 当场 马上 明天 后天 过两天 这两天 白天 晚上 上班 走不开 没空 没时间 爸妈 父母 他爸妈 一定
-一年 每年 一个月 每个月 每月 年 月 补 钞票 钞 住进去 住进 进去 地方 在 大约 差不多
+一年 每年 一个月 每个月 每月 年 月 补 钞票 钞 住进去 住进 进去 地方 在 大约 差不多 换证 补证 办证 领证 拿证
 """.split())
 _FOLLOW_UP_LONGEST_FIRST = sorted(FOLLOW_UP_WORDS, key=len, reverse=True)
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -250,8 +250,7 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
     matches = index.search(req.text)
     status, chosen = decide(matches)
     if (req.answers_question and (asks_anything(req.text) or FROM_ELSEWHERE.search(req.text))
-            and not places.find_community(session, req.text)
-            and (status != "confident" or not named(chosen[0]) or chosen[0].code != req.context_code)):
+            and not places.find_community(session, req.text)):
         # "登记好了能领失业金伐", "一个月多少钱", "我们是外地户口" said instead of the community: a
         # question (about another item or the same) or who asks, not a place.
         req = req.copy(update={"answers_question": False, "aspect_hint": None, "community": None})
