@@ -32,7 +32,7 @@ WHOSE_HUKOU = re.compile(r"(户口|户籍)(本|簿)?(也|都|还|又)?(不)?(在
 # Someone from elsewhere asking whether it can be done here ("我户口是湖南的 能在这边开吗"): who
 # may is part of the answer.
 FROM_ELSEWHERE = re.compile(r"外地(户口|户籍|人|的)|(户口|户籍)(是|在)(外地|老家|外省|[\u4e00-\u9fff]{2,3}的)|非本(地|区|市)|"
-                            r"(能|可以)在(这边|这里|本地|杭州|这儿)")
+                            r"(能|可以)在(这边|这里|本地|这儿)")
 
 
 class AnswerRequest(BaseModel):

@@ -55,8 +55,8 @@ WORD = re.compile(r"^(?=.*[\u4e00-\u9fff])[\u4e00-\u9fffA-Za-z0-9]{2,}(?<![çš„äº
 ENOUGH = 1.2
 # A point of the guide: a word in at most this share of its sentences.
 POINT = 1 / 3
-LONGEST = 6
-MOST = 2
+LONGEST = 6   # characters in a word of the question looked for in the guide
+MOST = 2      # sentences quoted: more and the one that answers is lost again
 
 
 def sentences(item: ServiceItem) -> List[str]:
