@@ -157,11 +157,15 @@ def centre_hours(session: Session, req: AnswerRequest) -> AnswerResponse:
                           sections=parts)
 
 
+def item_coded(session: Session, code: Optional[str]) -> Optional[ServiceItem]:
+    return session.scalars(select(ServiceItem).where(ServiceItem.code == code)).first() if code else None
+
+
 def material_of_context(session: Session, context_code: Optional[str], aspect: str, text: str) -> bool:
     """A material of the item under discussion asked about, or a document it does not ask for."""
     if aspect != "materials" or not context_code:
         return False
-    item = session.scalars(select(ServiceItem).where(ServiceItem.code == context_code)).first()
+    item = item_coded(session, context_code)
     return bool(item and (answers.materials_named(item, text) or documents_not_needed(item, text)))
 
 
@@ -177,10 +181,9 @@ def documents_not_needed(item: ServiceItem, text: str) -> List[str]:
 AFTER_A_QUOTE = ("materials", "place", "process")
 
 
-def said_in_context(session: Session, code: str, text: str, channel: str) -> Optional[AnswerResponse]:
+def said_in_context(item: Optional[ServiceItem], text: str, channel: str) -> Optional[AnswerResponse]:
     """The sentences of the guide under discussion that answer a follow-up it names no aspect
     of, quoted as the guide's own words, with its phone for anything they leave open."""
-    item = session.scalars(select(ServiceItem).where(ServiceItem.code == code)).first()
     said = passages.said_in_guide(item, text) if item and asks_anything(text) else []
     if not said:
         return None
@@ -236,9 +239,8 @@ LAPSE_TOLD = re.compile(r"逾期|超过|暂停|停发|作废")
 PERIOD_ASKED = re.compile(r"(能用|管|有效)(几年|多久|多长时间)|多久.{0,4}一次|几年一次|每隔|有效期")
 
 
-def noted(session: Session, code: str) -> Optional[AnswerResponse]:
+def noted(item: Optional[ServiceItem]) -> Optional[AnswerResponse]:
     """Something told about the item under discussion: noted, and its parts offered to ask about."""
-    item = session.scalars(select(ServiceItem).where(ServiceItem.code == code)).first()
     if item is None:
         return None
     return AnswerResponse(status="answered", aspect="general", service_code=item.code, service_name=item.name,
@@ -334,7 +336,7 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
             # "我们是外地户口 有居住证的": who may, of the item under discussion.
             code, aspect = req.context_code, "conditions"
         else:
-            return noted(session, req.context_code) or AnswerResponse(status="unknown", aspect=aspect, text=unknown_text())
+            return noted(item_coded(session, req.context_code)) or AnswerResponse(status="unknown", aspect=aspect, text=unknown_text())
     both = [m for m in matches if named(m)][:3]
     if len(both) >= 2 and COMPARES.search(req.text) and not req.choices:
         # "居住登记跟居住证是一回事吗", "高龄津贴和长寿金有什么不同": what each is, then which to go on with.
@@ -344,7 +346,7 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
                 else "您想问的是下面哪一项？请点选或直接回复名称：")
         return AnswerResponse(status="ambiguous", aspect=aspect, text=text,
                               candidates=[Candidate(code=m.code, name=m.name, score=round(m.score, 3)) for m in chosen])
-    item = session.scalars(select(ServiceItem).where(ServiceItem.code == code)).first() if code else None
+    item = item_coded(session, code)
     # Hours asked with no item, or the community told after that question (no item under discussion).
     if item is None and (asks_centre_hours(req.text) or (req.answers_question and not req.context_code)):
         return centre_hours(session, req)
@@ -354,7 +356,7 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         return AnswerResponse(status="ambiguous", aspect=aspect, text=WHICH_BENEFIT, candidates=kinds)
     if item is None and status == "unknown" and req.context_code and not req.answers_question:
         # "备案一次管多久" after the 异地就医备案 guide: a sentence of that guide may answer it.
-        said = said_in_context(session, req.context_code, req.text, req.channel)
+        said = said_in_context(item_coded(session, req.context_code), req.text, req.channel)
         if said:
             return said
     if item is None:
@@ -364,15 +366,15 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
     if item.code == req.context_code and aspect == "general" and HOMEBOUND.search(req.text):
         # "评残要去医院吗 他出不了门的" after the guide: what it says about coming to the home.
         aspect = "home"
-    if (item.code == req.context_code and aspect in ("general", "time") and not req.answers_question
-            and (passages.names_a_point(item, req.text) or PERIOD_ASKED.search(req.text) or LAPSED.search(req.text))):
+    follow_up = item.code == req.context_code and aspect in ("general", "time") and not req.answers_question
+    point = follow_up and bool(passages.names_a_point(item, req.text) or PERIOD_ASKED.search(req.text))
+    if follow_up and (point or LAPSED.search(req.text)):
         # "冷静期要多久", "要两个人都到场吗" after the 离婚登记 guide: that point, not the guide again
         # or how long the registry takes.
-        said = said_in_context(session, item.code, req.text, req.channel)
+        said = said_in_context(item, req.text, req.channel)
         # A lapse asked about is answered by what the guide says of one (逾期未签注的…暂停使用), not by
         # any sentence: "身份证过期了怎么办" is the guide again (换领).
-        if said and (passages.names_a_point(item, req.text) or PERIOD_ASKED.search(req.text)
-                     or LAPSE_TOLD.search(said.text)):
+        if said and (point or LAPSE_TOLD.search(said.text)):
             return said
     # The community told now ("我们住翠苑三区7幢的 去哪里报"), else the one known from before.
     community = places.find_community(session, req.community or "") or places.find_community(session, req.text)
