@@ -411,3 +411,9 @@ def test_opening_a_case_is_recorded_once_per_sitting():
     with clock.freeze(clock.now() + dt.timedelta(minutes=1)):  # a new sign-in is a new sitting
         signed_in("liuan").post(f"/console/api/cases/{cid}/open")
         assert len(views()) == 2
+
+
+def test_a_case_is_transferred_to_service_centres_never_to_a_police_station():
+    names = [c["name"] for c in signed_in("liuan").get("/console/api/centres").json()]
+    assert "柳岸社区党群服务中心" in names and "湖滨街道便民服务中心" in names
+    assert not [n for n in names if "派出所" in n]

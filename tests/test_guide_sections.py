@@ -90,3 +90,34 @@ def test_questions_back_and_the_voice_channel_stay_one_message():
     assert ask(text="居住证在哪里办")["sections"] == [ask(text="居住证在哪里办")["text"]]  # which community?
     res = ask(text="居住证要带什么材料", channel="voice")
     assert res["sections"] == [res["text"]] and "\n" not in res["text"] and res["follow_ups"] == []
+
+
+def test_household_items_are_sent_to_the_police_station_not_the_street_centre():
+    # 身份证 and 户口 are done at the 户籍 window of a police station: a resident sent to the street
+    # centre with them crosses town for nothing.
+    res = ask(text="身份证丢了要去哪里补", community="柳岸社区")
+    assert res["service_code"] == "GA-07-0005"
+    assert "湖滨派出所户籍窗口" in res["text"] and "地址：湖滨路136号" in res["text"]
+    assert "便民服务中心办理" not in res["text"] and "湖滨路120号" not in res["text"]
+    assert "户口所在地的派出所" in res["text"]  # the station of where they live is not always theirs
+    res = ask(text="户口簿丢了怎么补办", community="翠苑社区")
+    assert "青山派出所" in res["text"] and "青山街道便民服务中心" not in res["text"]
+    # Not told the community yet: the kind of place, not a street centre.
+    assert "在派出所户籍窗口办理" in ask(text="户口簿丢了去哪里补办")["text"]
+    # Items of the street centre stay there.
+    assert "湖滨街道便民服务中心" in ask(text="法律援助在哪里申请", community="柳岸社区")["text"]
+
+
+
+def test_a_district_seeded_before_police_stations_gets_them_on_the_next_seed():
+    from api.core.db import WriteSession
+    from api.places import directory
+    from api.places.models import Street
+    from shared.settings import get_settings
+    with WriteSession() as s:
+        s.scalars(select(Street).where(Street.name == "望江街道")).one().police = None
+        s.commit()
+    assert "在派出所户籍窗口办理" in ask(text="户口簿丢了怎么补办", community="江畔社区")["text"]
+    with WriteSession() as s:
+        directory.load_places(s, get_settings().seed_dir / "places.json")
+    assert "望江派出所户籍窗口" in ask(text="户口簿丢了怎么补办", community="江畔社区")["text"]

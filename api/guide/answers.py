@@ -44,7 +44,8 @@ ASKS_CLAUSE = re.compile(r"[吗呢么]$|要不要|是不是|能不能|可不可�
 # "证办下来以后有啥好处" tells when, it does not ask how long ("多久能办下来").
 AFTERWARDS = re.compile(r"(办|批|拿|领)(下来|到|好)了?(以后|之后|后)")
 
-LEVEL_NAME = {"community": "社区党群服务中心", "street": "街道便民服务中心", "district": "区政务服务中心"}
+LEVEL_NAME = {"community": "社区党群服务中心", "street": "街道便民服务中心", "police": "派出所户籍窗口",
+              "district": "区政务服务中心"}
 
 
 def detect_aspect(text: str, hint: Optional[str] = None) -> str:
@@ -151,6 +152,8 @@ def _where_intro(s: ServiceItem, centre: ServiceCentre, community: Optional[Comm
         return f"请到{community.name}所属的{centre.name}办理："
     if community is not None and s.handled_at == "community":
         return f"请到您所在的{centre.name}办理："
+    if community is not None and s.handled_at == "police":
+        return f"{community.name}归{centre.name}管，请到{centre.name}户籍窗口办理："
     return f"请到{centre.name}办理："
 
 
@@ -160,8 +163,12 @@ def _where_section(s: ServiceItem, centre: Optional[ServiceCentre], community: O
         return (f"{head}在{LEVEL_NAME[s.handled_at]}办理。告诉我您住在哪个社区（例如“柳岸社区”），"
                 "我把具体地址、窗口和电话发给您。")
     text = f"{head}{_where_intro(s, centre, community)}\n{centre_text(centre, s.window, s.hours_note)}"
+    if s.handled_at == "police" and any("户籍地" in step for step in s.steps):
+        # The station named is the one of where they live; the guide's own steps may ask for 户籍地.
+        text += "\n户口不在这里的，请到户口所在地的派出所办理，具体见办理流程。"
     if s.tongban in ("全区通办", "全市通办", "全省通办", "跨省通办"):
-        text += f"\n本事项{s.tongban}，也可以到其他便民服务中心办理。"
+        elsewhere = "派出所或受理点" if s.handled_at == "police" else "便民服务中心"
+        text += f"\n本事项{s.tongban}，也可以到其他{elsewhere}办理。"
     return text
 
 

@@ -60,7 +60,7 @@ class ServiceItemIn(Strict):
     keywords: List[str] = []
     type: Literal["行政许可", "行政确认", "行政给付", "行政裁决", "行政奖励", "行政备案", "其他行政权力", "公共服务"]
     handling_level: Literal["区级", "街道级", "社区级"]
-    handled_at: Literal["community", "street", "district"]
+    handled_at: Literal["community", "street", "police", "district"]
     department: str
     summary: str = Field(..., min_length=1)
     conditions: List[str]

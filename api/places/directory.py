@@ -21,10 +21,12 @@ def load_places(session: Session, path) -> dict:
             d = doc["district"]
             session.add(District(name=d["name"], city=d["city"], province=d["province"]))
         if session.scalar(select(Street.id).limit(1)) is not None:
+            _add_police_stations(session, doc)
             return counts
         session.add(_centre(doc["district"]["centre"], DISTRICT_CENTRE_LEVEL))
         for s in doc["streets"]:
-            street = Street(name=s["name"], centre=_centre(s["centre"], "street"))
+            street = Street(name=s["name"], centre=_centre(s["centre"], "street"),
+                            police=_centre(s["police"], "police") if s.get("police") else None)
             session.add(street)
             counts["streets"] += 1
             for c in s["communities"]:
@@ -35,6 +37,15 @@ def load_places(session: Session, path) -> dict:
                     session.add(Grid(name=name, community=community, areas=areas, lat=lat, lon=lon))
                     counts["grids"] += 1
     return counts
+
+
+def _add_police_stations(session: Session, doc: dict) -> None:
+    """A database seeded before streets had police stations gets them (nothing else changes)."""
+    for s in doc["streets"]:
+        street = session.scalars(select(Street).where(Street.name == s["name"])).first()
+        if street is not None and street.police is None and s.get("police"):
+            known = session.scalars(select(ServiceCentre).where(ServiceCentre.name == s["police"]["name"])).first()
+            street.police = known or _centre(s["police"], "police")
 
 
 def _centre(d: dict, level: str) -> ServiceCentre:
@@ -80,6 +91,8 @@ def centre_for(session: Session, handled_at: str, community: Optional[Community]
         return district_centre(session)
     if community is None:
         return None
+    if handled_at == "police":
+        return community.street.police
     return community.centre if handled_at == "community" else community.street.centre
 
 

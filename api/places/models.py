@@ -24,11 +24,12 @@ class Department(Base):
 
 
 class ServiceCentre(Base):
-    """A place residents walk into: district centre, street centre or community centre."""
+    """A place residents walk into: district centre, street centre, community centre, or a street's
+    police station (户籍 business is done at its window, not at the street centre)."""
 
     __tablename__ = "service_centres"
     id = Column(Integer, primary_key=True)
-    level = Column(String(16), nullable=False)  # district | street | community
+    level = Column(String(16), nullable=False)  # district | street | community | police
     name = Column(String(100), unique=True, nullable=False)
     address = Column(String(200), nullable=False)
     hours = Column(String(200), nullable=False)
@@ -41,7 +42,10 @@ class Street(Base):
     id = Column(Integer, primary_key=True)
     name = Column(String(50), unique=True, nullable=False)
     centre_id = Column(Integer, ForeignKey("service_centres.id"), nullable=False)
-    centre = relationship(ServiceCentre)
+    centre = relationship(ServiceCentre, foreign_keys=[centre_id])
+    # The police station whose area the street is (派出所): where 户籍 items are handled.
+    police_id = Column(Integer, ForeignKey("service_centres.id"), nullable=True)
+    police = relationship(ServiceCentre, foreign_keys=[police_id])
     communities = relationship("Community", back_populates="street", order_by="Community.id")
 
 

@@ -75,7 +75,9 @@ def me(s=Depends(current_session)):
 
 @router.get("/centres")
 def centres(s=Depends(current_session), db=Depends(by_method)):
-    return [{"id": c.id, "name": c.name} for c in db.scalars(select(ServiceCentre).order_by(ServiceCentre.id))]
+    # Police stations are where residents go for 户籍 items; conversations are not transferred there.
+    staffed = select(ServiceCentre).where(ServiceCentre.level != "police").order_by(ServiceCentre.id)
+    return [{"id": c.id, "name": c.name} for c in db.scalars(staffed)]
 
 
 @router.get("/staff")

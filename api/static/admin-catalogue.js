@@ -194,7 +194,7 @@
 
   // ---- the two forms ---------------------------------------------------------------------
 
-  var PLACES = { community: "社区党群服务中心", street: "街道便民服务中心", district: "区政务服务中心" };
+  var PLACES = { community: "社区党群服务中心", street: "街道便民服务中心", police: "派出所户籍窗口", district: "区政务服务中心" };
 
   function serviceFields(f) {
     var s = f.services, L = s.labels, C = s.choices;
