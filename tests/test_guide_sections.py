@@ -99,9 +99,10 @@ def test_household_items_are_sent_to_the_police_station_not_the_street_centre():
     assert res["service_code"] == "GA-07-0005"
     assert "湖滨派出所户籍窗口" in res["text"] and "地址：湖滨路136号" in res["text"]
     assert "便民服务中心办理" not in res["text"] and "湖滨路120号" not in res["text"]
-    assert "户口所在地的派出所" in res["text"]  # the station of where they live is not always theirs
+    assert "也可以到其他派出所或受理点办理" in res["text"]  # 跨省通办
     res = ask(text="户口簿丢了怎么补办", community="翠苑社区")
     assert "青山派出所" in res["text"] and "青山街道便民服务中心" not in res["text"]
+    assert "户口所在地的派出所" in res["text"]  # the station of where they live is not always theirs
     # Not told the community yet: the kind of place, not a street centre.
     assert "在派出所户籍窗口办理" in ask(text="户口簿丢了去哪里补办")["text"]
     # Items of the street centre stay there.

@@ -163,7 +163,7 @@ def _where_section(s: ServiceItem, centre: Optional[ServiceCentre], community: O
         return (f"{head}在{LEVEL_NAME[s.handled_at]}办理。告诉我您住在哪个社区（例如“柳岸社区”），"
                 "我把具体地址、窗口和电话发给您。")
     text = f"{head}{_where_intro(s, centre, community)}\n{centre_text(centre, s.window, s.hours_note)}"
-    if s.handled_at == "police" and any("户籍地" in step for step in s.steps):
+    if s.handled_at == "police" and s.tongban == "不通办" and any("户籍地" in step for step in s.steps):
         # The station named is the one of where they live; the guide's own steps may ask for 户籍地.
         text += "\n户口不在这里的，请到户口所在地的派出所办理，具体见办理流程。"
     if s.tongban in ("全区通办", "全市通办", "全省通办", "跨省通办"):
