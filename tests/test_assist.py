@@ -350,6 +350,10 @@ def test_a_document_the_family_has_is_no_question_about_it():
     ("离婚登记", "孩子归谁民政局管不管", "子女抚养", "材料"),
     # a point of the guide asked how long: that point, not how long the registry takes
     ("离婚登记", "冷静期要多久", "30天冷静期", "承诺时限"),
+    # when it starts: the guide's own day, not its summary
+    ("城乡居民医保参保", "交了啥时候开始能用", "从次年1月1日起", "为没有参加职工医保"),
+    # told, not asked: contributions in another province have a line of their own
+    ("企业职工退休申请（基本养老金申领）", "我以前在江苏也交过几年", "在外省也交过养老保险的", "达到最低缴费年限"),
 ])
 def test_a_follow_up_the_guide_answers_in_its_own_words_is_quoted(item_name, text, said, unsaid):
     res = ask(text=text, context_code=item(item_name).code)

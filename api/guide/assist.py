@@ -184,7 +184,11 @@ AFTER_A_QUOTE = ("materials", "place", "process")
 def said_in_context(item: Optional[ServiceItem], text: str, channel: str) -> Optional[AnswerResponse]:
     """The sentences of the guide under discussion that answer a follow-up it names no aspect
     of, quoted as the guide's own words, with its phone for anything they leave open."""
-    said = passages.said_in_guide(item, text) if item and asks_anything(text) else []
+    # Told, not asked, it is quoted only of another province ("我以前在江苏也交过几年"): guides
+    # have lines for that, and a statement's other words pick sentences beside the point.
+    asks = asks_anything(text)
+    said = passages.said_in_guide(item, text) if item and (asks or passages.ELSEWHERE.search(text)) else []
+    said = said if asks else [s for s in said if any(w in s for w in passages.ELSEWHERE_WORDS)]
     if not said:
         return None
     lines = "\n".join(f"· {s}" for s in said)
@@ -336,7 +340,9 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
             # "我们是外地户口 有居住证的": who may, of the item under discussion.
             code, aspect = req.context_code, "conditions"
         else:
-            return noted(item_coded(session, req.context_code)) or AnswerResponse(status="unknown", aspect=aspect, text=unknown_text())
+            item = item_coded(session, req.context_code)
+            return (said_in_context(item, req.text, req.channel) or noted(item)
+                    or AnswerResponse(status="unknown", aspect=aspect, text=unknown_text()))
     both = [m for m in matches if named(m)][:3]
     if len(both) >= 2 and COMPARES.search(req.text) and not req.choices:
         # "居住登记跟居住证是一回事吗", "高龄津贴和长寿金有什么不同": what each is, then which to go on with.

@@ -17,6 +17,10 @@ import jieba
 from api.guide.answers import ASPECT_CUES
 from api.guide.models import ServiceItem
 
+PROVINCES = ("北京|天津|河北|山西|内蒙古?|辽宁|吉林|黑龙江|上海|江苏|安徽|福建|江西|山东|河南|湖北|湖南|广东|广西|海南|重庆|四川|"
+             "贵州|云南|西藏|陕西|甘肃|青海|宁夏|新疆")
+ELSEWHERE = re.compile(rf"(在|去|到|回)({PROVINCES}|外省|外地|老家|别的省|其他省)")
+ELSEWHERE_WORDS = ("外省", "省外", "异地")
 # How residents ask → the words a guide uses for the same thing.
 SENSES = [
     (re.compile(r"多久|多长时间|多长|几年|几个月|有效|管用"), ("有效期", "周期", "期限", "个月")),
@@ -37,7 +41,9 @@ SENSES = [
     (re.compile(r"(都|已经).{0,4}(个月|天|年)了|还能(上|办|报|补)"), ("超过", "仍可", "逾期")),
     (re.compile(r"家里|自己家|住的房子"), ("住宅", "住房")),
     (re.compile(r"平米|平方|面积|多大"), ("平方米", "面积")),
-    (re.compile(r"(啥|什么)时候(开始)?(能用|生效|享受|有效|起)|开始能用"), ("享受", "待遇", "生效")),
+    (re.compile(r"(啥|什么)时候(开始)?(能用|生效|享受|有效|起)|开始能用"), ("享受", "待遇", "生效", "次年", "之日起", "当月")),
+    # "我以前在江苏也交过几年": contributions or residence in another province.
+    (ELSEWHERE, ELSEWHERE_WORDS),
     (re.compile(r"直接(结算|报|刷)|刷卡"), ("直接结算",)),
     (re.compile(r"退休金|养老金|能拿多少|拿多少"), ("核定",)),
 ]
