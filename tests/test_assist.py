@@ -506,3 +506,20 @@ def test_how_much_a_disability_benefit_pays_and_help_for_one_who_cannot_use_a_ph
     assert res["service_name"] == "残疾人两项补贴" and "240元" in res["text"] and "收费：不收费" not in res["text"]
     res = ask(text="退休工资要认证了 咋弄啊 我不太会弄手机")
     assert res["aspect"] == "general" and "社区" in res["text"], res["text"]
+
+
+@pytest.mark.parametrize("item_name, text, yes", [
+    ("高龄津贴", "跟尊老金是一样的伐", "是的，尊老金就是【高龄津贴】"),
+    ("居住证申领", "暂住证跟这个是一回事吗", "是的，暂住证就是【居住证申领】"),
+])
+def test_another_name_asked_to_be_the_same_gets_a_plain_yes_before_the_guide(item_name, text, yes):
+    res = ask(text=text, context_code=item(item_name).code)
+    assert res["service_name"] == item_name and res["text"].startswith(yes), res["text"]
+    assert res["sections"][0].startswith(yes)
+
+
+def test_another_item_asked_to_be_the_one_under_discussion_is_shown_beside_it():
+    res = ask(text="这个就是长寿金吧", context_code=item("高龄津贴").code)
+    assert res["status"] == "ambiguous" and "这两项分别是" in res["text"], res["text"]
+    assert [c["name"] for c in res["candidates"]] == ["高龄津贴", "百岁老人长寿保健金"]
+    assert "是的" not in res["text"]

@@ -201,7 +201,16 @@ def said_in_context(item: Optional[ServiceItem], text: str, channel: str) -> Opt
 
 
 # Two items named to be told apart ("居住登记跟居住证是一回事吗", "低保和特困有啥区别").
-COMPARES = re.compile(r"一回事|一样(吗|不|伐|么|嘛)|区别|差别|(有|是)?(什么|啥)不(一样|同)|不同")
+COMPARES = re.compile(r"一回事|一样(吗|不|伐|么|嘛)|区别|差别|(有|是)?(什么|啥)不(一样|同)|不同|就是.{1,12}(吧|吗|伐)")
+# One name asked to be the same as the item under discussion ("跟尊老金是一样的伐", "这个就是暂住证吧").
+SAME_ASKED = re.compile(r"一回事|一样|同一(个|项|种)|就是.{1,12}(吧|吗|伐|么)|是不是就是")
+
+
+def same_thing(item: ServiceItem, text: str) -> Optional[str]:
+    """The other name of the item a resident asks to be the same thing ("尊老金" of 高龄津贴), or None."""
+    if item.name in text or not SAME_ASKED.search(text):
+        return None
+    return next((a for a in sorted(item.aliases or [], key=len, reverse=True) if len(a) >= 2 and a in text), None)
 
 
 def compared(session: Session, named_items: List[Match], aspect: str) -> AnswerResponse:
@@ -344,6 +353,10 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
             return (said_in_context(item, req.text, req.channel) or noted(item)
                     or AnswerResponse(status="unknown", aspect=aspect, text=unknown_text()))
     both = [m for m in matches if named(m)][:3]
+    if (len(both) == 1 and both[0].code != req.context_code and req.context_code in index.items
+            and SAME_ASKED.search(req.text) and not req.choices):
+        # "这个就是长寿金吧" after the 高龄津贴 guide: the one under discussion beside the one named.
+        both = [Match(req.context_code, index.items[req.context_code][0], 0.0, "", "context"), both[0]]
     if len(both) >= 2 and COMPARES.search(req.text) and not req.choices:
         # "居住登记跟居住证是一回事吗", "高龄津贴和长寿金有什么不同": what each is, then which to go on with.
         return compared(session, both, aspect)
@@ -412,5 +425,8 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         # "我户口是湖南的 能在这边开吗 要几天能拿到": the whole guide, and who may (its conditions).
         parts = parts[:1] + [answers.sections(item, "conditions")[0].replace(f"【{item.name}】", "", 1)] + parts[1:]
         offer = [a for a in offer if a != "conditions"]
+    if item.code == req.context_code and (alias := same_thing(item, req.text)):
+        # A plain yes before the guide: "尊老金" is what residents call 高龄津贴.
+        parts = [f"是的，{alias}就是【{item.name}】，只是叫法不同。"] + parts
     return AnswerResponse(status="answered", **base, text="\n\n".join(parts), sections=parts,
                           follow_ups=[FollowUp(title=answers.FOLLOW_UPS[a], aspect=a) for a in offer])
