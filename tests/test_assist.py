@@ -354,6 +354,8 @@ def test_a_document_the_family_has_is_no_question_about_it():
     ("城乡居民医保参保", "交了啥时候开始能用", "从次年1月1日起", "为没有参加职工医保"),
     # told, not asked: contributions in another province have a line of their own
     ("企业职工退休申请（基本养老金申领）", "我以前在江苏也交过几年", "在外省也交过养老保险的", "达到最低缴费年限"),
+    # needed first, hinted at by another item's keyword (老年痴呆 → 老年人能力评估): the guide's own step
+    ("养老机构入住申请", "他有点老年痴呆了 要先做评估吗", "没有评估的由评估机构上门评估", "自理能力"),
 ])
 def test_a_follow_up_the_guide_answers_in_its_own_words_is_quoted(item_name, text, said, unsaid):
     res = ask(text=text, context_code=item(item_name).code)
@@ -523,3 +525,8 @@ def test_another_item_asked_to_be_the_one_under_discussion_is_shown_beside_it():
     assert res["status"] == "ambiguous" and "这两项分别是" in res["text"], res["text"]
     assert [c["name"] for c in res["candidates"]] == ["高龄津贴", "百岁老人长寿保健金"]
     assert "是的" not in res["text"]
+
+
+def test_another_item_named_outright_after_a_guide_is_that_items_guide():
+    res = ask(text="老年人能力评估怎么做", context_code=item("养老机构入住申请").code)
+    assert res["service_name"] == "老年人能力评估" and "办事指南里是这样写的" not in res["text"]

@@ -243,6 +243,8 @@ def tells_only(text: str) -> bool:
     return not (asks_anything(text) or answers.detect_aspect(text) != "general")
 
 
+# Something asked to be needed first ("要先做评估吗", "是不是得先开证明"): a step of the guide.
+FIRST_NEEDED = re.compile(r"(要|得|需要|必须)先|先(要|得)|是不是先")
 # Cannot leave home: asked after a guide, what it says about home visits.
 HOMEBOUND = re.compile(r"出不了门|出不去|下不了(床|楼)|瘫(在床|痪)|卧床|走不(动|了)(路)?|行动不便|腿脚不(好|便)")
 # A deadline missed ("我已经过期两个月没弄 咋办", "过了时间没认证会咋样"): what the guide says then.
@@ -293,6 +295,13 @@ def answer(session: Session, index: CatalogueIndex, req: AnswerRequest) -> Answe
         # "我八十多了腿脚不好 能不能叫社区的人上门来办" after the 优待证 guide: who asks (八十, 高龄津贴's
         # keyword) and how, of the item under discussion; another item is named, not hinted at.
         code = req.context_code
+    elif (status == "confident" and req.context_code in index.items and chosen[0].kind == "keyword"
+          and FIRST_NEEDED.search(req.text)
+          and (said := said_in_context(item_coded(session, req.context_code), req.text, req.channel))
+          and any(chosen[0].name[i:i + 2] in said.text for i in range(len(chosen[0].name) - 1))):
+        # "他有点老年痴呆了 要先做评估吗" after the 养老院 guide: a step of that guide (能力评估：没有
+        # 评估的由评估机构上门评估), not the 能力评估 guide it hints at.
+        return said
     elif status == "confident":
         code = chosen[0].code
     elif status == "ambiguous" and req.context_code in {m.code for m in chosen}:
