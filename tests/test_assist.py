@@ -356,6 +356,8 @@ def test_a_document_the_family_has_is_no_question_about_it():
     ("企业职工退休申请（基本养老金申领）", "我以前在江苏也交过几年", "在外省也交过养老保险的", "达到最低缴费年限"),
     # needed first, hinted at by another item's keyword (老年痴呆 → 老年人能力评估): the guide's own step
     ("养老机构入住申请", "他有点老年痴呆了 要先做评估吗", "没有评估的由评估机构上门评估", "自理能力"),
+    # what a benefit may be spent on
+    ("居家养老服务补贴", "能拿来请保姆伐", "不发现金", "承诺时限"),
 ])
 def test_a_follow_up_the_guide_answers_in_its_own_words_is_quoted(item_name, text, said, unsaid):
     res = ask(text=text, context_code=item(item_name).code)
@@ -530,3 +532,7 @@ def test_another_item_asked_to_be_the_one_under_discussion_is_shown_beside_it():
 def test_another_item_named_outright_after_a_guide_is_that_items_guide():
     res = ask(text="老年人能力评估怎么做", context_code=item("养老机构入住申请").code)
     assert res["service_name"] == "老年人能力评估" and "办事指南里是这样写的" not in res["text"]
+
+
+def test_money_a_stay_elsewhere_needs_is_the_filing_for_treatment_elsewhere():
+    assert ask(text="我要去上海住院 医保怎么弄")["service_name"] == "医保异地就医备案"

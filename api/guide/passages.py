@@ -46,6 +46,9 @@ SENSES = [
     (ELSEWHERE, ELSEWHERE_WORDS),
     (re.compile(r"直接(结算|报|刷)|刷卡"), ("直接结算",)),
     (re.compile(r"退休金|养老金|能拿多少|拿多少"), ("核定",)),
+    # What a benefit may be spent on ("能拿来请保姆伐"): what the guide says it is for, or not.
+    (re.compile(r"拿来|用来|用在|能(买|请|用|换)|请(保姆|护工|人)|保姆|护工|钟点工|换(成)?(现金|钱)"),
+     ("用于", "购买", "不发现金", "不能转让", "只能")),
 ]
 # Words that ask, or say who asks: no sentence is chosen for holding them.
 ASKING_WORDS = set("""
