@@ -7,8 +7,9 @@ from starlette.concurrency import run_in_threadpool
 from api.core.db import WriteSession
 from api.core.deps import reading, require_admin_token, require_service_token
 from api.guide import catalogue, index, nlu_resources
-from api.guide.assist import AnswerRequest, AnswerResponse, answer
+from api.guide.assist import answer
 from api.guide.models import ServiceItem
+from api.guide.replies import AnswerRequest, AnswerResponse
 from api.guide.search import decide
 
 # For the action server and staff tools only: the service token (or the admin token).
