@@ -21,7 +21,8 @@ from api.guide import index
 from api.guide import routes as guide_routes
 from api.handoff import console_routes, rasa_client, relay, retention, sensitivity
 from api.handoff import routes as handoff_routes
-from api.incidents import department_reader, open311, tickets
+from api.incidents import categories as incident_categories
+from api.incidents import open311, tickets
 from api.incidents import routes as incident_routes
 from api.places import locate
 from api.places import routes as place_routes
@@ -93,7 +94,7 @@ async def lifespan(_app):
     await run_in_threadpool(sensitivity.classifier)  # trained now, not on a resident's first message
     await run_in_threadpool(locate.warm_up)  # the address extractor (spaCy) loads now, likewise
     await run_in_threadpool(route_reader.warm_up)  # the readers learnt from real messages, likewise
-    await run_in_threadpool(department_reader.reader)
+    await run_in_threadpool(incident_categories.warm_up)  # with the department reader, likewise
     await run_in_threadpool(registry.sync_at_start)  # the model history names what Rasa loaded at start
     await run_in_threadpool(training.recover)  # runs a restart interrupted are failed; live ones watched again
     yield

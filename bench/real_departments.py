@@ -122,7 +122,7 @@ def run(split: str = "dev", errors: bool = False):
         groups = {c.code: c.group for c in rows}
     from api.incidents.department_reader import reader
     keywords_only = IncidentClassifier(infos)
-    full = IncidentClassifier(infos, reader())
+    full = IncidentClassifier(infos, reader(infos))
     grid = IncidentClassifier([c for c in infos if c.code.split("-")[0] in GRID_PREFIXES])
 
     def with_classifier(clf):

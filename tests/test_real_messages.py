@@ -128,3 +128,15 @@ def test_the_department_reader_learns_labelled_training_reports_only():
         assert label["route"] in ("incident_report", "complaint_staff")
         assert r["department"] == label["department"], r["id"]
         assert not re.search(r"\d{7,}", r["text"]), r["id"]
+
+
+def test_the_department_reader_also_learns_the_category_catalogues_words():
+    """A matter the labelled letters never named reaches its category's lead department through
+    the catalogue's keywords, and an admin's new keyword is learnt on the next build."""
+    from types import SimpleNamespace
+
+    from api.incidents.department_reader import reader
+    letter = "小区旁边那个蹦床馆的弹簧网破了好几处，孩子容易受伤"
+    trampoline = SimpleNamespace(code="XX-99", lead_department_code="TY", keywords=("蹦床馆", "弹簧网"))
+    assert reader([]).read(letter).label != "TY"
+    assert reader([trampoline]).read(letter).label == "TY"

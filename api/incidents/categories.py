@@ -265,7 +265,8 @@ class IncidentClassifier:
 
     @classmethod
     def from_db(cls, session: Session) -> "IncidentClassifier":
-        return cls([CategoryInfo.of(c) for c in session.scalars(select(IncidentCategory))], department_reader())
+        infos = [CategoryInfo.of(c) for c in session.scalars(select(IncidentCategory))]
+        return cls(infos, department_reader(infos))
 
     def _short(self, text: str):
         """(code, score) from the term index: the grid categories first, then the whole catalogue."""
@@ -364,6 +365,14 @@ def classifier(session: Session = None) -> IncidentClassifier:
         if _cached.get("generation", 0) == generation:  # no edit while it was being built from older rows
             _cached["c"] = built
     return built
+
+
+def warm_up() -> None:
+    """Build the classifier (and its department reader) before the first report, once the
+    district's categories are loaded: built from none, it would stay empty until an edit."""
+    with SessionLocal() as s:
+        if s.scalar(select(IncidentCategory.id).limit(1)) is not None:
+            classifier(s)
 
 
 def invalidate() -> None:
