@@ -63,6 +63,10 @@ def route(text, sender="", **intents):
     # A place without what it should have asks for one; one that is broken asks for a repair.
     ("我们小区门口那个十字路口没有红绿灯 车开得飞快", {"report_incident": 0.5, "make_suggestion": 0.5}, "suggestion"),
     ("我们小区门口那个十字路口的红绿灯坏了 车开得飞快", {"report_incident": 0.5, "make_suggestion": 0.5}, "incident"),
+    # Something already there to be switched on, enforced or put right, asked for in a proposal's
+    # words, is a report.
+    ("希望启用我们路口已经装好的红绿灯 装了半年都没亮过", {"make_suggestion": 0.6, "report_incident": 0.4}, "incident"),
+    ("请求交警严打借用非机动车道闯红灯的行为", {"make_suggestion": 1.0}, "incident"),
     # Small talk the NLU took for a report: nothing told to file.
     ("今天好冷啊 你吃过饭了伐", {"report_incident": 0.78}, "other"),
     # Progress words alone, with no work order and no "我反映的": a report that goes on.

@@ -52,8 +52,10 @@ ASKING = re.compile(
     r"几(张|份|寸|本|页)|[白蓝红]底|复印件|原件")
 # How the board's letters report: 投诉, 举报, 反映……问题, 请求整治.
 REPORTING = re.compile(
-    r"(投诉|举报)(?!电话|热线|渠道|方式|途径|号码|怎么|到哪|去哪|哪里|找谁)|曝光|反映.{0,30}(问题|情况|现象|乱象)|(请求|要求|恳请|希望|请).{0,12}(解决|整治|治理|查处|处理|整顿|拆除|关停|取缔|"
-    r"清理|维修|修复|修好|修一下|修一修|修修|修理|派人(来)?修|抢修|督促|监管|管管|管一管|赔偿|退还|制止|停止|更换|严查|调查|介入|管治)|强烈要求|严重扰民|严查|"
+    r"(投诉|举报)(?!电话|热线|渠道|方式|途径|号码|怎么|到哪|去哪|哪里|找谁)|曝光|反映.{0,30}(问题|情况|现象|乱象)|(请求|要求|恳请|希望|请|建议|呼吁).{0,20}(解决|整治|治理|查处|处理|整顿|拆除|关停|取缔|"
+    r"清理|维修|修复|修好|修一下|修一修|修修|修理|派人(来)?修|抢修|督促|监管|管管|管一管|赔偿|退还|制止|停止|更换|严查|调查|介入|管治|"
+    # something there to be dealt with or put back: 严打闯红灯, 规范邮政速递, 涵洞恢复原状, 启用已装的红绿灯
+    r"严打|打击|规范|恢复原状|启用)|强烈要求|严重扰民|严查|"
     r"非法|黑(加油站|车|诊所|作坊|中介)|滥(采|伐|收|用)")
 # A board title naming a problem ("关于……的问题", "……乱象"); unless it asks (咨询……问题).
 NAMES_A_PROBLEM = re.compile(r"(问题|乱象|现象)(的反映)?$")
@@ -65,10 +67,10 @@ PROBLEM = re.compile(
     r"(不|没)给(办|退|发|赔)|强制|乱收|多收|高价|克扣|被(打|骗|占|堵)|摔(了一跤|倒|伤)|受伤|撞伤|烫伤")
 # A proposal or an opinion: outright (建议, 意见, 反对) or by asking for something new (增设, 开通).
 SUGGESTING_OUTRIGHT = re.compile(r"建议|意见|提议|呼吁|反对|支持|呼声|倡议")
-NEW_THING = re.compile(r"增设|增开|增加|多设|多开|新建|修建|建设|开通|加装|规划|改造|设立|太高|太贵|太少|不合理|"
+NEW_THING = re.compile(r"增设|增开|增加|多设|多开|新建|修建|建设|开通|加装|规划|改造|设立|太高|太贵|太少|不合理|(道路|路面|村道)硬化|"
                        # "能不能修个坡道", "希望在小区里装个充电桩"; not "我要开个证明"
                        r"(能不能|能否|可不可以|可否|希望|最好)(在.{0,12})?(修|建|装|搭|铺|加|设)(个|一个|一条|条|座|几个|一些|些)|"
-                       r"(请求|恳请|希望|要求)(尽快|早日|尽早)?(开放|启用|开通)")
+                       r"(请求|恳请|希望|要求)(尽快|早日|尽早)?(开放|开通)")
 # A place without what a place should have ("十字路口没有任何信号灯", "小区无公交车", "村里没通自来水")
 # asks for one: nothing is broken, whatever fault category the thing's name suggests (信号灯故障).
 LACKS = re.compile(r"(没有|没|无|缺少|缺乏)(任何|一个|一盏|一处)?(公交(车|站|线路)?|信号灯|红绿灯|路灯|人行天桥|学校|幼儿园|"
@@ -302,7 +304,8 @@ def decide(ev: Evidence) -> Decision:
     elif ASKING.search(opening):
         add(SERVICE, 0.35, "问怎么办理")
     if REPORTING.search(opening):
-        add(INCIDENT, 0.6, "投诉、举报或请求处理")
+        # "反映…小区无公交车的问题": what is reported is a lack, and a lack asks for something new.
+        add(INCIDENT, 0.3 if lacks else 0.6, "投诉、举报或请求处理")
     elif NAMES_A_PROBLEM.search(opening) and not asking:
         add(INCIDENT, 0.35, "标题说的是一个问题")
     if PROBLEM.search(head(t)):
