@@ -77,7 +77,7 @@ def test_place_waits_for_the_community_then_answers():
     assert slots["awaiting_community"] is True and "哪个社区" in msgs[0]["text"]
     msgs, slots = run(ActionAnswerService(), tracker("翠苑", intent="inform", slots={**slots}))
     assert slots["community"] == "翠苑社区" and slots["awaiting_community"] is False
-    assert "青山街道便民服务中心" in msgs[0]["text"]
+    assert "青山派出所户籍窗口" in msgs[0]["text"]
 
 
 def test_bare_community_is_remembered():
