@@ -78,6 +78,17 @@ def test_the_list_follows_the_hardship_described(text, specific):
     assert res["hardship"] and specific in [b["name"] for b in res["benefits"]]
 
 
+def test_illness_is_answered_first_by_medical_aid():
+    """What the insurance left to pay is 医疗救助's; charity comes after the public aid."""
+    res = hardship_answer("查出来尿毒症要长期透析，医药费太多了，能申请什么")
+    names = [b["name"] for b in res["benefits"]]
+    assert res["hardship"] and names[0] == "医疗救助" and "慈善救助申请" in names
+    assert "街道便民服务中心" in res["benefits"][0]["where"]
+    # bills and no money left ("实在拿不出来了"): the safety net and medical aid together
+    res = hardship_answer("老伴查出肺癌要化疗，医保报完自己还要付好几万，家里实在拿不出来了")
+    assert res["hardship"] and {"医疗救助", "临时救助"} <= {b["name"] for b in res["benefits"]}
+
+
 def test_an_old_parent_neglected_is_no_child_left_without_parents():
     """"儿子儿媳都不管我" got 困境儿童基本生活保障 (每月2000元) offered to an old man."""
     groups = sensitivity.hardship_groups("儿子儿媳都不管我 欠了一屁股债")
