@@ -89,6 +89,12 @@ def test_illness_is_answered_first_by_medical_aid():
     assert res["hardship"] and {"医疗救助", "临时救助"} <= {b["name"] for b in res["benefits"]}
 
 
+def test_documents_that_cannot_be_got_are_no_hardship():
+    """"凑不齐", "拿不出来" tell hardship of money only."""
+    assert sensitivity.hardship_groups("材料凑不齐 能不能申请") == []
+    assert sensitivity.hardship_groups("学费实在凑不齐了") == ["no_income"]
+
+
 def test_an_old_parent_neglected_is_no_child_left_without_parents():
     """"儿子儿媳都不管我" got 困境儿童基本生活保障 (每月2000元) offered to an old man."""
     groups = sensitivity.hardship_groups("儿子儿媳都不管我 欠了一屁股债")
