@@ -176,7 +176,7 @@ def test_a_clarifying_question_answered_in_words_files_the_report_with_both_mess
     the report is filed from both messages, not lost to "请问您想咨询哪项办事服务"."""
     from actions.incidents import ActionStartIncident
     from actions.service import ActionAnswerService
-    first, then = "12路公交车司机经常不停站 我们老人在站台招手都不停", "就是湖滨路口那个站 我电话13511112222"
+    first, then = "12路公交车司机经常不停站 老人招手都不停 意见很大", "就是湖滨路口那个站 我电话13511112222"
     events = [{"event": "user", "text": first, "timestamp": 1.0,
                "parse_data": {"intent_ranking": [{"name": "report_incident", "confidence": 0.7}]}},
               {"event": "bot", "text": "您是要反映一个需要处理的问题，还是提个建议？",

@@ -279,7 +279,8 @@ def test_a_follow_up_asking_if_one_may_apply_for_someone_stays_with_the_item():
     assert r["route"] == "service"
 
 
-BUS = "12路公交车司机经常不停站 我们老人在站台招手都不停"
+# A report and an opinion at once ("意见很大"): close enough to ask which is meant.
+BUS = "12路公交车司机经常不停站 老人招手都不停 意见很大"
 
 
 def test_a_clarifying_question_answered_in_words_is_not_asked_again():

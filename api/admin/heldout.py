@@ -6,7 +6,6 @@ other and both are at least MIN_CONTAINED characters (a resident pasting a messa
 a longer one, or the first sentence of its content)."""
 import json
 import logging
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import List, Optional, Tuple
 import yaml
 
 from api.admin.inbox import text_key
+from api.core.written_examples import plain
 from shared.settings import ROOT, get_settings
 
 log = logging.getLogger("api")
@@ -24,18 +24,12 @@ REAL = ROOT / "data" / "real-messages"
 SPLITS = (("dev-ids.txt", "真实消息开发集", "评估就不可信了"),
           ("tune-ids.txt", "真实消息调优集", "调优集只用来调整路由，学过之后再调就不准了"))
 MIN_CONTAINED = 8
-# [value](entity) and [value]{"entity": ...}: the test set's annotations, read as the plain words.
-ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 
 @dataclass(frozen=True)
 class Held:
     key: str
     why: str
-
-
-def plain(example: str) -> str:
-    return ANNOTATION.sub(r"\1", example)
 
 
 def _test_examples(path: Path) -> List[str]:

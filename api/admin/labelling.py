@@ -25,6 +25,7 @@ from api.admin.models import ReviewItem
 from api.admin.states import ReviewStatus
 from api.core import clock
 from api.core.errors import DomainError, Kind
+from api.core.written_examples import plain
 from api.handoff.understood import ENTITY_NAMES, INTENT_NAMES
 from api.routing.router import INTENT_ROUTE
 from api.staff.audit import AuditAction, audit
@@ -121,10 +122,6 @@ def annotated(text: str, entities: List[dict]) -> str:
         at = e["end"]
     out.append(text[at:].translate(_BRACKETS))
     return "".join(out)
-
-
-def plain(example: str) -> str:
-    return heldout.ANNOTATION.sub(r"\1", example)
 
 
 def path() -> Path:

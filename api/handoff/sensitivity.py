@@ -22,7 +22,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from shared.settings import ROOT, get_settings
+from api.core.written_examples import written_examples
+from shared.settings import get_settings
 from shared.textnorm import clean, normalise
 
 N = "[0-9一二两三四五六七八九十几好多]+"  # a count: 三, 3, 好几, 十几
@@ -299,9 +300,6 @@ def _training(path=None) -> dict:
     return yaml.safe_load((path or get_settings().seed_dir / "handoff_training.yml").read_text(encoding="utf-8"))
 
 
-ANNOTATION = re.compile(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})")
-
-
 def ordinary_messages(folder=None) -> list:
     """The assistant's own NLU examples (greetings, questions, reports): what ordinary messages
     look like, so "你好" or "身份证怎么办" is never mistaken for anger. Asking for a person is
@@ -309,15 +307,7 @@ def ordinary_messages(folder=None) -> list:
     (nlu_data/real_messages.yml): they are labelled by route, not by whether a person should
     answer at once ("举报村书记收受贿赂" is a report there and sensitive here); the real style this
     classifier learns from is chosen for it in handoff_training.yml."""
-    out = []
-    for path in sorted((folder or ROOT / "nlu_data").glob("*.yml")):
-        if path.name == "real_messages.yml":
-            continue
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
-            if block.get("intent") and block["intent"] != "request_human":
-                out += [(ANNOTATION.sub(r"\1", line.strip()[2:]), "none")
-                        for line in block["examples"].splitlines() if line.strip().startswith("- ")]
-    return out
+    return [(text, "none") for text, intent in written_examples(folder) if intent != "request_human"]
 
 
 @functools.lru_cache(maxsize=1)

