@@ -579,8 +579,10 @@ def test_held_out_lookup_is_built_once():
 # Words no training example says. How a model trained on two cores reads each varies between
 # trainings (out_of_scope at 1.0, the fallback, or a guess at 0.59), so the test asks the live
 # model first and expects what that reading calls for.
+# Each model reads some of these at full confidence (unknown characters often read as affirm):
+# the test needs only one it is unsure of, so there are many.
 GIBBERISH = ("叽里咕噜阿巴阿巴呜啦啦", "咕噜咕噜", "zzzz", "唔该晒", "咩啊", "巴拉巴拉小魔仙", "乌拉拉", "嗯嗯啊啊哦哦",
-             "噼里啪啦咕咚", "阿巴阿巴阿巴")
+             "噼里啪啦咕咚", "阿巴阿巴阿巴", "biubiubiu", "duang")
 
 
 @pytest.mark.e2e
