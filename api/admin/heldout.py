@@ -11,10 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-import yaml
-
 from api.admin.inbox import text_key
-from api.core.written_examples import plain
+from api.core.written_examples import examples_in
 from shared.settings import ROOT, get_settings
 
 log = logging.getLogger("api")
@@ -33,15 +31,7 @@ class Held:
 
 
 def _test_examples(path: Path) -> List[str]:
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    out = []
-    for block in doc.get("nlu") or []:
-        examples = block.get("examples") or ""
-        if isinstance(examples, str):
-            out += [plain(line.strip()[2:]) for line in examples.splitlines() if line.strip().startswith("- ")]
-        else:
-            out += [plain(e.get("text", "")) for e in examples if isinstance(e, dict)]
-    return out
+    return [text for text, _ in examples_in(path)]
 
 
 def _mtime(path: Path) -> float:

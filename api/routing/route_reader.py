@@ -20,14 +20,14 @@ ROUTE_OF_INTENT = {"report_incident": "incident", "ask_service": "service", "mak
                    "check_incident_status": "progress", "request_human": "person"}
 
 
-def from_file(path: Path = TEXTS, written: Optional[Path] = None) -> Optional[LinearReader]:
+def from_file(path: Path = TEXTS) -> Optional[LinearReader]:
     if not path.exists():
         return None
     with path.open(encoding="utf-8") as f:
         rows = [json.loads(line) for line in f if line.strip()]
     examples = [(r["text"], ROUTE_OF_INTENT[r["intent"]]) for r in rows if r.get("intent") in ROUTE_OF_INTENT]
     # Greetings, yes and no, an address alone, off-topic: no request of any route.
-    examples += [(text, ROUTE_OF_INTENT.get(intent, OTHER)) for text, intent in written_examples(written)]
+    examples += [(text, ROUTE_OF_INTENT.get(intent, OTHER)) for text, intent in written_examples()]
     return LinearReader(examples) if len({r for _, r in examples}) >= 2 else None
 
 
