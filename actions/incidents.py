@@ -73,7 +73,14 @@ NO_PHONE_OK = ("好的，不留电话也可以提交。没有电话，工作人�
 # typed reply that says so, whichever intent the NLU gave it ("确认提交" was once read as a
 # progress query: the form refused it, the status rule answered and the read-back came again).
 CONFIRM_STEMS = ("确认", "提交", "确定")
-AGREE = ("对", "对的", "是", "是的", "好", "好的", "行", "可以", "没问题", "没错", "ok", "嗯", "嗯嗯", "对对")
+AGREE = ("对", "对的", "是", "是的", "好", "好的", "行", "可以", "没问题", "没错", "ok", "yes", "嗯", "嗯嗯", "对对")
+# A thumb or an OK, as an emoji or as WeChat's own emoticon ("[强]"), agrees too.
+AGREE_SIGNS = re.compile(r"👍|👌|✅|🆗|\[(强|ok|好的)\]")
+# A reply with no Chinese word and no number in it, besides emoticons ("😀", "[微笑]", "duang",
+# "？？"), says nothing: the NLU still reads such replies as affirm (0.84–0.91), and a report must
+# never be filed on a smiley.
+SAYS_SOMETHING = re.compile(r"[\u4e00-\u9fff0-9]")
+WECHAT_EMOTICON = re.compile(r"\[[\u4e00-\u9fffA-Za-z]{1,4}\]")
 NEGATION = ("不", "别", "没提", "未")
 PUNCT = re.compile(r"[\s，,。.！!？?~～、…:：]+")
 PARTICLES = re.compile(r"[吧啊呀了哈嘛哦噢啦]+$")
@@ -82,6 +89,7 @@ EARLIER = re.compile(r"(提交|确认)的")  # "我提交的问题" is about an 
 CONFIRM_BUTTONS = [{"title": "确认提交", "payload": "/affirm"}, {"title": "取消", "payload": "/deny"}]
 WHAT_TO_CHANGE = ("好的，哪里不对？请直接告诉我正确的地点或电话，比如“应该是柳岸新村6幢”“电话改成13912345678”。"
                   "没问题就点“确认提交”，不报了就点“取消”。")
+NOT_UNDERSTOOD = "没看明白您的意思。没问题请点“确认提交”；要改地点或电话，直接告诉我正确的；不报了就点“取消”。"
 MAX_ADDRESS_TRIES = 2
 # The resident's whole message is the description (the chat takes up to RSA_MAX_MESSAGE_CHARS,
 # at most 2000); this only guards against what the backend would refuse anyway.
@@ -113,11 +121,18 @@ def is_confirmation(text: str, intent: str = None) -> bool:
     if any(c in text for c in CORRECTION) or phone_in(text) or ticket_number_in(text):
         return False
     bare = PARTICLES.sub("", PUNCT.sub("", normalise(text)))
-    if bare in AGREE:
+    unsigned = AGREE_SIGNS.sub("", bare)
+    if bare in AGREE or unsigned != bare and (not unsigned or unsigned in AGREE):
         return True
     if not bare or len(bare) > MAX_CONFIRM_CHARS or any(n in bare for n in NEGATION) or EARLIER.search(bare):
         return False
     return any(w in bare for w in CONFIRM_STEMS)
+
+
+def says_nothing(text: str) -> bool:
+    """'😀', 'duang', '？？' typed at the read-back: neither yes nor no (a button's payload says yes)."""
+    return (bool(text) and not text.startswith("/") and not SAYS_SOMETHING.search(WECHAT_EMOTICON.sub("", text))
+            and not is_confirmation(text))
 
 
 def read_back(desc: str) -> str:
@@ -234,11 +249,12 @@ class ValidateIncidentForm(FormValidationAction):
             return {}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         text = tracker.latest_message.get("text") or ""
-        if intent == "affirm" and not bare_correction(text) or is_confirmation(text, intent):
+        if intent == "affirm" and not bare_correction(text) and not says_nothing(text) or is_confirmation(text, intent):
             return {"incident_confirm": True}
-        if bare_correction(text):
+        if bare_correction(text) or says_nothing(text):
             # "不对" alone: not a cancellation (the deny rule would drop the whole report) and not
-            # a place; the form stays on the read-back, which asks what to change.
+            # a place; the form stays on the read-back, which asks what to change. A smiley: the
+            # same, asking again.
             return {"incident_confirm": None}
         return {}
 
@@ -302,8 +318,10 @@ class ActionAskIncidentConfirm(Action):
         except backend.BackendError:
             c, where = {"category": None, "grade": "一般", "lead_department": "指挥中心"}, {"status": "unknown"}
         place = f"{where['street']}{where['community']}（{where['grid']}）" if where.get("status") == "found" else "待核实"
-        if bare_correction(tracker.latest_message.get("text") or ""):
-            dispatcher.utter_message(text=WHAT_TO_CHANGE, buttons=CONFIRM_BUTTONS)
+        latest = tracker.latest_message.get("text") or ""
+        if bare_correction(latest) or says_nothing(latest):
+            dispatcher.utter_message(text=WHAT_TO_CHANGE if bare_correction(latest) else NOT_UNDERSTOOD,
+                                     buttons=CONFIRM_BUTTONS)
             return []
         dispatcher.utter_message(
             text=("请核对一下，我将这样提交：\n"

@@ -128,6 +128,18 @@ def test_bad_phone_is_asked_again(talk):
     assert "请核对" in text_of(talk("13857112345"))
 
 
+def test_a_smiley_at_the_read_back_files_nothing_until_the_resident_confirms(talk):
+    talk("小区门口垃圾堆了好几天没人清")
+    talk("桃源新村")
+    assert "请核对" in text_of(talk("13857112345"))
+    for smiley in ("[微笑]", "duang"):  # (an emoji alone never reaches the NLU: the channel answers it)
+        reply = text_of(talk(smiley))
+        assert "没看明白" in reply and "确认提交" in reply
+        assert tickets_of(talk.sender) == []
+    assert "工单号" in text_of(talk("/affirm"))
+    assert len(tickets_of(talk.sender)) == 1
+
+
 def test_cancel_mid_form_files_nothing(talk):
     talk("隔壁工地半夜还在施工")
     assert "已取消" in text_of(talk("/deny"))

@@ -24,7 +24,7 @@ def extract(slot, t):
 
 
 @pytest.mark.parametrize("text", ["确认提交", "确认提交。", "提交", "提交！", "确认", "对", "对的", "是的", "没问题",
-                                  "确定", "好的，提交吧", " 确认 提交 "])
+                                  "确定", "好的，提交吧", " 确认 提交 ", "👍", "好的👌", "[强]", "[OK]", "OK"])
 @pytest.mark.parametrize("intent", ["affirm", "check_incident_status", "inform", "out_of_scope", "nlu_fallback"])
 def test_typed_confirmation_files_the_report_whatever_the_nlu_said(text, intent):
     assert extract("incident_confirm", at_read_back(text, intent)) == {"incident_confirm": True}
@@ -50,3 +50,18 @@ def test_a_bare_no_asks_what_to_change_and_is_neither_a_place_nor_a_cancellation
 
 def test_a_correction_with_the_new_place_still_corrects_it():
     assert extract("incident_address", at_read_back("不对，应该是柳岸新村6幢", "inform")) == {"incident_address": "柳岸新村6幢"}
+
+
+@pytest.mark.parametrize("text", ["😀", "🌧🌧", "[微笑]", "duang", "？？", "..."])
+def test_a_smiley_read_as_affirm_files_nothing_and_the_read_back_asks_again(text):
+    t = at_read_back(text, "affirm")  # how the NLU reads such replies, at 0.84–0.91
+    assert extract("incident_confirm", t) == {"incident_confirm": None}  # the form stays on the read-back
+    d = CollectingDispatcher()
+    ActionAskIncidentConfirm().run(d, t, {})
+    assert d.messages[0]["text"].startswith("没看明白您的意思")
+    assert [b["title"] for b in d.messages[0]["buttons"]] == ["确认提交", "取消"]
+
+
+def test_the_button_and_words_the_nlu_reads_as_affirm_still_file_it():
+    for text in ("/affirm", "要得", "中", "嗯呐"):
+        assert extract("incident_confirm", at_read_back(text, "affirm")) == {"incident_confirm": True}
