@@ -106,6 +106,19 @@ def test_the_same_letter_ending_in_a_risk_to_life_goes_to_a_person():
     assert sensitivity.assess(said) == "sensitive"
 
 
+@pytest.mark.parametrize("told", ["后来我又上访到县信访局，县信访局领导指派副镇长来处理此事，到现在也没有下文。",
+                                  "我方部分业主多次想以拉横幅的方式维权，但我们还是相信政府能解决。"])
+def test_a_petition_told_as_past_in_a_letter_stays_with_the_assistant(told):
+    middle = ROAD.index("为此")
+    assert sensitivity.by_pattern(ROAD[:middle] + told + ROAD[middle:]) is None
+
+
+@pytest.mark.parametrize("ahead", ["再不解决，我们下个月就集体拉横幅。", "再不修，我们准备到市信访局上访。",
+                                   "实在不行我们只能去北京上访了。"])
+def test_a_petition_about_to_be_made_in_a_letter_goes_to_a_person(ahead):
+    assert sensitivity.by_pattern(ROAD + ahead) == "sensitive"
+
+
 def test_a_long_complaint_about_a_named_window_clerk_goes_to_a_person():
     clerk = (
         "投诉明湖区政务服务中心3号窗口工作人员王某某\n"

@@ -86,8 +86,11 @@ PETITION = [r"信访", r"上访", r"集体访", r"进京", r"(去|到)(省里|�
             r"拉横幅", r"讨说法"]
 # A letter tells its history ("上访无果", "信访答复会上", "讨个说法"): there only a petition the
 # resident is about to make counts.
-PETITION_AHEAD = [r"(要|去|到|准备|打算|只能|只好|只有|就|将|会|集体|组织|一起|继续)(去|到)?.{0,8}(上访|信访局|进京)",
-                  r"(去|到)(省里|市里|区里|北京|省城).{0,3}(告|讨说法|反映)", r"拉横幅", r"(去|到).{0,10}讨(个)?说法"]
+# ("上访到县信访局" and "业主多次拉横幅维权" are told as past.)
+AHEAD = r"(要|准备|打算|只能|只好|只有|就|将|会|下(个)?(礼拜|星期|周|月)|明天|过几天)"
+PETITION_AHEAD = [r"(要|去|(?<!访)到|准备|打算|只能|只好|只有|就|将|会|集体|组织|一起|继续)(去|到)?.{0,8}(上访|信访局|进京)",
+                  r"(去|到)(省里|市里|区里|北京|省城).{0,3}(告|讨说法|反映)", rf"{AHEAD}(去)?.{{0,10}}拉横幅",
+                  r"(去|到).{0,10}讨(个)?说法"]
 # Abuse is anger in any message; frustration ("投诉无门", "踢皮球", "！！！") is how a formal letter
 # describes its case, anger only in a chat turn.
 ABUSE = [
