@@ -12,8 +12,9 @@ from tests.test_nlu_data import texts
 
 ROOT = Path(__file__).resolve().parent.parent
 # The real texts learnt from: the NLU's and the route reader's (train.jsonl), the department
-# reader's (reports.jsonl).
-LEARNT = [ROOT / "data/real-messages/train.jsonl", ROOT / "data/real-messages/reports.jsonl"]
+# reader's (reports.jsonl), the handoff letters model's (letter-sentences.jsonl).
+LEARNT = [ROOT / "data/real-messages/train.jsonl", ROOT / "data/real-messages/reports.jsonl",
+          ROOT / "data/real-messages/letter-sentences.jsonl"]
 ROUTES = {"service_question", "incident_report", "suggestion", "complaint_staff", "progress_query", "other"}
 TYPES = {"咨询", "求助", "投诉", "举报", "建议"}
 DOMAINS = {"城乡建设", "环境保护", "交通运输", "教育文体", "商贸旅游", "劳动和社会保障", "卫生计生", "民政", "公安司法", "其他"}
@@ -128,6 +129,23 @@ def test_the_department_reader_learns_labelled_training_reports_only():
         assert label["route"] in ("incident_report", "complaint_staff")
         assert r["department"] == label["department"], r["id"]
         assert not re.search(r"\d{7,}", r["text"]), r["id"]
+
+
+def test_the_letters_model_learns_sentences_of_training_letters_that_need_no_person():
+    """letter-sentences.jsonl (api/handoff/sensitivity.py) holds sentences of labelled
+    training-split reports, questions and suggestions, no complaint about staff among them, with
+    no phone or ID number, and none the handoff patterns would send to a person."""
+    import re
+
+    from api.handoff.sensitivity import by_pattern, load_letters
+    labels = {x["id"]: x for x in rm.labels()}
+    rows = [json.loads(line) for line in LEARNT[2].read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= 1000
+    for r in rows:
+        assert r["id"] not in rm.held_out_ids()
+        assert labels[r["id"]]["route"] in ("incident_report", "service_question", "suggestion"), r["id"]
+        assert not re.search(r"\d{7,}", r["text"]) and by_pattern(r["text"]) is None, r
+    assert set(r["text"] for r in rows) <= set(load_letters())
 
 
 def test_the_department_reader_also_learns_the_category_catalogues_words():

@@ -14,6 +14,7 @@ long they are: the classifier reads them in sentence-sized windows, and the patt
 a chat turn's frustration or a petition's history ("投诉无门", "上访无果", "！！！") do not count in
 them. Shares handed over, by length and route, on real messages: `python -m bench.handoff`."""
 import functools
+import json
 import re
 from typing import Dict, List, Optional
 
@@ -23,7 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 from api.core.written_examples import written_examples
-from shared.settings import get_settings
+from shared.settings import ROOT, get_settings
 from shared.textnorm import clean, normalise
 
 N = "[0-9一二两三四五六七八九十几好多]+"  # a count: 三, 3, 好几, 十几
@@ -168,9 +169,10 @@ SURE_WHEN_ASKING = 0.85
 # Texts longer than this are judged window by window (the training examples are chat lines).
 WINDOW = 100
 # In a long message the letters model must give a window's label at least this much (see Classifier).
-# Set on the tuning split: at 0.35 a risk told at the end of a real letter is still heard 0.89 of
-# the time (0.945 at 0.30), and fewer plain reports are handed over (14 of 115, 16 at 0.30).
-LETTER_AGREES = 0.35
+# Set on the tuning split's letters, each held-out risk put at the end of four of them: with the
+# 2,000 chosen letter sentences, at 0.25 a risk is still heard 0.855 of the time (0.841 before them,
+# at 0.35) and 11 of its 235 messages go to a person (19 before).
+LETTER_AGREES = 0.25
 
 
 # Words built on 打 that strike nobody: "儿子在外地打工" or "女儿打电话说" is no violence at home,
@@ -294,9 +296,16 @@ def load_examples(path=None) -> list:
     return [(e["text"], e["label"]) for e in _training(path)["examples"]]
 
 
+# More sentences of real letters that need no person, chosen by data/real-messages/build_training.py.
+LETTER_SENTENCES = ROOT / "data" / "real-messages" / "letter-sentences.jsonl"
+
+
 def load_letters(path=None) -> list:
-    """Sentences of real residents' letters, none of them for a person: for the letters model."""
-    return list(_training(path).get("letters") or [])
+    """Sentences of real residents' letters, none of them for a person: for the letters model.
+    The hand-picked ones in the seed file, and those build_training.py chose by rule."""
+    chosen = [json.loads(line)["text"] for line in LETTER_SENTENCES.read_text(encoding="utf-8").splitlines()
+              if line.strip()] if LETTER_SENTENCES.exists() else []
+    return list(_training(path).get("letters") or []) + chosen
 
 
 def _training(path=None) -> dict:

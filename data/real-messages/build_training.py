@@ -1,7 +1,8 @@
 """Writes data/real-messages/train.jsonl (cleaned texts of the labelled training-split messages,
-with their ids) and nlu_data/real_messages.yml from it, and data/real-messages/reports.jsonl (the
+with their ids) and nlu_data/real_messages.yml from it, data/real-messages/reports.jsonl (the
 training-split reports' title and opening with their department, for
-api/incidents/department_reader.py). Run after adding labels:
+api/incidents/department_reader.py) and data/real-messages/letter-sentences.jsonl (sentences of
+training-split letters that need no person, for api/handoff/sensitivity.py). Run after adding labels:
 
     .venv/bin/python data/real-messages/build_training.py
 
@@ -145,6 +146,46 @@ def reports():
     print(len(out), "reports")
 
 
+# Sentences the letters model learns as needing no person: from training-split letters (over 120
+# characters) that are reports, questions or suggestions with no handoff pattern in them; 12 to 100
+# characters; none touching on violence, money, illness, children, the old or the resident's own
+# state (where a risk would be told), none with a phone number or a person's name (jieba's nr tag,
+# which also drops some place names: it errs on the side of leaving out). The first LETTER_SENTENCES
+# by sha1("letters" + text). Measured on the tuning split's letters (bench/handoff.py): with the
+# 393 hand-picked sentences alone, 19 of 235 handed to a person; with these too, 11.
+LETTER_SENTENCES = 2000
+LEFT_OUT = re.compile(r"打|杀|死|伤|血|病|医|药|钱|款|元|万|孩子|小孩|学生|儿|女|老人|老年|父|母|妈|爸|婆|爷|奶|"
+                      r"威胁|恐吓|骗|跳|自|怕|哭|电话|[0-9]{5,}")
+
+
+def letter_sentences():
+    import hashlib
+
+    import jieba.posseg
+
+    from api.handoff import sensitivity
+    msgs, held = rm.messages(), rm.held_out_ids()
+    held_titles = {msgs[i]["title"].strip() for i in held}
+    out = {}
+    for x in rm.labels():
+        m = msgs[x["id"]]
+        letter = m["title"] + "\n" + m["message"]
+        if (x["id"] in held or x["id"] in NAMED or x["route"] not in ("incident_report", "service_question", "suggestion")
+                or len(letter) <= sensitivity.LETTER or sensitivity.by_pattern(letter)
+                or any(t in letter for t in held_titles)):
+            continue
+        for sentence in sensitivity.sentences(sensitivity._prepare(scrub(m["message"]))):
+            if (12 <= len(sentence) <= 100 and not LEFT_OUT.search(sentence) and not sensitivity.by_pattern(sentence)
+                    and not any(w.flag == "nr" for w in jieba.posseg.cut(sentence))):
+                out.setdefault(sentence, x["id"])
+    order = sorted(out, key=lambda t: hashlib.sha1(("letters" + t).encode("utf-8")).hexdigest())[:LETTER_SENTENCES]
+    with open(ROOT / "data/real-messages/letter-sentences.jsonl", "w", encoding="utf-8") as f:
+        for t in order:
+            f.write(json.dumps({"id": out[t], "text": t}, ensure_ascii=False) + "\n")
+    print(len(order), "letter sentences of", len(out))
+
+
 if __name__ == "__main__":
     write(main())
     reports()
+    letter_sentences()
