@@ -44,15 +44,18 @@ def real(split: str) -> list:
     return [(source[i]["title"] + "\n" + source[i]["message"], routes.get(i, "-")) for i in ids]
 
 
-def inside_letters(examples, by_pattern, seed: int = 3) -> list:
-    """Each held-out message at the end of a real letter that needs no person (training split, 300
-    to 1,500 characters, not a complaint about staff, no pattern in it): is a risk told in the
-    last sentence of a long letter still heard?"""
+def inside_letters(examples, by_pattern, seeds=(3, 4, 5, 6)) -> list:
+    """Each held-out message at the end of real letters that need no person (one for each seed;
+    the tuning split's, whose sentences no model learnt: 300 to 1,500 characters, not a complaint
+    about staff, no pattern in them): is a risk told in the last sentence of a long letter still heard?"""
     import random
-    letters = [t for t, route in real("train") if route != "complaint_staff" and 300 <= len(t) <= 1500
+    letters = [t for t, route in real("tune") if route != "complaint_staff" and 300 <= len(t) <= 1500
                and not by_pattern(t)]
-    rnd = random.Random(seed)
-    return [(rnd.choice(letters) + "\n" + text, label) for text, label in examples]
+    out = []
+    for seed in seeds:
+        rnd = random.Random(seed)
+        out += [(rnd.choice(letters) + "\n" + text, label) for text, label in examples]
+    return out
 
 
 def bucket(text: str) -> str:
@@ -86,7 +89,7 @@ def main(argv) -> int:
     h = r["handed"]
     print(f"Held-out: to a person: sensitive {h['sensitive']:.3f}, angry {h['angry']:.3f}, none {h['none']:.3f}")
     h = score(inside_letters(held_out(), sensitivity.by_pattern), sensitivity.assess)["handed"]
-    print(f"Held-out, each at the end of a real letter: sensitive {h['sensitive']:.3f}, angry {h['angry']:.3f}, "
+    print(f"Held-out, each at the end of four real letters: sensitive {h['sensitive']:.3f}, angry {h['angry']:.3f}, "
           f"none {h['none']:.3f}")
     for split in argv or ["train", "tune", "dev"]:
         show_shares(f"Real messages ({split}{', report only' if split == 'dev' else ''}), handed to a person:",
