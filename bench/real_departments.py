@@ -58,12 +58,12 @@ def baseline(text: str) -> str:
     return "ZH"
 
 
-def report_rows(split: str = "dev", routes=("incident_report", "complaint_staff")) -> list:
+def report_rows(split: str = "dev") -> list:
     """(text, label) for one split's reports: the title, then the message."""
     from scripts import real_messages as rm
     source, ids = rm.messages(), rm.split_ids(split)
     return [(source[x["id"]]["title"] + "。" + source[x["id"]]["message"], x) for x in rm.labels()
-            if x["id"] in ids and x["route"] in routes]
+            if x["id"] in ids and x["route"] in ("incident_report", "complaint_staff")]
 
 
 def dev_rows() -> list:
@@ -140,8 +140,8 @@ def run(split: str = "dev", errors: bool = False):
         dept = baseline(text)
         return None, dept, DEPARTMENT_DOMAIN.get(dept, "其他")
 
-    data = report_rows(split, ("incident_report",))
     both = report_rows(split)
+    data = [(text, label) for text, label in both if label["route"] == "incident_report"]
     name = {"dev": "development set", "tune": "tuning split"}.get(split, "training split")
     print(f"Real reports ({name}, {len(data)} incident_report rows):")
     _show("  grid catalogue only (before)", _score(data, with_classifier(grid)))
